@@ -1,0 +1,7 @@
+//! The `hanko` command line. `main.rs` parses flags and calls into these modules.
+
+pub mod error;
+pub mod io;
+pub mod nem_cmd;
+
+pub use error::CliError;
