@@ -23,7 +23,7 @@ pub fn decode(s: &str) -> Result<Vec<u8>, HexError> {
             position,
         });
     }
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(HexError::OddLength(s.len()));
     }
     hex::decode(s).map_err(|_| HexError::OddLength(s.len()))

@@ -326,13 +326,13 @@ fn transfer_from_json(j: &TxJson, path: &str) -> Result<Transfer, JsonError> {
                 (Some(hex_payload), text) => {
                     let bytes = crate::hexfmt::decode(hex_payload)
                         .map_err(|e| jerr(f("message.payload"), e.to_string()))?;
-                    if let Some(text) = text {
-                        if text.as_bytes() != bytes.as_slice() {
-                            return Err(jerr(
-                                f("message.text"),
-                                "differs from message.payload; give one of them",
-                            ));
-                        }
+                    if let Some(text) = text
+                        && text.as_bytes() != bytes.as_slice()
+                    {
+                        return Err(jerr(
+                            f("message.text"),
+                            "differs from message.payload; give one of them",
+                        ));
                     }
                     bytes
                 }
@@ -426,10 +426,10 @@ fn check_derived(j: &TxJson, tx: &Transaction, bytes: &[u8], path: &str) -> Resu
         ),
     ];
     for (name, given, computed) in checks {
-        if let Some(given) = given {
-            if given != computed {
-                return Err(mismatch(name, given, computed));
-            }
+        if let Some(given) = given
+            && given != computed
+        {
+            return Err(mismatch(name, given, computed));
         }
     }
     Ok(())

@@ -14,6 +14,8 @@ pub mod json;
 pub mod keys;
 pub mod network;
 pub mod rules;
+#[doc(hidden)]
+pub mod testing;
 pub mod time;
 pub mod tx;
 pub mod validation;

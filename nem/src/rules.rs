@@ -98,48 +98,48 @@ fn check_one(
     notes: &mut Notes,
 ) -> Result<(), RuleViolation> {
     let h = &tx.header;
-    if let Some(expected) = ctx.network {
-        if h.network != expected {
-            return Err(violation(
-                V::FAILURE_WRONG_NETWORK,
-                part,
-                format!("transaction is for {}, node is {expected}", h.network),
-            ));
-        }
+    if let Some(expected) = ctx.network
+        && h.network != expected
+    {
+        return Err(violation(
+            V::FAILURE_WRONG_NETWORK,
+            part,
+            format!("transaction is for {}, node is {expected}", h.network),
+        ));
     }
     let foreign = match &tx.body {
         Body::Transfer(t) => Some(("recipient", t.recipient)),
         Body::MultisigSignature(s) => Some(("otherAccount", s.other_account)),
         _ => None,
     };
-    if let Some((field, address)) = foreign {
-        if address.network() != h.network {
-            return Err(violation(
-                V::FAILURE_WRONG_NETWORK,
-                part,
-                format!(
-                    "{field} {address} is a {} address in a {} transaction",
-                    address.network(),
-                    h.network
-                ),
-            ));
-        }
+    if let Some((field, address)) = foreign
+        && address.network() != h.network
+    {
+        return Err(violation(
+            V::FAILURE_WRONG_NETWORK,
+            part,
+            format!(
+                "{field} {address} is a {} address in a {} transaction",
+                address.network(),
+                h.network
+            ),
+        ));
     }
     check_times(h.timestamp, h.deadline, ctx.now, part)?;
     check_fee(tx, ctx, part, notes)?;
     if let Body::Transfer(t) = &tx.body {
-        if let Some(m) = &t.message {
-            if m.payload.len() > fees::MAX_MESSAGE_BYTES {
-                return Err(violation(
-                    V::FAILURE_MESSAGE_TOO_LARGE,
-                    part,
-                    format!(
-                        "message payload is {} bytes; at most {}",
-                        m.payload.len(),
-                        fees::MAX_MESSAGE_BYTES
-                    ),
-                ));
-            }
+        if let Some(m) = &t.message
+            && m.payload.len() > fees::MAX_MESSAGE_BYTES
+        {
+            return Err(violation(
+                V::FAILURE_MESSAGE_TOO_LARGE,
+                part,
+                format!(
+                    "message payload is {} bytes; at most {}",
+                    m.payload.len(),
+                    fees::MAX_MESSAGE_BYTES
+                ),
+            ));
         }
         if t.mosaics.len() > fees::MAX_MOSAICS_PER_TRANSFER {
             return Err(violation(

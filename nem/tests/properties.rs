@@ -1,5 +1,6 @@
 //! Codec properties: decode ∘ encode is the identity, every truncation is refused, and no
 //! input panics the decoder or decodes to something that re-encodes differently.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use nem::tx::*;
 use nem::{Address, Amount, Hash256, NemTimestamp, Network, PublicKey};

@@ -1,5 +1,6 @@
 //! NEM's public NIS1 vectors (nemtech/test-vectors `nis1/`): 10,000 keys, 10,000 addresses on
 //! three networks, and the Keccak-256 set. Every one must match.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use nem::{Address, KeyPair, Network, PrivateKey, PublicKey};
 use serde::Deserialize;

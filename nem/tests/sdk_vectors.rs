@@ -3,6 +3,7 @@
 //! aggregate modifications, and multisig signatures on all three networks. Hanko must build
 //! the same bytes, hash and signature from the same fields, decode the SDK's bytes to the
 //! same transaction, and compute the same minimum fee.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use nem::json::{MosaicJson, TxJson, from_json};
 use nem::tx::{Mosaic, MosaicId, canonical_mosaics};
@@ -92,10 +93,10 @@ fn every_sdk_vector_matches() {
         if tx.hash().unwrap().to_string() != v.hash {
             say("hash differs");
         }
-        if let Some(expected) = &v.inner_hash {
-            if tx.inner_hash().unwrap().map(|h| h.to_string()).as_ref() != Some(expected) {
-                say("inner hash differs");
-            }
+        if let Some(expected) = &v.inner_hash
+            && tx.inner_hash().unwrap().map(|h| h.to_string()).as_ref() != Some(expected)
+        {
+            say("inner hash differs");
         }
         let key = KeyPair::from_private_key(&PrivateKey::from_nis_hex(&v.private_key).unwrap());
         if key.public_key().to_string() != v.public_key {

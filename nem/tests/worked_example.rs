@@ -1,4 +1,5 @@
 //! nem-protocol.md §10: the 2-of-n multisig transfer, byte for byte.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use nem::tx::{Body, Header, Message, MessageType, MultisigSignature, Transfer};
 use nem::*;

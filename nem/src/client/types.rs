@@ -70,7 +70,7 @@ pub struct NodeIdentity {
 }
 
 /// `{"data": "<hex>"}`, or `{}` for null.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct HashData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Hash256>,
@@ -186,12 +186,6 @@ pub struct TransactionMeta {
     pub hash: HashData,
     #[serde(default)]
     pub inner_hash: HashData,
-}
-
-impl Default for HashData {
-    fn default() -> Self {
-        HashData { data: None }
-    }
 }
 
 fn optional_public_key<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PublicKey>, D::Error> {

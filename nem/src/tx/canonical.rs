@@ -86,12 +86,10 @@ pub fn check_transfer(header: &Header, t: &Transfer) -> Result<(), String> {
     if header.version == 1 && !t.mosaics.is_empty() {
         return Err("a version 1 transfer cannot carry mosaics (use version 2)".into());
     }
-    if let Some(m) = &t.message {
-        if m.payload.is_empty() {
-            return Err(
-                "an empty message must be omitted (NIS normalises it to no message)".into(),
-            );
-        }
+    if let Some(m) = &t.message
+        && m.payload.is_empty()
+    {
+        return Err("an empty message must be omitted (NIS normalises it to no message)".into());
     }
     for m in &t.mosaics {
         validate_mosaic_id(&m.id)?;
