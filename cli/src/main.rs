@@ -2,6 +2,7 @@ use std::io::{stdin, stdout};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use hanko_cli::devnode_cmd::{self, DevnodeArgs};
 use hanko_cli::nem_cmd::{self, NemCommand};
 
 /// Hanko: multisig co-signing for NEM (NIS1).
@@ -17,6 +18,15 @@ enum Command {
     /// NIS1 protocol tools: keys, addresses, signatures, transaction encoding and checks.
     #[command(subcommand)]
     Nem(NemCommand),
+    /// A local NIS1 node (dev and test only): NIS's REST API, rules and JSON shapes.
+    Devnode(DevnodeArgs),
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, hanko_cli::CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| hanko_cli::CliError::Io(format!("cannot start the async runtime: {e}")))
 }
 
 fn main() -> ExitCode {
@@ -30,6 +40,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Nem(cmd) => nem_cmd::run(cmd, &mut stdin().lock(), &mut stdout().lock()),
+        Command::Devnode(args) => runtime().and_then(|rt| rt.block_on(devnode_cmd::run(args))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

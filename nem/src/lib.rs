@@ -13,6 +13,7 @@ mod hexfmt;
 pub mod json;
 pub mod keys;
 pub mod network;
+pub mod nis_json;
 pub mod rules;
 #[doc(hidden)]
 pub mod testing;
@@ -24,7 +25,7 @@ pub use address::{Address, AddressError};
 pub use amount::{Amount, AmountError};
 pub use hash::Hash256;
 pub use hexfmt::{HexError, decode as decode_hex};
-pub use keys::{KeyPair, PrivateKey, PublicKey, Signature, SignatureError};
+pub use keys::{KeyError, KeyPair, PrivateKey, PublicKey, Signature, SignatureError};
 pub use network::Network;
 pub use time::NemTimestamp;
 pub use tx::{SignedTransaction, Transaction, TransactionType};

@@ -174,6 +174,14 @@ proptest! {
     }
 
     #[test]
+    fn nis_json_round_trips(tx in any_transaction(), sig in any::<[u8; 32]>()) {
+        let signature = nem::Signature([sig, sig].concat().try_into().unwrap());
+        let nis = nem::nis_json::NisTransaction { transaction: tx, signature: Some(signature), cosignatures: vec![] };
+        let json = nem::nis_json::to_nis_json(&nis);
+        prop_assert_eq!(nem::nis_json::from_nis_json(&json).unwrap(), nis);
+    }
+
+    #[test]
     fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
         if let Ok(decoded) = Transaction::from_bytes(&bytes) {
             prop_assert_eq!(decoded.to_bytes().unwrap(), bytes);
