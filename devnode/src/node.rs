@@ -144,10 +144,10 @@ impl Node {
     pub fn log_announce(&self, data: &str, signature: &str) {
         if let Some(log) = &self.request_log {
             let line = serde_json::json!({ "data": data, "signature": signature }).to_string();
-            if let Ok(mut file) = log.lock() {
-                if let Err(e) = writeln!(file, "{line}").and_then(|_| file.flush()) {
-                    tracing::error!(error = %e, "cannot write the announce log");
-                }
+            if let Ok(mut file) = log.lock()
+                && let Err(e) = writeln!(file, "{line}").and_then(|_| file.flush())
+            {
+                tracing::error!(error = %e, "cannot write the announce log");
             }
         }
     }

@@ -87,8 +87,9 @@ struct AddressQuery {
     page_size: Option<usize>,
 }
 
-fn parse_address(node: &Node, text: Option<&str>) -> Result<Address, Response> {
-    let bad = |m: String| nis_error(node, StatusCode::BAD_REQUEST, m);
+/// The `address` query parameter, valid and of the node's network; else NIS's 400 answer.
+fn parse_address(node: &Node, text: Option<&str>) -> Result<Address, Box<Response>> {
+    let bad = |m: String| Box::new(nis_error(node, StatusCode::BAD_REQUEST, m));
     let text = text.ok_or_else(|| bad("address: missing query parameter".into()))?;
     let address = Address::parse(text).map_err(|e| bad(format!("address '{text}': {e}")))?;
     let network = node.lock_chain().network;
@@ -101,21 +102,21 @@ fn parse_address(node: &Node, text: Option<&str>) -> Result<Address, Response> {
 async fn account_get(State(node): State<Arc<Node>>, Query(q): Query<AddressQuery>) -> Response {
     match parse_address(&node, q.address.as_deref()) {
         Ok(a) => Json(node.lock_chain().account_json(&a)).into_response(),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
 async fn unconfirmed(State(node): State<Arc<Node>>, Query(q): Query<AddressQuery>) -> Response {
     match parse_address(&node, q.address.as_deref()) {
         Ok(a) => Json(node.lock_chain().unconfirmed_json(&a)).into_response(),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
 fn transfers(node: &Node, q: AddressQuery, direction: Direction) -> Response {
     let address = match parse_address(node, q.address.as_deref()) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let hash = match q.hash.as_deref().map(str::parse::<Hash256>).transpose() {
         Ok(h) => h,

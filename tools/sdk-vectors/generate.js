@@ -266,7 +266,68 @@ function generate() {
   return { generator: 'nem-sdk 1.6.11', seed: SEED, count: vectors.length, vectors };
 }
 
-const text = JSON.stringify(generate(), null, 1) + '\n';
+// A sequence the dev node's built-in example genesis must accept, in order, at network time
+// ANNOUNCE_TIME + 10 s: the SDK builds, hashes and signs each with the example keys.
+const ANNOUNCE_TIME = 300000000;
+const EXAMPLE = {
+  multisig: '575DBB3062267EFF57C970A336EBBC8FBCFE12C5BD3ED7BC11EB0481D7704CED',
+  cosignerA: '5B0E3FA5D3B49A79022D7C1E121BA1CBBF4DB5821F47AB8C708EF88DEFC29BFE',
+  cosignerB: '738BA9BB9110AEA8F15CAA353ACA5653B4BDFCA1DB9F34D0EFED2CE1325AEEDA',
+  customer: 'C325EA529674396DB5675939E7988883D59A5FC17A28CA977E3BA85370232A83',
+  ordinary: 'A811CB7A80A7227AE61F6DA536534EE3C2744E3C7E4B85F3E0DF3C6A9C5613DF',
+};
+
+function announceSequence() {
+  const testnet = NETWORKS[0];
+  const key = (hex) => {
+    const keyPair = nem.crypto.keyPair.create(hex);
+    return { privateKey: hex, keyPair, publicKey: keyPair.publicKey.toString() };
+  };
+  const k = Object.fromEntries(Object.entries(EXAMPLE).map(([name, hex]) => [name, key(hex)]));
+  const customer = nem.model.address.toAddress(k.customer.publicKey, testnet.id);
+  const multisigAddress = nem.model.address.toAddress(k.multisig.publicKey, testnet.id);
+  const common = (signer, version) => ({
+    version: ((testnet.byte << 24) >>> 0) + version,
+    signer: signer.publicKey,
+    timeStamp: ANNOUNCE_TIME,
+    deadline: ANNOUNCE_TIME + 3600,
+  });
+  const plain = (text) => ({ type: 1, payload: nem.utils.convert.utf8ToHex(text) });
+  const xemDefinition = { 'nem:xem': { mosaicDefinition: { properties: [{ name: 'divisibility', value: '6' }] }, supply: 8999999999 } };
+
+  const transferMsg = plain('dev node transfer');
+  const transfer = {
+    type: 0x0101, ...common(k.ordinary, 1), recipient: customer, amount: 25000000, message: transferMsg,
+    fee: sdkMinimumFee(25000000, transferMsg),
+  };
+  const xemMosaic = [{ mosaicId: { namespaceId: 'nem', name: 'xem' }, quantity: 3000000 }];
+  const mosaicTransfer = {
+    type: 0x0101, ...common(k.ordinary, 2), recipient: customer, amount: 1000000, message: { type: 1, payload: '' },
+    mosaics: xemMosaic,
+    fee: Math.round(nem.model.fees.calculateMosaics(1000000, xemDefinition, xemMosaic) * 1000000),
+  };
+  const innerMsg = plain('withdrawal 1');
+  const inner = {
+    type: 0x0101, ...common(k.multisig, 1), recipient: customer, amount: 100000000, message: innerMsg,
+    fee: sdkMinimumFee(100000000, innerMsg),
+  };
+  const wrapper = { type: 0x1004, ...common(k.cosignerA, 1), fee: 150000, otherTrans: inner };
+  const innerHash = keccak256(nem.utils.convert.ua2hex(nem.utils.serialization.serializeTransaction(inner)));
+  const cosignature = {
+    type: 0x1002, ...common(k.cosignerB, 1), fee: 150000, otherHash: { data: innerHash }, otherAccount: multisigAddress,
+  };
+  return [
+    sign('transfer_v1', k.ordinary, transfer, testnet, {}),
+    sign('transfer_v2', k.ordinary, mosaicTransfer, testnet, {}),
+    sign('multisig_transfer', k.cosignerA, wrapper, testnet, { inner_hash: innerHash }),
+    sign('multisig_signature', k.cosignerB, cosignature, testnet, {}),
+  ];
+}
+
+const generated = generate();
+generated.announce_time = ANNOUNCE_TIME;
+generated.announce_sequence = announceSequence();
+const text = JSON.stringify(generated, null, 1) + '\n';
 if (process.argv.includes('--check')) {
   const committed = fs.readFileSync(OUTPUT, 'utf8');
   if (committed !== text) {

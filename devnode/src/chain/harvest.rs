@@ -182,12 +182,12 @@ impl Chain {
                 }
             }
         }
-        if version == 2 {
-            if let Some(change) = m.min_cosignatories_change {
-                let entry = self.accounts.entry(*account).or_default();
-                let min = i64::from(entry.min_cosignatories) + i64::from(change);
-                entry.min_cosignatories = u32::try_from(min.max(0)).unwrap_or(0);
-            }
+        if version == 2
+            && let Some(change) = m.min_cosignatories_change
+        {
+            let entry = self.accounts.entry(*account).or_default();
+            let min = i64::from(entry.min_cosignatories) + i64::from(change);
+            entry.min_cosignatories = u32::try_from(min.max(0)).unwrap_or(0);
         }
     }
 }
