@@ -4,5 +4,6 @@ pub mod devnode_cmd;
 pub mod error;
 pub mod io;
 pub mod nem_cmd;
+pub mod policy_cmd;
 
 pub use error::CliError;

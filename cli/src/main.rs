@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use hanko_cli::devnode_cmd::{self, DevnodeArgs};
 use hanko_cli::nem_cmd::{self, NemCommand};
+use hanko_cli::policy_cmd::{self, PolicyCommand};
 
 /// Hanko: multisig co-signing for NEM (NIS1).
 #[derive(Parser)]
@@ -20,6 +21,9 @@ enum Command {
     Nem(NemCommand),
     /// A local NIS1 node (dev and test only): NIS's REST API, rules and JSON shapes.
     Devnode(DevnodeArgs),
+    /// Compliance tooling: lint, test, explain, diff, simulate and verify policy files.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, hanko_cli::CliError> {
@@ -41,6 +45,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Nem(cmd) => nem_cmd::run(cmd, &mut stdin().lock(), &mut stdout().lock()),
         Command::Devnode(args) => runtime().and_then(|rt| rt.block_on(devnode_cmd::run(args))),
+        Command::Policy(cmd) => policy_cmd::run(cmd, &mut stdout().lock()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -194,6 +194,24 @@ impl std::fmt::Display for MosaicId {
     }
 }
 
+impl std::str::FromStr for MosaicId {
+    type Err = String;
+    /// `namespace:name`, validated as NIS validates mosaic ids.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (namespace, name) = s
+            .split_once(':')
+            .ok_or_else(|| format!("'{s}' is not namespace:name"))?;
+        let id = MosaicId {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        };
+        super::canonical::validate_mosaic_id(&id)?;
+        Ok(id)
+    }
+}
+
+crate::hexfmt::serde_via_str!(MosaicId);
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mosaic {
     pub id: MosaicId,

@@ -1,0 +1,146 @@
+//! The compiled policy: every value parsed and checked, ready to evaluate.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+use nem::tx::MosaicId;
+use nem::{Address, Amount, Network, PublicKey, TransactionType};
+use regex::Regex;
+
+use crate::decision::Outcome;
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    pub network: Network,
+    pub accounts: Vec<Address>,
+    /// SHA-256 of the policy file's bytes, hex: the version hash decisions cite.
+    pub hash: String,
+    pub allowed_types: Vec<TransactionType>,
+    /// Decimal places of every asset the policy knows; `nem:xem` is always 6.
+    pub assets: BTreeMap<MosaicId, u8>,
+    pub limits: Vec<Limit>,
+    pub velocity: Vec<Velocity>,
+    pub unlisted: Outcome,
+    pub whitelist: HashMap<Address, WhitelistEntry>,
+    pub denylist: HashMap<Address, String>,
+    pub windows: Vec<Window>,
+    pub proposers: Vec<Proposer>,
+    pub approvals: Vec<ApprovalTier>,
+    pub safety: Safety,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limit {
+    pub name: String,
+    pub asset: MosaicId,
+    /// Smallest units.
+    pub max: u128,
+    /// Empty: every account.
+    pub accounts: Vec<Address>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Per {
+    Account,
+    Destination,
+    Proposer,
+}
+
+impl Per {
+    pub fn name(self) -> &'static str {
+        match self {
+            Per::Account => "account",
+            Per::Destination => "destination",
+            Per::Proposer => "proposer",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Calendar {
+    Day,
+    Month,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Span {
+    /// The last N seconds.
+    Rolling(u64),
+    /// Since the start of the current day or month in the zone.
+    Calendar(Calendar, TimeZone),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Velocity {
+    pub name: String,
+    pub asset: MosaicId,
+    pub max: u128,
+    pub span: Span,
+    pub per: Per,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WhitelistEntry {
+    pub label: String,
+    pub active_from: jiff::Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct Window {
+    pub name: String,
+    /// Monday first.
+    pub days: [bool; 7],
+    pub from: Time,
+    pub to: Time,
+    pub time_zone: TimeZone,
+    pub holidays: HashSet<Date>,
+    pub outside: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposer {
+    pub name: String,
+    pub key: PublicKey,
+    pub accounts: Vec<Address>,
+    pub max_xem: Option<Amount>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApprovalTier {
+    pub name: String,
+    pub asset: MosaicId,
+    pub above: u128,
+    pub approvals: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Safety {
+    pub fee_cap: Option<Amount>,
+    pub max_deadline_seconds: u32,
+    pub max_timestamp_skew_seconds: u32,
+    pub message_max_bytes: usize,
+    pub message_pattern: Option<Regex>,
+    pub allow_encrypted: bool,
+}
+
+impl Policy {
+    pub fn divisibility(&self, asset: &MosaicId) -> Option<u8> {
+        self.assets.get(asset).copied()
+    }
+
+    /// An amount in smallest units, written in the asset's decimals.
+    pub fn format_amount(&self, asset: &MosaicId, units: u128) -> String {
+        let d = self.divisibility(asset).unwrap_or(0);
+        let text = match u64::try_from(units) {
+            Ok(u) => nem::amount::format_decimal(u, u32::from(d)),
+            Err(_) => units.to_string(),
+        };
+        if asset.is_xem() {
+            format!("{text} XEM")
+        } else {
+            format!("{text} {asset}")
+        }
+    }
+}
