@@ -3,6 +3,7 @@
 
 mod crypto;
 mod measure;
+mod policy_eval;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -34,6 +35,7 @@ fn main() -> Result<()> {
         Duration::from_secs(2)
     };
     let figures = crypto::run(budget)?;
+    let policy_figures = policy_eval::run(if args.smoke { 2_000 } else { 100_000 })?;
 
     println!("{:<34} {:>14} {:>12}", "benchmark", "ops/s", "µs/op");
     for f in &figures {
@@ -42,11 +44,18 @@ fn main() -> Result<()> {
             f.name, f.ops_per_second, f.micros_per_op
         );
     }
+    let p = &policy_figures;
+    println!(
+        "\npolicy evaluation ({} whitelist entries, {} history records, {} evaluations): \
+         p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs (goal: p99 < 20 µs)",
+        p.whitelist_entries, p.history_records, p.evaluations, p.p50_us, p.p99_us, p.max_us
+    );
     if let Some(path) = args.json {
         let report = json!({
             "mode": if args.smoke { "smoke" } else { "full" },
             "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
             "crypto": figures,
+            "policy": policy_figures,
         });
         std::fs::write(&path, serde_json::to_string_pretty(&report)?)
             .with_context(|| format!("cannot write {}", path.display()))?;

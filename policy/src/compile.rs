@@ -351,8 +351,8 @@ pub fn compile(raw: &RawPolicy, hash: &str) -> Result<Policy, Vec<Problem>> {
                     None
                 }
             };
-            if let (Some(address), Some(active_from)) = (address, active_from) {
-                if whitelist
+            if let (Some(address), Some(active_from)) = (address, active_from)
+                && whitelist
                     .insert(
                         address,
                         WhitelistEntry {
@@ -361,13 +361,12 @@ pub fn compile(raw: &RawPolicy, hash: &str) -> Result<Policy, Vec<Problem>> {
                         },
                     )
                     .is_some()
-                {
-                    c.problem(
-                        entry.key("address"),
-                        Some(&w.label),
-                        format!("{address} is whitelisted twice"),
-                    );
-                }
+            {
+                c.problem(
+                    entry.key("address"),
+                    Some(&w.label),
+                    format!("{address} is whitelisted twice"),
+                );
             }
         }
         for (i, x) in d.denylist.iter().enumerate() {
@@ -410,14 +409,14 @@ pub fn compile(raw: &RawPolicy, hash: &str) -> Result<Policy, Vec<Problem>> {
         };
         let from = time(&mut c, "from", &w.from);
         let to = time(&mut c, "to", &w.to);
-        if let (Some(f), Some(t)) = (from, to) {
-            if f >= t {
-                c.problem(
-                    path.key("to"),
-                    rule,
-                    format!("the window ends ({t}) before it starts ({f})"),
-                );
-            }
+        if let (Some(f), Some(t)) = (from, to)
+            && f >= t
+        {
+            c.problem(
+                path.key("to"),
+                rule,
+                format!("the window ends ({t}) before it starts ({f})"),
+            );
         }
         let tz = match &w.time_zone {
             Some(name) => c.time_zone(path.key("time_zone"), rule, name),

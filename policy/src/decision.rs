@@ -60,7 +60,7 @@ pub struct Decision {
 
 impl Decision {
     pub fn from_fired(mut fired: Vec<Fired>, approvals: u32, policy_hash: &str) -> Decision {
-        fired.sort_by(|a, b| b.outcome.cmp(&a.outcome));
+        fired.sort_by_key(|f| std::cmp::Reverse(f.outcome));
         let outcome = fired
             .iter()
             .map(|f| f.outcome)

@@ -197,21 +197,21 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
         out.push(ch(Tighter, format!("whitelist: removed {a} '{}'", e.label)));
     }
     for (a, e) in &new.whitelist {
-        if let Some(o) = old.whitelist.get(a) {
-            if o.active_from != e.active_from {
-                let d = if e.active_from < o.active_from {
-                    Looser
-                } else {
-                    Tighter
-                };
-                out.push(ch(
-                    d,
-                    format!(
-                        "whitelist: {a} usable from {} → {}",
-                        o.active_from, e.active_from
-                    ),
-                ));
-            }
+        if let Some(o) = old.whitelist.get(a)
+            && o.active_from != e.active_from
+        {
+            let d = if e.active_from < o.active_from {
+                Looser
+            } else {
+                Tighter
+            };
+            out.push(ch(
+                d,
+                format!(
+                    "whitelist: {a} usable from {} → {}",
+                    o.active_from, e.active_from
+                ),
+            ));
         }
     }
     for a in new

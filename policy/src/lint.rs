@@ -110,18 +110,16 @@ fn resolve<'a>(schema: &'a Value, root: &'a Value) -> &'a Value {
         .get("$ref")
         .and_then(Value::as_str)
         .and_then(|r| r.strip_prefix("#/$defs/"))
+        && let Some(def) = root.get("$defs").and_then(|d| d.get(name))
     {
-        if let Some(def) = root.get("$defs").and_then(|d| d.get(name)) {
-            return resolve(def, root);
-        }
+        return resolve(def, root);
     }
-    if let Some(branches) = schema.get("anyOf").and_then(Value::as_array) {
-        if let Some(b) = branches
+    if let Some(branches) = schema.get("anyOf").and_then(Value::as_array)
+        && let Some(b) = branches
             .iter()
             .find(|b| b.get("type").and_then(Value::as_str) != Some("null"))
-        {
-            return resolve(b, root);
-        }
+    {
+        return resolve(b, root);
     }
     schema
 }

@@ -47,12 +47,44 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
     }
 }
 
-/// A whitelisted address sharing the first 6 and last 4 characters: the shape of an address
+/// A whitelisted address that looks like `to` at a glance: the shape of an address
 /// poisoning attack.
 fn look_alike<'a>(ctx: &'a Ctx<'_>, to: &Address) -> Option<(Address, &'a str)> {
-    let s = to.as_str();
-    ctx.policy.whitelist.iter().find_map(|(a, e)| {
-        let w = a.as_str();
-        (w[..6] == s[..6] && w[36..] == s[36..]).then_some((*a, e.label.as_str()))
-    })
+    ctx.policy
+        .whitelist
+        .iter()
+        .find_map(|(a, e)| resembles(a.as_str(), to.as_str()).then_some((*a, e.label.as_str())))
+}
+
+/// Same first 5 and last 4 characters but not equal: what a person checking only the ends of
+/// an address would accept.
+fn resembles(a: &str, b: &str) -> bool {
+    a != b
+        && a.len() == b.len()
+        && a.len() >= 9
+        && a[..5] == b[..5]
+        && a[a.len() - 4..] == b[b.len() - 4..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resembles;
+
+    #[test]
+    fn look_alikes_share_both_ends() {
+        let whitelisted = "TCQW2P5DNZ5BBXQVGS367DQ4AHC3RXOEVFZOQCJ6";
+        assert!(resembles(
+            whitelisted,
+            "TCQW2XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXQCJ6"
+        ));
+        assert!(!resembles(whitelisted, whitelisted));
+        assert!(!resembles(
+            whitelisted,
+            "TCQW2XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXQCJ7"
+        ));
+        assert!(!resembles(
+            whitelisted,
+            "TDQW2XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXQCJ6"
+        ));
+    }
 }

@@ -1,0 +1,93 @@
+//! Lint reports every problem at once, with line:column and rule name; unknown fields are
+//! errors. Shipped example policies lint and pass their tests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use policy::cases::{parse_case_file, run_case};
+
+#[test]
+fn every_problem_at_once_with_positions() {
+    let text = r#"version = 2
+network = "devnet"
+accounts = ["TDD2CT6LQLIYQ56KIXI3ENTM6EK3D44P5KZPFMK3"]
+surprise = 1
+[[limit]]
+name = "x"
+asset = "acme:coin"
+max = "1.5"
+colour = "red"
+[[velocity]]
+name = "x"
+asset = "nem:xem"
+max = "1.1234567"
+window = "24"
+"#;
+    let problems = policy::lint(text).unwrap_err();
+    let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    let expect = [
+        "1:11: version",
+        "2:11: network",
+        "3:13: accounts[0]: address checksum mismatch",
+        "4:1: surprise: unknown field 'surprise'",
+        "7:9: rule 'x': limit[0].asset: asset 'acme:coin' is not declared",
+        "9:1: rule 'x': limit[0].colour: unknown field 'colour'",
+        "11:8: rule 'x': velocity[0].name: rule name 'x' is used twice",
+        "13:7: rule 'x': velocity[0].max: '1.1234567' has 7 decimal places",
+        "14:10: rule 'x': velocity[0].window: '24' needs a unit",
+    ];
+    assert_eq!(shown.len(), expect.len(), "{shown:#?}");
+    for (s, e) in shown.iter().zip(expect) {
+        assert!(s.starts_with(e), "{s} should start with {e}");
+    }
+}
+
+#[test]
+fn syntax_and_type_errors_have_positions() {
+    let problems = policy::lint("version = 1\nnetwork = \"testnet\"\naccounts = [\n").unwrap_err();
+    assert_eq!(
+        (problems[0].line, problems[0].column),
+        (3, 13),
+        "the unclosed [: {problems:?}"
+    );
+    let problems =
+        policy::lint("version = \"one\"\nnetwork = \"testnet\"\naccounts = []\n").unwrap_err();
+    assert_eq!(
+        (problems[0].line, problems[0].column),
+        (1, 11),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn shipped_examples_lint_and_pass_their_tests() {
+    let dir = format!("{}/../deploy/policies", env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.to_string_lossy().to_string();
+        if !name.ends_with(".toml") || name.ends_with(".tests.toml") {
+            continue;
+        }
+        let linted = policy::lint(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|p| panic!("{name}: {p:#?}"));
+        let mut cases = linted.raw.tests.clone();
+        let sibling = format!("{name}.tests.toml");
+        if let Ok(text) = std::fs::read_to_string(&sibling) {
+            cases.extend(parse_case_file(&text).unwrap());
+        }
+        assert!(!cases.is_empty(), "{name} has no test cases");
+        for case in &cases {
+            let result = run_case(&linted.policy, case);
+            assert!(result.passed, "{name}: {}: {:?}", case.name, result.failure);
+        }
+        println!("{name}: {} cases passed", cases.len());
+        checked += 1;
+    }
+    assert!(checked >= 2);
+}
+
+#[test]
+fn schema_describes_the_format_and_refuses_unknown_fields() {
+    let schema = policy::schema();
+    assert_eq!(schema["additionalProperties"], false);
+    assert!(schema["properties"]["velocity"].is_object());
+}
