@@ -13,7 +13,10 @@ pub const MAX_DEADLINE_SPAN_SECONDS: u32 = 86_400;
 /// How far ahead of network time NIS accepts a timestamp.
 pub const MAX_SECONDS_AHEAD: u32 = 10;
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct NemTimestamp(pub u32);
 
 impl NemTimestamp {

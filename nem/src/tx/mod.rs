@@ -58,10 +58,23 @@ impl Transaction {
 }
 
 /// The announce form: the non-verifiable bytes and the signer's signature over them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialized as NIS's announce body: `{"data": hex, "signature": hex}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SignedTransaction {
+    #[serde(with = "hex_bytes")]
     pub data: Vec<u8>,
     pub signature: Signature,
+}
+
+mod hex_bytes {
+    pub fn serialize<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        crate::hexfmt::decode(&text).map_err(serde::de::Error::custom)
+    }
 }
 
 impl SignedTransaction {

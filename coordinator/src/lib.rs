@@ -1,0 +1,7 @@
+//! The coordinator: stores proposals, relays them to cosigners, aggregates signatures and
+//! broadcasts. It holds no NEM key and is trusted for liveness only.
+//!
+//! `core` is the proposal lifecycle as a pure state machine: (record, event, now) →
+//! (record, actions). No clock, socket or disk inside; the driver persists, then acts.
+
+pub mod core;
