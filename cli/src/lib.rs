@@ -1,5 +1,6 @@
 //! The `hanko` command line. `main.rs` parses flags and calls into these modules.
 
+pub mod certs_cmd;
 pub mod devnode_cmd;
 pub mod error;
 pub mod io;

@@ -2,6 +2,7 @@ use std::io::{stdin, stdout};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use hanko_cli::certs_cmd::{self, CertsCommand};
 use hanko_cli::devnode_cmd::{self, DevnodeArgs};
 use hanko_cli::nem_cmd::{self, NemCommand};
 use hanko_cli::policy_cmd::{self, PolicyCommand};
@@ -24,6 +25,9 @@ enum Command {
     /// Compliance tooling: lint, test, explain, diff, simulate and verify policy files.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// The installation's CA and its mTLS certificates.
+    #[command(subcommand)]
+    Certs(CertsCommand),
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, hanko_cli::CliError> {
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
         Command::Nem(cmd) => nem_cmd::run(cmd, &mut stdin().lock(), &mut stdout().lock()),
         Command::Devnode(args) => runtime().and_then(|rt| rt.block_on(devnode_cmd::run(args))),
         Command::Policy(cmd) => policy_cmd::run(cmd, &mut stdout().lock()),
+        Command::Certs(cmd) => certs_cmd::run(cmd, &mut stdout().lock()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,6 +3,9 @@
 
 #![allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 
+pub mod pki;
+pub mod tls;
+
 pub mod v1 {
     tonic::include_proto!("hanko.coordinator.v1");
 }
