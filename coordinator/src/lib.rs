@@ -5,3 +5,4 @@
 //! (record, actions). No clock, socket or disk inside; the driver persists, then acts.
 
 pub mod core;
+pub mod store;

@@ -1,0 +1,150 @@
+//! The proposal store: idempotent drafts, accepted proposals that survive reopening, the
+//! active index, pages, and the persisted freeze flag.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use coordinator::core::{ProposalRecord, State};
+use coordinator::store::{Draft, Freeze, Store, StoreError};
+use nem::{Address, Hash256, NemTimestamp, Network, PublicKey, Signature};
+
+fn dir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("hanko-store-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn account() -> Address {
+    Address::from_public_key(&PublicKey([1; 32]), Network::Testnet)
+}
+
+fn draft(id: &str, key: &str, digest: &str) -> Draft {
+    Draft {
+        id: id.into(),
+        idempotency_key: key.into(),
+        account: account(),
+        inner: vec![1, 2, 3],
+        deadline: NemTimestamp(100),
+        request_digest: digest.into(),
+    }
+}
+
+fn record(d: &Draft) -> ProposalRecord {
+    ProposalRecord {
+        id: d.id.clone(),
+        idempotency_key: d.idempotency_key.clone(),
+        account: d.account,
+        inner: d.inner.clone(),
+        inner_hash: Hash256::of(&d.inner),
+        proposer: PublicKey([2; 32]),
+        proposer_signature: Signature([3; 64]),
+        deadline: d.deadline,
+        cosigners: vec![PublicKey([4; 32]), PublicKey([5; 32])],
+        required: 2,
+        state: State::Proposed,
+        decisions: Default::default(),
+        broadcast: Default::default(),
+        confirmed_height: None,
+        reason: None,
+    }
+}
+
+#[test]
+fn drafts_are_idempotent_and_conflicts_named() {
+    let path = dir("drafts");
+    let store = Store::open(&path).unwrap();
+    let first = store.put_draft(&draft("p-1", "k-1", "pay 5 to X")).unwrap();
+    let retry = store.put_draft(&draft("p-2", "k-1", "pay 5 to X")).unwrap();
+    assert_eq!(
+        retry.id, first.id,
+        "a retry with the same key gets the same proposal id"
+    );
+    match store.put_draft(&draft("p-3", "k-1", "pay 500 to Y")) {
+        Err(StoreError::IdempotencyConflict { existing, .. }) => assert_eq!(existing, "p-1"),
+        other => panic!("{other:?}"),
+    }
+    drop(store);
+    std::fs::remove_dir_all(path).unwrap();
+}
+
+#[test]
+fn accepted_proposals_survive_reopening_and_leave_active_when_finished() {
+    let path = dir("accept");
+    let d = draft("p-1", "k-1", "x");
+    {
+        let store = Store::open(&path).unwrap();
+        store.put_draft(&d).unwrap();
+        store.accept(&record(&d)).unwrap();
+        assert!(
+            store.draft("p-1").unwrap().is_none(),
+            "the draft became the proposal"
+        );
+    }
+    let store = Store::open(&path).unwrap();
+    let active = store.active().unwrap();
+    assert_eq!(active, vec![record(&d)]);
+    assert_eq!(store.id_for_key("k-1").unwrap().as_deref(), Some("p-1"));
+    // The same key after acceptance still answers with the same proposal.
+    assert_eq!(
+        store.put_draft(&draft("p-9", "k-1", "x")).unwrap().id,
+        "p-1"
+    );
+
+    let mut done = record(&d);
+    done.state = State::Confirmed;
+    store.update(&done).unwrap();
+    assert!(store.active().unwrap().is_empty());
+    assert_eq!(store.get("p-1").unwrap().unwrap().state, State::Confirmed);
+    drop(store);
+    std::fs::remove_dir_all(path).unwrap();
+}
+
+#[test]
+fn pages_and_freeze() {
+    let path = dir("pages");
+    let store = Store::open(&path).unwrap();
+    for i in 0..7 {
+        let d = draft(&format!("p-{i}"), &format!("k-{i}"), "x");
+        store.put_draft(&d).unwrap();
+        let mut r = record(&d);
+        if i % 2 == 0 {
+            r.state = State::Confirmed;
+        }
+        store.accept(&r).unwrap();
+        store.update(&r).unwrap();
+    }
+    let (first, token) = store
+        .page(None, 2, |r| r.state == State::Confirmed)
+        .unwrap();
+    assert_eq!(
+        first.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["p-0", "p-2"]
+    );
+    let (second, token) = store
+        .page(token.as_deref(), 2, |r| r.state == State::Confirmed)
+        .unwrap();
+    assert_eq!(
+        second.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["p-4", "p-6"]
+    );
+    let (rest, end) = store
+        .page(token.as_deref(), 2, |r| r.state == State::Confirmed)
+        .unwrap();
+    assert!(rest.is_empty() && end.is_none());
+    assert_eq!(store.active().unwrap().len(), 3);
+
+    store
+        .set_freeze(&Freeze {
+            frozen: true,
+            reason: "outflow not sent by Hanko".into(),
+            by: "admin-1".into(),
+            since_ms: 5,
+        })
+        .unwrap();
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert!(
+        store.freeze().unwrap().unwrap().frozen,
+        "a freeze survives restarts"
+    );
+    drop(store);
+    std::fs::remove_dir_all(path).unwrap();
+}
