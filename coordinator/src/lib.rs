@@ -4,6 +4,7 @@
 //! `core` is the proposal lifecycle as a pure state machine: (record, event, now) →
 //! (record, actions). No clock, socket or disk inside; the driver persists, then acts.
 
+pub mod build;
 pub mod core;
 pub mod store;
 pub mod verify;
