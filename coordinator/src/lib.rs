@@ -4,7 +4,10 @@
 //! `core` is the proposal lifecycle as a pure state machine: (record, event, now) →
 //! (record, actions). No clock, socket or disk inside; the driver persists, then acts.
 
+pub mod admin;
+pub mod auth;
 pub mod build;
 pub mod core;
+pub mod server;
 pub mod store;
 pub mod verify;

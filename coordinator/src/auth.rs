@@ -1,0 +1,97 @@
+//! Who is calling: the TLS layer has already verified the client certificate against the CA;
+//! its common name is looked up in configuration to find the role. An unknown name or the
+//! wrong role is PermissionDenied.
+
+use std::collections::HashMap;
+
+use nem::PublicKey;
+use serde::{Deserialize, Serialize};
+use tonic::{Request, Status};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Proposer,
+    Cosigner,
+    Auditor,
+    Admin,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Proposer => "proposer",
+            Role::Cosigner => "cosigner",
+            Role::Auditor => "auditor",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// A configured client: its certificate name, its role, and for a cosigner its NEM key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    pub name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub cosigner_key: Option<PublicKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub name: String,
+    pub role: Role,
+    pub cosigner_key: Option<PublicKey>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Clients {
+    by_name: HashMap<String, Client>,
+}
+
+impl Clients {
+    pub fn new(clients: Vec<Client>) -> Result<Clients, String> {
+        let mut by_name = HashMap::new();
+        for c in clients {
+            if c.role == Role::Cosigner && c.cosigner_key.is_none() {
+                return Err(format!(
+                    "client '{}': a cosigner needs cosigner_key (its NEM public key)",
+                    c.name
+                ));
+            }
+            if by_name.insert(c.name.clone(), c.clone()).is_some() {
+                return Err(format!("client '{}' is configured twice", c.name));
+            }
+        }
+        Ok(Clients { by_name })
+    }
+
+    /// The caller's identity, if its role is one of `allowed`.
+    pub fn authorize<T>(&self, request: &Request<T>, allowed: &[Role]) -> Result<Identity, Status> {
+        let certs = request
+            .peer_certs()
+            .ok_or_else(|| Status::unauthenticated("no client certificate"))?;
+        let cert = certs
+            .first()
+            .ok_or_else(|| Status::unauthenticated("no client certificate"))?;
+        let name = hanko_proto::tls::peer_name(cert)
+            .map_err(|e| Status::unauthenticated(e.to_string()))?;
+        let client = self.by_name.get(&name).ok_or_else(|| {
+            Status::permission_denied(format!("certificate '{name}' is not a configured client"))
+        })?;
+        if !allowed.contains(&client.role) {
+            let names: Vec<&str> = allowed.iter().map(|r| r.name()).collect();
+            return Err(Status::permission_denied(format!(
+                "'{name}' has role {}; this call needs {}",
+                client.role.name(),
+                names.join(" or ")
+            )));
+        }
+        Ok(Identity {
+            name,
+            role: client.role,
+            cosigner_key: client.cosigner_key,
+        })
+    }
+}
