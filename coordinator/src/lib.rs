@@ -7,7 +7,11 @@
 pub mod admin;
 pub mod auth;
 pub mod build;
+pub mod convert;
 pub mod core;
+pub mod cosigner_link;
+pub mod driver;
 pub mod server;
 pub mod store;
+pub mod treasury;
 pub mod verify;

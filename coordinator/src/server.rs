@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use hanko_proto::v1::admin_server::AdminServer;
+use hanko_proto::v1::cosigner_link_server::CosignerLinkServer;
+use hanko_proto::v1::treasury_server::TreasuryServer;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
@@ -12,7 +14,10 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use crate::admin::AdminService;
 use crate::auth::Clients;
+use crate::cosigner_link::CosignerLinkService;
+use crate::driver::Coordinator;
 use crate::store::Store;
+use crate::treasury::TreasuryService;
 
 type TlsStream = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
 
@@ -65,6 +70,7 @@ pub async fn serve(
     tls: rustls::ServerConfig,
     clients: Arc<Clients>,
     store: Arc<Store>,
+    coordinator: Option<Arc<Coordinator>>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<Running, std::io::Error> {
     let addr = listener.local_addr()?;
@@ -76,13 +82,30 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(hanko_proto::FILE_DESCRIPTOR_SET)
         .build_v1()
         .map_err(|e| std::io::Error::other(e.to_string()))?;
-    let admin = AdminServer::new(AdminService { clients, store });
+    let admin = AdminServer::new(AdminService {
+        clients: clients.clone(),
+        store,
+    });
     let incoming = tls_incoming(listener, tls);
+    let treasury = coordinator.clone().map(|c| {
+        TreasuryServer::new(TreasuryService {
+            clients: clients.clone(),
+            coordinator: c,
+        })
+    });
+    let link = coordinator.map(|c| {
+        CosignerLinkServer::new(CosignerLinkService {
+            clients,
+            coordinator: c,
+        })
+    });
     let task = tokio::spawn(
         tonic::transport::Server::builder()
             .add_service(health)
             .add_service(reflection)
             .add_service(admin)
+            .add_optional_service(treasury)
+            .add_optional_service(link)
             .serve_with_incoming_shutdown(incoming, shutdown),
     );
     tracing::info!(%addr, "coordinator serving (mTLS, TLS 1.3)");

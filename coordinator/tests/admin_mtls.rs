@@ -75,12 +75,18 @@ async fn setup(tag: &str) -> Setup {
         hanko_proto::tls::server_config(&ca.cert_pem, &server.cert_pem, &server.key_pem).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
-    let running =
-        coordinator::server::serve(listener, tls, Arc::new(configured), store, async move {
+    let running = coordinator::server::serve(
+        listener,
+        tls,
+        Arc::new(configured),
+        store,
+        None,
+        async move {
             let _ = rx.await;
-        })
-        .await
-        .unwrap();
+        },
+    )
+    .await
+    .unwrap();
     Setup {
         ca,
         clients,

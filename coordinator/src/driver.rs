@@ -1,0 +1,231 @@
+//! The driver: applies events to the pure core one at a time, persists the result, then acts.
+//! Announces go to the NIS node and their answers come back as events; a ticker drives retries
+//! and deadline checks. While frozen, nothing is distributed or broadcast.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nem::client::{NisClient, NisError};
+use nem::validation::ValidationResult;
+use nem::{NemTimestamp, SignedTransaction};
+use thiserror::Error;
+use tokio::sync::broadcast;
+
+use crate::build::{BuildConfig, ConfiguredAccount};
+use crate::core::{self, Action, Answer, Event, ProposalRecord, TransitionError};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, Error)]
+pub enum DriverError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error("no proposal {0}")]
+    NotFound(String),
+}
+
+pub struct Settings {
+    pub build: BuildConfig,
+    pub accounts: Vec<ConfiguredAccount>,
+    pub tick: Duration,
+}
+
+pub struct Coordinator {
+    pub store: Arc<Store>,
+    pub node: NisClient,
+    pub settings: Settings,
+    /// Serializes transitions: one event at a time, persisted before anything acts on it.
+    lock: tokio::sync::Mutex<()>,
+    /// Announces under way, so a tick does not send the same bytes twice at once.
+    in_flight: Mutex<HashSet<(String, [u8; 32])>>,
+    /// Proposals to offer cosigners (Distribute).
+    pub offers: broadcast::Sender<ProposalRecord>,
+    /// Every saved state change (Watch).
+    pub changes: broadcast::Sender<ProposalRecord>,
+}
+
+fn now() -> NemTimestamp {
+    NemTimestamp::now().unwrap_or_default()
+}
+
+/// How a NIS answer feeds back into the core.
+pub fn answer_of(result: Result<nem::client::Announced, NisError>) -> Answer {
+    match result {
+        Ok(a) if a.neutral => Answer::AlreadyKnown,
+        Ok(_) => Answer::Accepted,
+        Err(NisError::Rejected {
+            result: ValidationResult::FAILURE_MULTISIG_NO_MATCHING_MULTISIG,
+            ..
+        }) => Answer::NoMatchingMultisig,
+        Err(e) if e.is_retryable() => Answer::Transient(e.to_string()),
+        Err(NisError::Rejected { result, .. }) => Answer::Refused {
+            code: result.code(),
+            name: result.name().into(),
+        },
+        Err(e) => Answer::Transient(e.to_string()),
+    }
+}
+
+impl Coordinator {
+    pub fn new(store: Arc<Store>, node: NisClient, settings: Settings) -> Arc<Coordinator> {
+        let (offers, _) = broadcast::channel(1024);
+        let (changes, _) = broadcast::channel(1024);
+        Arc::new(Coordinator {
+            store,
+            node,
+            settings,
+            lock: tokio::sync::Mutex::new(()),
+            in_flight: Mutex::new(HashSet::new()),
+            offers,
+            changes,
+        })
+    }
+
+    pub fn frozen(&self) -> bool {
+        self.store.freeze().ok().flatten().is_some_and(|f| f.frozen)
+    }
+
+    /// Applies one event: step, persist, then act.
+    pub async fn apply(
+        self: &Arc<Self>,
+        id: &str,
+        event: Event,
+    ) -> Result<ProposalRecord, DriverError> {
+        let (next, actions) = {
+            let _guard = self.lock.lock().await;
+            let record = self
+                .store
+                .get(id)?
+                .ok_or_else(|| DriverError::NotFound(id.to_string()))?;
+            let (next, actions) = core::step(&record, event, now())?;
+            if next != record {
+                self.store.update(&next)?;
+            }
+            (next, actions)
+        };
+        self.perform(&next, actions);
+        Ok(next)
+    }
+
+    fn perform(self: &Arc<Self>, r: &ProposalRecord, actions: Vec<Action>) {
+        let frozen = self.frozen();
+        for action in actions {
+            match action {
+                Action::Notify => {
+                    let _ = self.changes.send(r.clone());
+                }
+                Action::Distribute if !frozen => {
+                    let _ = self.offers.send(r.clone());
+                    let me = self.clone();
+                    let id = r.id.clone();
+                    tokio::spawn(async move {
+                        let _ = me.apply(&id, Event::Distributed).await;
+                    });
+                }
+                Action::AnnounceWrapper { transaction, .. } if !frozen => {
+                    self.announce(&r.id, transaction, Event::WrapperAnswer);
+                }
+                Action::AnnounceCosignature {
+                    cosigner,
+                    transaction,
+                } if !frozen => {
+                    self.announce(&r.id, transaction, move |answer| Event::CosignatureAnswer {
+                        cosigner,
+                        answer,
+                    });
+                }
+                Action::TrackConfirmation | Action::CheckChain => self.look_on_chain(r),
+                Action::Alert { cosigner, message } => {
+                    tracing::error!(proposal = %r.id, %cosigner, %message, "cosigner alert");
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn announce(
+        self: &Arc<Self>,
+        id: &str,
+        transaction: SignedTransaction,
+        event: impl FnOnce(Answer) -> Event + Send + 'static,
+    ) {
+        let key = (id.to_string(), *transaction.hash().as_bytes());
+        if !self
+            .in_flight
+            .lock()
+            .map(|mut s| s.insert(key.clone()))
+            .unwrap_or(false)
+        {
+            return;
+        }
+        let me = self.clone();
+        let id = id.to_string();
+        tokio::spawn(async move {
+            let answer = answer_of(me.node.announce(&transaction).await);
+            tracing::info!(proposal = %id, hash = %transaction.hash(), ?answer, "announce");
+            if let Ok(mut s) = me.in_flight.lock() {
+                s.remove(&key);
+            }
+            let _ = me.apply(&id, event(answer)).await;
+        });
+    }
+
+    /// Looks for the proposal's inner hash in the account's confirmed outgoing transfers.
+    fn look_on_chain(self: &Arc<Self>, r: &ProposalRecord) {
+        let me = self.clone();
+        let (id, account, inner_hash, deadline) =
+            (r.id.clone(), r.account, r.inner_hash, r.deadline);
+        tokio::spawn(async move {
+            match me.node.outgoing_transfers(&account, None).await {
+                Ok(list) => {
+                    if let Some(found) = list
+                        .iter()
+                        .find(|t| t.meta.inner_hash.data == Some(inner_hash))
+                    {
+                        if let Some(hash) = found.meta.hash.data {
+                            let _ = me
+                                .apply(
+                                    &id,
+                                    Event::Confirmed {
+                                        height: found.meta.height,
+                                        wrapper_hash: hash,
+                                    },
+                                )
+                                .await;
+                        }
+                    } else if now() > deadline {
+                        let _ = me.apply(&id, Event::NotOnChain).await;
+                    }
+                }
+                Err(e) => tracing::warn!(proposal = %id, error = %e, "cannot read the chain"),
+            }
+        });
+    }
+
+    /// Every tick, each unfinished proposal gets a `Tick`: retries, chain checks, expiry.
+    pub async fn run_ticker(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        let mut interval = tokio::time::interval(self.settings.tick);
+        loop {
+            tokio::select! {
+                _ = interval.tick() => {
+                    let active = match self.store.active() {
+                        Ok(a) => a,
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot read unfinished proposals");
+                            continue;
+                        }
+                    };
+                    for r in active {
+                        if r.state == core::State::Announced {
+                            self.look_on_chain(&r);
+                        }
+                        let _ = self.apply(&r.id, Event::Tick).await;
+                    }
+                }
+                _ = shutdown.changed() => break,
+            }
+        }
+    }
+}

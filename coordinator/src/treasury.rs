@@ -1,0 +1,326 @@
+//! The Treasury service: Prepare (build the inner transaction), Propose (store the signed
+//! intent durably, then answer), Get, List, Cancel, Watch.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use hanko_proto::v1 as pb;
+use hanko_proto::v1::treasury_server::Treasury;
+use nem::{PublicKey, Signature};
+use sha2::{Digest, Sha256};
+use tokio_stream::{Stream, StreamExt};
+use tonic::{Request, Response, Status};
+
+use crate::auth::{Clients, Role};
+use crate::build::{WithdrawalRequest, build_inner};
+use crate::convert;
+use crate::core::{Event, ProposalRecord, State};
+use crate::driver::{Coordinator, DriverError};
+use crate::store::{Draft, StoreError};
+
+pub struct TreasuryService {
+    pub clients: Arc<Clients>,
+    pub coordinator: Arc<Coordinator>,
+}
+
+fn storage(e: StoreError) -> Status {
+    match e {
+        StoreError::IdempotencyConflict { .. } => Status::already_exists(e.to_string()),
+        e => Status::unavailable(format!("storage: {e}")),
+    }
+}
+
+fn driver(e: DriverError) -> Status {
+    match e {
+        DriverError::NotFound(id) => Status::not_found(format!("no proposal {id}")),
+        DriverError::Transition(t) => Status::failed_precondition(t.to_string()),
+        DriverError::Store(s) => storage(s),
+    }
+}
+
+fn new_id() -> Result<String, Status> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| Status::internal(format!("random: {e}")))?;
+    Ok(hex::encode(bytes))
+}
+
+fn bytes32(field: &str, b: &[u8]) -> Result<[u8; 32], Status> {
+    b.try_into().map_err(|_| {
+        Status::invalid_argument(format!("{field}: expected 32 bytes, got {}", b.len()))
+    })
+}
+
+type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::Proposal, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl Treasury for TreasuryService {
+    async fn prepare(
+        &self,
+        request: Request<pb::PrepareRequest>,
+    ) -> Result<Response<pb::PrepareResponse>, Status> {
+        self.clients.authorize(&request, &[Role::Proposer])?;
+        let c = &self.coordinator;
+        if c.frozen() {
+            return Err(Status::failed_precondition(
+                "the coordinator is frozen; no new proposals",
+            ));
+        }
+        let r = request.into_inner();
+        if r.idempotency_key.trim().is_empty() || r.idempotency_key.len() > 128 {
+            return Err(Status::invalid_argument(
+                "idempotency_key: 1 to 128 characters, chosen by the proposer",
+            ));
+        }
+        let req = WithdrawalRequest {
+            account: r.account.clone(),
+            recipient: r.recipient.clone(),
+            amount: r.amount.clone(),
+            mosaics: r
+                .mosaics
+                .iter()
+                .map(|m| (m.id.clone(), m.quantity))
+                .collect(),
+            message: r.message.clone(),
+        };
+        let digest = hex::encode(Sha256::digest(format!(
+            "{:?}",
+            (
+                &r.account,
+                &r.recipient,
+                &r.amount,
+                &req.mosaics,
+                &r.message
+            )
+        )));
+        if let Some(id) = c.store.id_for_key(&r.idempotency_key).map_err(storage)? {
+            // A retry: answer with what was prepared (or proposed) under this key.
+            let existing = c.store.put_draft(&Draft {
+                id,
+                idempotency_key: r.idempotency_key.clone(),
+                account: nem::Address::parse(&r.account)
+                    .map_err(|e| Status::invalid_argument(format!("account: {e}")))?,
+                inner: vec![],
+                deadline: nem::NemTimestamp(0),
+                request_digest: digest,
+            });
+            let d = existing.map_err(storage)?;
+            return Ok(Response::new(pb::PrepareResponse {
+                intent: hanko_proto::intent(&d.id, &d.inner),
+                proposal_id: d.id,
+                inner_transaction: d.inner,
+                deadline: d.deadline.0,
+            }));
+        }
+        let time = c
+            .node
+            .network_time()
+            .await
+            .map_err(|e| Status::unavailable(format!("NIS node: {e}")))?;
+        let tx = build_inner(
+            &req,
+            &c.settings.build,
+            &c.settings.accounts,
+            time,
+            &nem::fees::XemOnly,
+        )
+        .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let inner = tx
+            .to_bytes()
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let draft = Draft {
+            id: new_id()?,
+            idempotency_key: r.idempotency_key,
+            account: tx.signer_address(),
+            inner,
+            deadline: tx.header.deadline,
+            request_digest: digest,
+        };
+        let d = c.store.put_draft(&draft).map_err(storage)?;
+        Ok(Response::new(pb::PrepareResponse {
+            intent: hanko_proto::intent(&d.id, &d.inner),
+            proposal_id: d.id,
+            inner_transaction: d.inner,
+            deadline: d.deadline.0,
+        }))
+    }
+
+    async fn propose(
+        &self,
+        request: Request<pb::ProposeRequest>,
+    ) -> Result<Response<pb::Proposal>, Status> {
+        self.clients.authorize(&request, &[Role::Proposer])?;
+        let c = &self.coordinator;
+        let r = request.into_inner();
+        let proposer = PublicKey(bytes32("proposer", &r.proposer)?);
+        let signature = Signature(
+            r.proposer_signature
+                .as_slice()
+                .try_into()
+                .map_err(|_| Status::invalid_argument("proposer_signature: expected 64 bytes"))?,
+        );
+        if let Some(existing) = c.store.get(&r.proposal_id).map_err(storage)? {
+            if existing.inner == r.inner_transaction && existing.proposer_signature == signature {
+                return Ok(Response::new(convert::proposal(&existing)));
+            }
+            return Err(Status::already_exists(format!(
+                "proposal {} exists with a different signed intent",
+                r.proposal_id
+            )));
+        }
+        let draft = c
+            .store
+            .draft(&r.proposal_id)
+            .map_err(storage)?
+            .ok_or_else(|| {
+                Status::not_found(format!(
+                    "proposal_id: no prepared proposal {}; call Prepare first",
+                    r.proposal_id
+                ))
+            })?;
+        if draft.idempotency_key != r.idempotency_key {
+            return Err(Status::invalid_argument(
+                "idempotency_key: differs from the one this proposal was prepared with",
+            ));
+        }
+        if draft.inner != r.inner_transaction {
+            return Err(Status::invalid_argument(
+                "inner_transaction: differs from the prepared bytes",
+            ));
+        }
+        crate::verify::verify_intent(&draft.id, &draft.inner, &proposer, &signature)
+            .map_err(|e| Status::permission_denied(format!("proposer_signature: {e}")))?;
+        let account = c
+            .settings
+            .accounts
+            .iter()
+            .find(|a| {
+                nem::Address::from_public_key(&a.public_key, c.settings.build.network)
+                    == draft.account
+            })
+            .ok_or_else(|| {
+                Status::failed_precondition(format!(
+                    "account {} is no longer configured",
+                    draft.account
+                ))
+            })?;
+        let record = ProposalRecord {
+            id: draft.id.clone(),
+            idempotency_key: draft.idempotency_key.clone(),
+            account: draft.account,
+            inner_hash: nem::Hash256::of(&draft.inner),
+            inner: draft.inner.clone(),
+            proposer,
+            proposer_signature: signature,
+            deadline: draft.deadline,
+            cosigners: account.cosigners.clone(),
+            required: account.required,
+            state: State::Proposed,
+            decisions: Default::default(),
+            broadcast: Default::default(),
+            confirmed_height: None,
+            reason: None,
+        };
+        c.store.accept(&record).map_err(storage)?;
+        tracing::info!(proposal = %record.id, account = %record.account, inner_hash = %record.inner_hash, "proposal accepted");
+        let stored = c.apply(&record.id, Event::Tick).await.map_err(driver)?;
+        Ok(Response::new(convert::proposal(&stored)))
+    }
+
+    async fn get(
+        &self,
+        request: Request<pb::GetRequest>,
+    ) -> Result<Response<pb::Proposal>, Status> {
+        self.clients
+            .authorize(&request, &[Role::Proposer, Role::Auditor, Role::Admin])?;
+        let id = request.into_inner().id;
+        let r = self
+            .coordinator
+            .store
+            .get(&id)
+            .map_err(storage)?
+            .ok_or_else(|| Status::not_found(format!("id: no proposal {id}")))?;
+        Ok(Response::new(convert::proposal(&r)))
+    }
+
+    async fn list(
+        &self,
+        request: Request<pb::ListRequest>,
+    ) -> Result<Response<pb::ListResponse>, Status> {
+        self.clients
+            .authorize(&request, &[Role::Proposer, Role::Auditor, Role::Admin])?;
+        let r = request.into_inner();
+        let size = match r.page_size {
+            0 => 50,
+            n if n > 500 => return Err(Status::invalid_argument("page_size: at most 500")),
+            n => n as usize,
+        };
+        let states: Vec<i32> = r.states.clone();
+        let account = r.account.clone();
+        let keep = move |p: &ProposalRecord| {
+            (states.is_empty() || states.contains(&(convert::state(p.state) as i32)))
+                && (account.is_empty() || p.account.to_string() == account)
+        };
+        let after = (!r.page_token.is_empty()).then_some(r.page_token.as_str());
+        let (page, next) = self
+            .coordinator
+            .store
+            .page(after, size, keep)
+            .map_err(storage)?;
+        Ok(Response::new(pb::ListResponse {
+            proposals: page.iter().map(convert::proposal).collect(),
+            next_page_token: next.unwrap_or_default(),
+        }))
+    }
+
+    async fn cancel(
+        &self,
+        request: Request<pb::CancelRequest>,
+    ) -> Result<Response<pb::Proposal>, Status> {
+        let who = self
+            .clients
+            .authorize(&request, &[Role::Proposer, Role::Admin])?;
+        let r = request.into_inner();
+        let reason = if r.reason.trim().is_empty() {
+            format!("cancelled by {}", who.name)
+        } else {
+            format!("cancelled by {}: {}", who.name, r.reason)
+        };
+        let record = self
+            .coordinator
+            .apply(&r.id, Event::Cancel { reason })
+            .await
+            .map_err(driver)?;
+        Ok(Response::new(convert::proposal(&record)))
+    }
+
+    type WatchStream = WatchStream;
+
+    async fn watch(
+        &self,
+        request: Request<pb::WatchRequest>,
+    ) -> Result<Response<WatchStream>, Status> {
+        self.clients
+            .authorize(&request, &[Role::Proposer, Role::Auditor, Role::Admin])?;
+        let id = request.into_inner().id;
+        let changes =
+            tokio_stream::wrappers::BroadcastStream::new(self.coordinator.changes.subscribe());
+        let current = if id.is_empty() {
+            vec![]
+        } else {
+            self.coordinator
+                .store
+                .get(&id)
+                .map_err(storage)?
+                .map(|r| vec![convert::proposal(&r)])
+                .unwrap_or_default()
+        };
+        let filter = id.clone();
+        let stream = tokio_stream::iter(current.into_iter().map(Ok)).chain(changes.filter_map(
+            move |item| match item {
+                Ok(r) if filter.is_empty() || r.id == filter => Some(Ok(convert::proposal(&r))),
+                _ => None,
+            },
+        ));
+        Ok(Response::new(Box::pin(stream)))
+    }
+}

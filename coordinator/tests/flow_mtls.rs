@@ -1,0 +1,278 @@
+//! A withdrawal end to end over real mTLS on 127.0.0.1 with the dev node: Prepare → Propose →
+//! two test cosigners sign what they decode → the coordinator broadcasts one wrapper and one
+//! cosignature → confirmed, and the treasury's balance drops by the amount and every fee.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use coordinator::auth::{Client, Clients, Role};
+use coordinator::build::{BuildConfig, ConfiguredAccount};
+use coordinator::driver::{Coordinator, Settings};
+use coordinator::store::Store;
+use devnode::config::EXAMPLE_KEYS;
+use ed25519_dalek::{Signer, SigningKey};
+use hanko_proto::pki::{Issued, Usage, Validity, issue, new_ca};
+use hanko_proto::v1 as pb;
+use hanko_proto::v1::cosigner_link_client::CosignerLinkClient;
+use hanko_proto::v1::treasury_client::TreasuryClient;
+use nem::tx::{Body, Header, MultisigSignature};
+use nem::{Address, Amount, KeyPair, Network, PrivateKey, Transaction};
+use tonic::transport::Channel;
+
+const YEAR: i32 = 2026;
+const CUSTOMER: &str = "TCQW2P5DNZ5BBXQVGS367DQ4AHC3RXOEVFZOQCJ6";
+
+fn nem_key(i: usize) -> KeyPair {
+    KeyPair::from_private_key(&PrivateKey::from_nis_hex(EXAMPLE_KEYS[i].1).unwrap())
+}
+
+async fn channel(ca: &Issued, cert: &Issued, addr: std::net::SocketAddr) -> Channel {
+    let tls = hanko_proto::tls::client_config(&ca.cert_pem, &cert.cert_pem, &cert.key_pem).unwrap();
+    hanko_proto::channel::connect(&addr.to_string(), "localhost", tls)
+        .await
+        .unwrap()
+}
+
+/// A test cosigner: signs every offer after decoding it itself (no policy: that is the
+/// cosigner daemon's job, tested there).
+async fn test_cosigner(
+    ca: Issued,
+    cert: Issued,
+    addr: std::net::SocketAddr,
+    key: KeyPair,
+    treasury: Address,
+) {
+    let mut link = CosignerLinkClient::new(channel(&ca, &cert, addr).await);
+    let mut offers = link
+        .subscribe(pb::SubscribeRequest {
+            accounts: vec![treasury.to_string()],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    while let Ok(Some(offer)) = offers.message().await {
+        let inner = Transaction::from_bytes(&offer.inner_transaction).unwrap();
+        let header = |fee: u32| Header {
+            network: Network::Testnet,
+            version: 1,
+            timestamp: inner.header.timestamp,
+            signer: key.public_key(),
+            fee: Amount::micro(fee),
+            deadline: inner.header.deadline,
+        };
+        let wrapper = Transaction {
+            header: header(150_000),
+            body: Body::Multisig(Box::new(inner.clone())),
+        }
+        .sign(&key)
+        .unwrap();
+        let cosig = Transaction {
+            header: header(150_000),
+            body: Body::MultisigSignature(MultisigSignature {
+                other_hash: inner.hash().unwrap(),
+                other_account: treasury,
+            }),
+        }
+        .sign(&key)
+        .unwrap();
+        let pb_signed = |t: &nem::SignedTransaction| pb::SignedTransaction {
+            data: t.data.clone(),
+            signature: t.signature.0.to_vec(),
+        };
+        let decision = pb::CosignerDecision {
+            cosigner: key.public_key().0.to_vec(),
+            outcome: Some(pb::cosigner_decision::Outcome::Signed(pb::SignedPair {
+                wrapper: Some(pb_signed(&wrapper)),
+                cosignature: Some(pb_signed(&cosig)),
+            })),
+        };
+        link.submit_decision(pb::SubmitDecisionRequest {
+            proposal_id: offer.proposal_id,
+            inner_hash: inner.hash().unwrap().0.to_vec(),
+            decision: Some(decision),
+        })
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prepare_propose_sign_broadcast_confirm() {
+    // The dev node: the example 2-of-3 treasury, a block every 200 ms.
+    let mut config = devnode::Config::example().unwrap();
+    config.block_time_ms = 200;
+    let node = devnode::start(
+        &config,
+        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+    )
+    .unwrap();
+    let nis = nem::client::NisClient::new(nem::client::ClientConfig::new(node.url())).unwrap();
+    let treasury = Address::from_public_key(&nem_key(0).public_key(), Network::Testnet);
+    let before = nis.account(&treasury).await.unwrap().account.balance;
+
+    // PKI and the coordinator.
+    let ca = new_ca("ca", 5, YEAR).unwrap();
+    let server = issue(
+        &ca,
+        "coordinator",
+        Usage::Server {
+            names: vec!["localhost".into()],
+        },
+        Validity::Years(1),
+        YEAR,
+    )
+    .unwrap();
+    let cert = |n: &str| issue(&ca, n, Usage::Client, Validity::Years(1), YEAR).unwrap();
+    let (alice_cert, a_cert, b_cert) = (cert("alice"), cert("cosigner-a"), cert("cosigner-b"));
+    let clients = Arc::new(
+        Clients::new(vec![
+            Client {
+                name: "alice".into(),
+                role: Role::Proposer,
+                cosigner_key: None,
+            },
+            Client {
+                name: "cosigner-a".into(),
+                role: Role::Cosigner,
+                cosigner_key: Some(nem_key(1).public_key()),
+            },
+            Client {
+                name: "cosigner-b".into(),
+                role: Role::Cosigner,
+                cosigner_key: Some(nem_key(2).public_key()),
+            },
+        ])
+        .unwrap(),
+    );
+    let dir = std::env::temp_dir().join(format!("hanko-flow-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Arc::new(Store::open(&dir).unwrap());
+    let settings = Settings {
+        build: BuildConfig {
+            network: Network::Testnet,
+            deadline_seconds: 3_600,
+            timestamp_lag_seconds: 2,
+        },
+        accounts: vec![ConfiguredAccount {
+            public_key: nem_key(0).public_key(),
+            cosigners: vec![
+                nem_key(1).public_key(),
+                nem_key(2).public_key(),
+                nem_key(3).public_key(),
+            ],
+            required: 2,
+        }],
+        tick: Duration::from_millis(200),
+    };
+    let coordinator = Coordinator::new(store.clone(), nis.clone(), settings);
+    let (stop_ticker, ticker_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(coordinator.clone().run_ticker(ticker_rx));
+    let tls =
+        hanko_proto::tls::server_config(&ca.cert_pem, &server.cert_pem, &server.key_pem).unwrap();
+    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
+    let running = coordinator::server::serve(
+        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        tls,
+        clients,
+        store,
+        Some(coordinator.clone()),
+        async move {
+            let _ = rx.await;
+        },
+    )
+    .await
+    .unwrap();
+    let addr = running.addr;
+
+    // Cosigners A and B online; C stays silent (2 of 3 is enough).
+    let cosigner_a = tokio::spawn(test_cosigner(
+        ca.clone(),
+        a_cert,
+        addr,
+        nem_key(1),
+        treasury,
+    ));
+    let cosigner_b = tokio::spawn(test_cosigner(
+        ca.clone(),
+        b_cert,
+        addr,
+        nem_key(2),
+        treasury,
+    ));
+
+    // Treasury: prepare, check the bytes, sign the intent, propose.
+    let mut t = TreasuryClient::new(channel(&ca, &alice_cert, addr).await);
+    let prepared = t
+        .prepare(pb::PrepareRequest {
+            account: treasury.to_string(),
+            recipient: CUSTOMER.into(),
+            amount: "1500".into(),
+            mosaics: vec![],
+            message: "WD-000001".into(),
+            idempotency_key: "wd-000001".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let inner = Transaction::from_bytes(&prepared.inner_transaction).unwrap();
+    assert_eq!(
+        inner.transfer().unwrap().amount.as_micro(),
+        1_500_000_000,
+        "the proposer checks the bytes it signs"
+    );
+    let proposer = SigningKey::from_bytes(&[42; 32]);
+    let signature = proposer.sign(&prepared.intent).to_bytes().to_vec();
+    let propose = pb::ProposeRequest {
+        proposal_id: prepared.proposal_id.clone(),
+        idempotency_key: "wd-000001".into(),
+        inner_transaction: prepared.inner_transaction.clone(),
+        proposer: proposer.verifying_key().to_bytes().to_vec(),
+        proposer_signature: signature,
+    };
+    t.propose(propose.clone()).await.unwrap();
+    // The same request again: the same proposal, not a second one.
+    let again = t.propose(propose).await.unwrap().into_inner();
+    assert_eq!(again.id, prepared.proposal_id);
+
+    let mut confirmed = None;
+    for _ in 0..150 {
+        let p = t
+            .get(pb::GetRequest {
+                id: prepared.proposal_id.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        if p.state == pb::ProposalState::Confirmed as i32 {
+            confirmed = Some(p);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let p = confirmed.expect("confirmed within 15 s");
+    assert!(p.confirmed_height > 1 && !p.wrapper_hash.is_empty());
+    let after = nis.account(&treasury).await.unwrap().account.balance;
+    // 1,500 XEM + inner fee 0.10 + wrapper 0.15 + one cosignature 0.15: exactly one payment.
+    assert_eq!(before - after, 1_500_000_000 + 100_000 + 150_000 + 150_000);
+    let customer = nis
+        .account(&Address::parse(CUSTOMER).unwrap())
+        .await
+        .unwrap()
+        .account
+        .balance;
+    assert_eq!(customer, 1_500_000_000);
+
+    // Subscription streams are endless: disconnect the cosigners, then stop within a grace time.
+    cosigner_a.abort();
+    cosigner_b.abort();
+    let _ = shutdown.send(());
+    let _ = stop_ticker.send(true);
+    tokio::time::timeout(Duration::from_secs(10), running.task)
+        .await
+        .expect("stops within 10 s")
+        .unwrap()
+        .unwrap();
+    node.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
