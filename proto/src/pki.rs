@@ -75,8 +75,8 @@ fn validity(params: &mut CertificateParams, validity: Validity, this_year: i32) 
     }
 }
 
-/// A new certificate authority.
-pub fn new_ca(name: &str, years: i32, this_year: i32) -> Result<Issued, PkiError> {
+/// A new key pair and certificate parameters naming its holder (CN) in organisation Hanko.
+fn fresh(name: &str) -> Result<(KeyPair, CertificateParams), PkiError> {
     check_name(name)?;
     let key = KeyPair::generate()?;
     let mut params = CertificateParams::new(Vec::<String>::new())?;
@@ -84,6 +84,12 @@ pub fn new_ca(name: &str, years: i32, this_year: i32) -> Result<Issued, PkiError
     params
         .distinguished_name
         .push(DnType::OrganizationName, "Hanko");
+    Ok((key, params))
+}
+
+/// A new certificate authority.
+pub fn new_ca(name: &str, years: i32, this_year: i32) -> Result<Issued, PkiError> {
+    let (key, mut params) = fresh(name)?;
     params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     params.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,
@@ -106,15 +112,9 @@ pub fn issue(
     valid: Validity,
     this_year: i32,
 ) -> Result<Issued, PkiError> {
-    check_name(name)?;
     let ca_key = KeyPair::from_pem(&ca.key_pem)?;
     let issuer = Issuer::from_ca_cert_pem(&ca.cert_pem, ca_key)?;
-    let key = KeyPair::generate()?;
-    let mut params = CertificateParams::new(Vec::<String>::new())?;
-    params.distinguished_name.push(DnType::CommonName, name);
-    params
-        .distinguished_name
-        .push(DnType::OrganizationName, "Hanko");
+    let (key, mut params) = fresh(name)?;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     match usage {
         Usage::Server { names } => {
