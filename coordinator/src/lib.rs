@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod build;
+pub mod config;
 pub mod convert;
 pub mod core;
 pub mod cosigner_link;

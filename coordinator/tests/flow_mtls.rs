@@ -3,6 +3,10 @@
 //! cosignature → confirmed, and the treasury's balance drops by the amount and every fee.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
+mod common;
+
+use common::*;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,92 +14,11 @@ use coordinator::auth::{Client, Clients, Role};
 use coordinator::build::{BuildConfig, ConfiguredAccount};
 use coordinator::driver::{Coordinator, Settings};
 use coordinator::store::Store;
-use devnode::config::EXAMPLE_KEYS;
 use ed25519_dalek::{Signer, SigningKey};
-use hanko_proto::pki::{Issued, Usage, Validity, issue, new_ca};
+use hanko_proto::pki::{Usage, Validity, issue, new_ca};
 use hanko_proto::v1 as pb;
-use hanko_proto::v1::cosigner_link_client::CosignerLinkClient;
 use hanko_proto::v1::treasury_client::TreasuryClient;
-use nem::tx::{Body, Header, MultisigSignature};
-use nem::{Address, Amount, KeyPair, Network, PrivateKey, Transaction};
-use tonic::transport::Channel;
-
-const YEAR: i32 = 2026;
-const CUSTOMER: &str = "TCQW2P5DNZ5BBXQVGS367DQ4AHC3RXOEVFZOQCJ6";
-
-fn nem_key(i: usize) -> KeyPair {
-    KeyPair::from_private_key(&PrivateKey::from_nis_hex(EXAMPLE_KEYS[i].1).unwrap())
-}
-
-async fn channel(ca: &Issued, cert: &Issued, addr: std::net::SocketAddr) -> Channel {
-    let tls = hanko_proto::tls::client_config(&ca.cert_pem, &cert.cert_pem, &cert.key_pem).unwrap();
-    hanko_proto::channel::connect(&addr.to_string(), "localhost", tls)
-        .await
-        .unwrap()
-}
-
-/// A test cosigner: signs every offer after decoding it itself (no policy: that is the
-/// cosigner daemon's job, tested there).
-async fn test_cosigner(
-    ca: Issued,
-    cert: Issued,
-    addr: std::net::SocketAddr,
-    key: KeyPair,
-    treasury: Address,
-) {
-    let mut link = CosignerLinkClient::new(channel(&ca, &cert, addr).await);
-    let mut offers = link
-        .subscribe(pb::SubscribeRequest {
-            accounts: vec![treasury.to_string()],
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    while let Ok(Some(offer)) = offers.message().await {
-        let inner = Transaction::from_bytes(&offer.inner_transaction).unwrap();
-        let header = |fee: u32| Header {
-            network: Network::Testnet,
-            version: 1,
-            timestamp: inner.header.timestamp,
-            signer: key.public_key(),
-            fee: Amount::micro(fee),
-            deadline: inner.header.deadline,
-        };
-        let wrapper = Transaction {
-            header: header(150_000),
-            body: Body::Multisig(Box::new(inner.clone())),
-        }
-        .sign(&key)
-        .unwrap();
-        let cosig = Transaction {
-            header: header(150_000),
-            body: Body::MultisigSignature(MultisigSignature {
-                other_hash: inner.hash().unwrap(),
-                other_account: treasury,
-            }),
-        }
-        .sign(&key)
-        .unwrap();
-        let pb_signed = |t: &nem::SignedTransaction| pb::SignedTransaction {
-            data: t.data.clone(),
-            signature: t.signature.0.to_vec(),
-        };
-        let decision = pb::CosignerDecision {
-            cosigner: key.public_key().0.to_vec(),
-            outcome: Some(pb::cosigner_decision::Outcome::Signed(pb::SignedPair {
-                wrapper: Some(pb_signed(&wrapper)),
-                cosignature: Some(pb_signed(&cosig)),
-            })),
-        };
-        link.submit_decision(pb::SubmitDecisionRequest {
-            proposal_id: offer.proposal_id,
-            inner_hash: inner.hash().unwrap().0.to_vec(),
-            decision: Some(decision),
-        })
-        .await
-        .unwrap();
-    }
-}
+use nem::{Address, Network, Transaction};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prepare_propose_sign_broadcast_confirm() {

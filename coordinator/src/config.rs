@@ -1,0 +1,124 @@
+//! The coordinator's TOML configuration.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use nem::{Network, PublicKey};
+use serde::Deserialize;
+
+use crate::auth::Client;
+use crate::build::{BuildConfig, ConfiguredAccount};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// The NIS node, e.g. "http://127.0.0.1:7890".
+    pub node: String,
+    pub network: Network,
+    /// Deadline after the timestamp, e.g. "1h" (at most 24h).
+    #[serde(default = "default_deadline")]
+    pub deadline: String,
+    /// Milliseconds between ticks (retries, chain checks).
+    #[serde(default = "default_tick")]
+    pub tick_ms: u64,
+    pub tls: TlsFiles,
+    #[serde(rename = "account")]
+    pub accounts: Vec<AccountConfig>,
+    #[serde(rename = "client")]
+    pub clients: Vec<Client>,
+}
+
+fn default_deadline() -> String {
+    "1h".into()
+}
+
+fn default_tick() -> u64 {
+    1_000
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    pub public_key: PublicKey,
+    pub cosigners: Vec<PublicKey>,
+    pub required: usize,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut config: Config =
+            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for p in [
+            &mut config.tls.ca,
+            &mut config.tls.cert,
+            &mut config.tls.key,
+            &mut config.data_dir,
+        ] {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        for (i, a) in config.accounts.iter().enumerate() {
+            if a.required == 0 || a.required > a.cosigners.len() {
+                return Err(format!(
+                    "account[{i}].required: {} is not between 1 and {} cosigners",
+                    a.required,
+                    a.cosigners.len()
+                ));
+            }
+        }
+        Ok(config)
+    }
+
+    pub fn build(&self) -> Result<BuildConfig, String> {
+        let seconds = parse_seconds(&self.deadline)?;
+        Ok(BuildConfig {
+            network: self.network,
+            deadline_seconds: seconds,
+            timestamp_lag_seconds: 2,
+        })
+    }
+
+    pub fn accounts(&self) -> Vec<ConfiguredAccount> {
+        self.accounts
+            .iter()
+            .map(|a| ConfiguredAccount {
+                public_key: a.public_key,
+                cosigners: a.cosigners.clone(),
+                required: a.required,
+            })
+            .collect()
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<u32, String> {
+    let (n, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u32 = n
+        .parse()
+        .map_err(|_| format!("deadline: '{text}' is not like 30m or 1h"))?;
+    let s = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3_600),
+        _ => return Err(format!("deadline: '{text}' needs a unit s, m or h")),
+    };
+    if s == 0 || s > 86_400 {
+        return Err(format!("deadline: '{text}' must be between 1s and 24h"));
+    }
+    Ok(s)
+}
