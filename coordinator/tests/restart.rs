@@ -22,14 +22,22 @@ fn start(config: &std::path::Path) -> (Child, std::net::SocketAddr) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    loop {
-        let line = lines
-            .next()
-            .expect("coordinator exited before it was ready")
-            .unwrap();
-        if let Some(addr) = line.strip_prefix("hanko-coordinator ready on ") {
-            return (child, addr.trim().parse().unwrap());
+    let stdout = child.stdout.take();
+    let ready = stdout.and_then(|out| {
+        BufReader::new(out)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|line| {
+                line.strip_prefix("hanko-coordinator ready on ")
+                    .and_then(|a| a.trim().parse().ok())
+            })
+    });
+    match ready {
+        Some(addr) => (child, addr),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("coordinator exited before it was ready");
         }
     }
 }
