@@ -124,6 +124,25 @@ impl Treasury for TreasuryService {
             &nem::fees::XemOnly,
         )
         .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        // The node's view of the account must match configuration: never guess around it.
+        let account = tx.signer_address();
+        let configured = c
+            .settings
+            .accounts
+            .iter()
+            .find(|a| a.public_key == tx.header.signer)
+            .ok_or_else(|| Status::invalid_argument(format!("account: {account} is not served")))?;
+        let on_chain = c
+            .node
+            .account(&account)
+            .await
+            .map_err(|e| Status::unavailable(format!("NIS node: {e}")))?;
+        if let Err(mismatch) =
+            crate::build::check_account(configured, &on_chain, c.settings.build.network)
+        {
+            tracing::error!(%account, %mismatch, "multisig account does not match configuration; account stopped");
+            return Err(Status::failed_precondition(mismatch.to_string()));
+        }
         let inner = tx
             .to_bytes()
             .map_err(|e| Status::invalid_argument(e.to_string()))?;

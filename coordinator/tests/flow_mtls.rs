@@ -21,6 +21,103 @@ use hanko_proto::v1::treasury_client::TreasuryClient;
 use nem::{Address, Network, Transaction};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_that_differs_on_the_node_is_stopped() {
+    // The node says 3 of 3; configuration says 2 of 3.
+    let mut config = devnode::Config::example().unwrap();
+    config.block_time_ms = 0;
+    config.multisigs[0].min_cosignatories = 0;
+    let node = devnode::start(
+        &config,
+        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+    )
+    .unwrap();
+    let nis = nem::client::NisClient::new(nem::client::ClientConfig::new(node.url())).unwrap();
+    let treasury = Address::from_public_key(&nem_key(0).public_key(), Network::Testnet);
+    let ca = new_ca("ca", 5, YEAR).unwrap();
+    let server = issue(
+        &ca,
+        "coordinator",
+        Usage::Server {
+            names: vec!["localhost".into()],
+        },
+        Validity::Years(1),
+        YEAR,
+    )
+    .unwrap();
+    let alice_cert = issue(&ca, "alice", Usage::Client, Validity::Years(1), YEAR).unwrap();
+    let clients = Arc::new(
+        Clients::new(vec![Client {
+            name: "alice".into(),
+            role: Role::Proposer,
+            cosigner_key: None,
+        }])
+        .unwrap(),
+    );
+    let dir = std::env::temp_dir().join(format!("hanko-mismatch-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Arc::new(Store::open(&dir).unwrap());
+    let settings = Settings {
+        build: BuildConfig {
+            network: Network::Testnet,
+            deadline_seconds: 3_600,
+            timestamp_lag_seconds: 2,
+        },
+        accounts: vec![ConfiguredAccount {
+            public_key: nem_key(0).public_key(),
+            cosigners: vec![
+                nem_key(1).public_key(),
+                nem_key(2).public_key(),
+                nem_key(3).public_key(),
+            ],
+            required: 2,
+        }],
+        tick: Duration::from_millis(200),
+    };
+    let coordinator = Coordinator::new(store.clone(), nis, settings);
+    let tls =
+        hanko_proto::tls::server_config(&ca.cert_pem, &server.cert_pem, &server.key_pem).unwrap();
+    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let running = coordinator::server::serve(
+        listener,
+        tls,
+        clients,
+        store,
+        Some(coordinator),
+        async move {
+            let _ = rx.await;
+        },
+    )
+    .await
+    .unwrap();
+    let mut t = TreasuryClient::new(channel(&ca, &alice_cert, running.addr).await);
+    let e = t
+        .prepare(pb::PrepareRequest {
+            account: treasury.to_string(),
+            recipient: CUSTOMER.into(),
+            amount: "1".into(),
+            mosaics: vec![],
+            message: String::new(),
+            idempotency_key: "m-1".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::FailedPrecondition, "{e}");
+    assert!(
+        e.message().contains("3 of 3") && e.message().contains("stopped"),
+        "{e}"
+    );
+    let _ = shutdown.send(());
+    tokio::time::timeout(Duration::from_secs(10), running.task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    node.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prepare_propose_sign_broadcast_confirm() {
     // The dev node: the example 2-of-3 treasury, a block every 200 ms.
     let mut config = devnode::Config::example().unwrap();
