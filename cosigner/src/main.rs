@@ -2,7 +2,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use cosigner::config::Config;
 use cosigner::keystore::{self, KdfParams};
+use cosigner::operator::Request;
+use cosigner::render::{self, Shown};
 use zeroize::Zeroizing;
 
 /// Hanko cosigner: one NEM cosignatory key, its own policy.
@@ -18,6 +21,68 @@ enum Command {
     /// Create, import or inspect the encrypted key file.
     #[command(subcommand)]
     Keys(Keys),
+    /// Run the daemon until SIGTERM (SIGHUP re-checks the policy file).
+    Run {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Proposals waiting for an operator's approval.
+    Pending(OperatorArgs),
+    /// One proposal, rendered from the bytes this cosigner decoded.
+    Show {
+        id: String,
+        #[command(flatten)]
+        op: OperatorArgs,
+    },
+    /// Approve a proposal; --confirm takes the first 8 hex digits of its inner hash.
+    Approve {
+        id: String,
+        #[arg(long)]
+        confirm: String,
+        #[command(flatten)]
+        op: OperatorArgs,
+    },
+    /// Refuse a proposal waiting for approval.
+    Reject {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        op: OperatorArgs,
+    },
+    /// Stop all signing at once (survives restarts).
+    Freeze {
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        op: OperatorArgs,
+    },
+    /// Resume signing.
+    Unfreeze {
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        op: OperatorArgs,
+    },
+    /// Key, accounts, policy in force, freeze, counts and recent alerts.
+    Status(OperatorArgs),
+}
+
+#[derive(clap::Args)]
+struct OperatorArgs {
+    /// The daemon's operator socket.
+    #[arg(
+        long,
+        env = "HANKO_COSIGNER_SOCKET",
+        default_value = "/run/hanko-cosigner/operator.sock"
+    )]
+    socket: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Your name, recorded with your uid in the audit journal.
+    #[arg(long, env = "USER", default_value = "operator")]
+    name: String,
 }
 
 #[derive(Subcommand)]
@@ -65,6 +130,26 @@ fn passphrase(args: &PassphraseArgs, confirm: bool) -> anyhow::Result<Zeroizing<
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Run { config } => return daemon(&config),
+        Command::Pending(op) => operate(&op, Request::Pending)?,
+        Command::Show { id, op } => operate(&op, Request::Show { id })?,
+        Command::Approve { id, confirm, op } => {
+            let name = op.name.clone();
+            operate(&op, Request::Approve { id, confirm, name })?
+        }
+        Command::Reject { id, reason, op } => {
+            let name = op.name.clone();
+            operate(&op, Request::Reject { id, reason, name })?
+        }
+        Command::Freeze { reason, op } => {
+            let name = op.name.clone();
+            operate(&op, Request::Freeze { reason, name })?
+        }
+        Command::Unfreeze { reason, op } => {
+            let name = op.name.clone();
+            operate(&op, Request::Unfreeze { reason, name })?
+        }
+        Command::Status(op) => operate(&op, Request::Status)?,
         Command::Keys(Keys::New {
             file,
             passphrase: p,
@@ -103,12 +188,89 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Sends one operator request and prints the answer; an error answer is a failure exit.
+fn operate(op: &OperatorArgs, request: Request) -> anyhow::Result<()> {
+    let human = !op.json;
+    let kind = match &request {
+        Request::Pending => "pending",
+        Request::Show { .. } | Request::Approve { .. } | Request::Reject { .. } => "proposal",
+        _ => "other",
+    };
+    let response = runtime()?
+        .block_on(cosigner::operator::call(&op.socket, &request))
+        .map_err(anyhow::Error::msg)?;
+    if !response.ok {
+        anyhow::bail!("{}", response.error.unwrap_or_default());
+    }
+    if !human {
+        println!("{}", serde_json::to_string_pretty(&response.data)?);
+        return Ok(());
+    }
+    match kind {
+        "pending" => {
+            let list: Vec<Shown> = serde_json::from_value(response.data)?;
+            if list.is_empty() {
+                println!("nothing is waiting for approval");
+            }
+            for s in list {
+                println!("{}\n", render::text(&s));
+            }
+        }
+        "proposal" => {
+            let s: Shown = serde_json::from_value(response.data)?;
+            println!("{}", render::text(&s));
+        }
+        _ => println!("{}", serde_json::to_string_pretty(&response.data)?),
+    }
+    Ok(())
+}
+
+fn daemon(path: &std::path::Path) -> anyhow::Result<()> {
+    let config = Config::load(path).map_err(anyhow::Error::msg)?;
+    let secret = match &config.passphrase_file {
+        Some(p) => keystore::read_passphrase_file(p)?,
+        None => Zeroizing::new(
+            Zeroizing::new(rpassword::prompt_password("key passphrase: ")?)
+                .as_bytes()
+                .to_vec(),
+        ),
+    };
+    runtime()?.block_on(async move {
+        let running = cosigner::daemon::start(&config, secret).await?;
+        let e = &running.engine;
+        tracing::info!(public_key = %e.public_key(), policy = %e.policy().hash(), socket = %config.socket.display(), coordinator = %config.coordinator.address, "hanko-cosigner ready");
+        println!("hanko-cosigner ready: {}", e.public_key());
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        running.stop().await;
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        return;
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("HANKO_LOG")
-                .unwrap_or_else(|_| "warn".into()),
+                .unwrap_or_else(|_| "info".into()),
         )
         .init();
     match run(Cli::parse()) {

@@ -1,0 +1,160 @@
+//! What this cosigner sees on its own NIS node: the multisig account's key and cosignatories,
+//! and the account's confirmed outflows (which count against velocity whoever sent them).
+//! Nothing here comes from the coordinator.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use nem::client::{NisClient, NisError, TransactionMetaDataPair};
+use nem::tx::Body;
+use nem::{Address, Hash256};
+use policy::Outflow;
+use tokio::sync::Mutex;
+
+use crate::examine::AccountFacts;
+
+/// How far back outflows are read: longer than any velocity window (a calendar month).
+pub const HORIZON_SECONDS: i64 = 32 * 86_400;
+/// At most this many pages of 25 per refresh, so a hostile node cannot keep it paging forever.
+const MAX_PAGES: usize = 400;
+
+/// One confirmed outflow transaction of a watched account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainOutflow {
+    /// Hash of the transaction that moved the funds (the inner one for a multisig wrapper).
+    pub inner_hash: Hash256,
+    pub outflows: Vec<Outflow>,
+}
+
+/// An account as last read from the node.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub facts: AccountFacts,
+    pub outflows: Vec<ChainOutflow>,
+    pub read_at: Instant,
+}
+
+impl Snapshot {
+    pub fn hashes(&self) -> HashSet<Hash256> {
+        self.outflows.iter().map(|o| o.inner_hash).collect()
+    }
+}
+
+pub struct ChainView {
+    client: NisClient,
+    max_age: Duration,
+    snapshots: Mutex<HashMap<Address, Snapshot>>,
+}
+
+impl ChainView {
+    pub fn new(client: NisClient, max_age: Duration) -> ChainView {
+        ChainView {
+            client,
+            max_age,
+            snapshots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The account's snapshot, read again from the node if older than the maximum age. An
+    /// unreachable node is an error: without the chain, velocity cannot be bounded.
+    pub async fn current(&self, account: &Address) -> Result<Snapshot, NisError> {
+        let mut snapshots = self.snapshots.lock().await;
+        if let Some(s) = snapshots.get(account)
+            && s.read_at.elapsed() < self.max_age
+        {
+            return Ok(s.clone());
+        }
+        let known = snapshots.get(account).map(|s| s.outflows.clone());
+        let fresh = self.read(account, known.unwrap_or_default()).await?;
+        snapshots.insert(*account, fresh.clone());
+        Ok(fresh)
+    }
+
+    /// Forgets the cached snapshot so the next decision reads the node again.
+    pub async fn invalidate(&self, account: &Address) {
+        self.snapshots.lock().await.remove(account);
+    }
+
+    async fn read(
+        &self,
+        account: &Address,
+        mut known: Vec<ChainOutflow>,
+    ) -> Result<Snapshot, NisError> {
+        let info = self.client.account(account).await?;
+        let facts = AccountFacts {
+            public_key: info.account.public_key,
+            cosignatories: info
+                .meta
+                .cosignatories
+                .iter()
+                .filter_map(|c| c.public_key)
+                .collect(),
+        };
+        let seen: HashSet<Hash256> = known.iter().map(|o| o.inner_hash).collect();
+        let horizon = jiff::Timestamp::now().as_second() - HORIZON_SECONDS;
+        let mut before: Option<Hash256> = None;
+        let mut fresh = vec![];
+        'pages: for _ in 0..MAX_PAGES {
+            let page = self
+                .client
+                .outgoing_transfers(account, before.as_ref())
+                .await?;
+            let Some(last) = page.last() else { break };
+            before = last.meta.hash.data;
+            for pair in &page {
+                let Some(o) = outflow(account, pair)? else {
+                    continue;
+                };
+                if seen.contains(&o.inner_hash) {
+                    break 'pages;
+                }
+                let old = o
+                    .outflows
+                    .first()
+                    .is_some_and(|f| f.at.as_second() < horizon);
+                fresh.push(o);
+                if old {
+                    break 'pages;
+                }
+            }
+            if before.is_none() || page.len() < 25 {
+                break;
+            }
+        }
+        known.extend(fresh);
+        known.retain(|o| o.outflows.iter().all(|f| f.at.as_second() >= horizon));
+        Ok(Snapshot {
+            facts,
+            outflows: known,
+            read_at: Instant::now(),
+        })
+    }
+}
+
+/// The funds a confirmed transaction moved out of `account`, if any. A transaction the
+/// cosigner cannot read is an error, not something to skip: an uncounted outflow would let
+/// velocity be exceeded.
+fn outflow(
+    account: &Address,
+    pair: &TransactionMetaDataPair,
+) -> Result<Option<ChainOutflow>, NisError> {
+    let malformed = |reason: String| NisError::Malformed {
+        endpoint: nem::client::Endpoint::TransfersOutgoing.path(),
+        reason,
+    };
+    let parsed = nem::nis_json::from_nis_json(&pair.transaction)
+        .map_err(|e| malformed(format!("outgoing transaction of {account}: {e}")))?;
+    let tx = match parsed.transaction.body {
+        Body::Multisig(inner) => *inner,
+        _ => parsed.transaction,
+    };
+    if tx.signer_address() != *account {
+        return Ok(None);
+    }
+    let inner_hash = tx.hash().map_err(|e| malformed(e.to_string()))?;
+    let outflows = Outflow::of(&tx, None, tx.header.timestamp.to_timestamp());
+    Ok(Some(ChainOutflow {
+        inner_hash,
+        outflows,
+    }))
+}

@@ -1,0 +1,103 @@
+//! The pure part of a decision: the velocity history a cosigner counts, and what its policy's
+//! verdict means for the record. No I/O, no clock: both are inputs.
+
+use std::collections::HashSet;
+
+use nem::fees::{XemOnly, minimum_fee};
+use nem::{Hash256, NemTimestamp, Transaction};
+use policy::{Decision, Outcome, Outflow, Policy, Request, WindowedHistory};
+
+use crate::chain::ChainOutflow;
+use crate::examine::Examined;
+use crate::record::{Approval, Binding, Status};
+
+/// What counts against velocity: every outflow the node confirmed, plus this cosigner's own
+/// signed reservations that can still confirm (deadline not passed) and are not on chain yet.
+pub fn history<'a>(
+    chain: &[ChainOutflow],
+    signed: impl IntoIterator<Item = &'a Binding>,
+    now: NemTimestamp,
+) -> WindowedHistory {
+    let mut h = WindowedHistory::new();
+    let on_chain: HashSet<Hash256> = chain.iter().map(|c| c.inner_hash).collect();
+    for c in chain {
+        for o in &c.outflows {
+            h.record(o);
+        }
+    }
+    for b in signed {
+        if b.deadline < now || on_chain.contains(&b.inner_hash) {
+            continue;
+        }
+        if let Status::Signed { reservation, .. } = &b.status {
+            for o in reservation {
+                h.record(o);
+            }
+        }
+    }
+    h
+}
+
+/// Asks the policy. A minimum fee that cannot be computed (a mosaic this cosigner cannot price)
+/// is a denial, not a guess.
+pub fn evaluate(
+    policy: &Policy,
+    x: &Examined,
+    now: jiff::Timestamp,
+    history: &WindowedHistory,
+) -> Decision {
+    match minimum_fee(&x.tx, &XemOnly) {
+        Ok(fee) => policy::evaluate(
+            policy,
+            &Request {
+                tx: &x.tx,
+                proposer: x.proposer,
+                now,
+                minimum_fee: fee,
+            },
+            history,
+        ),
+        Err(e) => Decision::from_fired(
+            vec![policy::Fired {
+                rule: "fee".into(),
+                kind: "safety".into(),
+                outcome: Outcome::Deny,
+                reason: format!("the minimum fee cannot be computed: {e}"),
+            }],
+            0,
+            &policy.hash,
+        ),
+    }
+}
+
+/// The record's status after a policy verdict, given the operator approvals already held
+/// under that same policy version.
+pub fn status(
+    decision: &Decision,
+    tx: &Transaction,
+    proposer: nem::PublicKey,
+    approvals: Vec<Approval>,
+    now_ms: i64,
+) -> Status {
+    let counted: Vec<Approval> = approvals;
+    match decision.outcome {
+        Outcome::Deny => Status::Refused {
+            reasons: decision.reasons(),
+            policy_hash: decision.policy_hash.clone(),
+        },
+        Outcome::NeedsApproval if (counted.len() as u32) < decision.approvals_required => {
+            Status::AwaitingApproval {
+                approvals_required: decision.approvals_required,
+                reasons: decision.reasons(),
+                policy_hash: decision.policy_hash.clone(),
+                approvals: counted,
+            }
+        }
+        Outcome::NeedsApproval | Outcome::Allow => Status::Signed {
+            policy_hash: decision.policy_hash.clone(),
+            signed_at_ms: now_ms,
+            approvals: counted,
+            reservation: Outflow::of(tx, Some(proposer), tx.header.timestamp.to_timestamp()),
+        },
+    }
+}

@@ -1,0 +1,234 @@
+//! The cosigner's engine: one decision at a time, each recorded and flushed before any
+//! signature is computed. The gRPC link and the operator socket are thin edges around it.
+
+mod offer;
+mod operate;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use nem::{Address, Hash256, KeyPair, NemTimestamp, Network, PublicKey};
+use policy::signing::Loaded;
+use thiserror::Error;
+use tokio::sync::{Mutex, Notify, mpsc};
+
+use crate::audit::Event;
+use crate::chain::ChainView;
+use crate::examine::Identity;
+use crate::record::{Binding, Status};
+use crate::sign::Cosigned;
+use crate::store::{Store, StoreError};
+
+pub use operate::{Operator, OperatorError, StatusReport};
+
+/// What the cosigner answers about one proposal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Signed(Cosigned),
+    Refused {
+        reasons: Vec<String>,
+        policy_hash: String,
+    },
+    NeedsApproval {
+        approvals_required: u32,
+        reasons: Vec<String>,
+    },
+}
+
+impl Answer {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Answer::Signed(_) => "signed",
+            Answer::Refused { .. } => "refused",
+            Answer::NeedsApproval { .. } => "needs_approval",
+        }
+    }
+}
+
+/// An answer the engine produced on its own (an operator approved, a policy reloaded), for
+/// the link to deliver.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub proposal_id: String,
+    pub inner_hash: Hash256,
+    pub answer: Answer,
+}
+
+/// Why no answer can be given now; the proposal is offered again later.
+#[derive(Debug, Error)]
+pub enum Deferred {
+    #[error("signing is frozen: {0}")]
+    Frozen(String),
+    #[error("this cosigner's NIS node cannot be read, so velocity cannot be bounded: {0}")]
+    Node(String),
+    #[error("the decision could not be recorded, so nothing was signed: {0}")]
+    Store(#[from] StoreError),
+    #[error("signing failed: {0}")]
+    Sign(String),
+}
+
+/// A clock, so tests can move time; the daemon uses the system clock.
+pub type Clock = Arc<dyn Fn() -> jiff::Timestamp + Send + Sync>;
+
+pub fn system_clock() -> Clock {
+    Arc::new(jiff::Timestamp::now)
+}
+
+/// The policy in force and where it came from.
+#[derive(Debug, Clone)]
+pub struct ActivePolicy {
+    pub loaded: Loaded,
+    pub source: String,
+}
+
+impl ActivePolicy {
+    pub fn hash(&self) -> &str {
+        &self.loaded.linted.policy.hash
+    }
+}
+
+/// Signed reservations that may still count, kept in memory under the decision lock.
+#[derive(Default)]
+pub(crate) struct Ledger {
+    signed: HashMap<String, Binding>,
+}
+
+impl Ledger {
+    fn note(&mut self, b: &Binding) {
+        if matches!(b.status, Status::Signed { .. }) {
+            self.signed.insert(b.proposal_id.clone(), b.clone());
+        }
+    }
+
+    fn prune(&mut self, now: NemTimestamp) {
+        self.signed.retain(|_, b| b.deadline >= now);
+    }
+}
+
+pub struct Engine {
+    key: KeyPair,
+    public: PublicKey,
+    network: Network,
+    accounts: Vec<Address>,
+    store: Store,
+    chain: ChainView,
+    policy: RwLock<Arc<ActivePolicy>>,
+    ledger: Mutex<Ledger>,
+    clock: Clock,
+    outbox: mpsc::UnboundedSender<Outgoing>,
+    /// Woken when proposals should be fetched again (unfreeze).
+    pub resync: Notify,
+    alerts: std::sync::Mutex<Vec<String>>,
+}
+
+pub struct Parts {
+    pub key: KeyPair,
+    pub network: Network,
+    pub accounts: Vec<Address>,
+    pub store: Store,
+    pub chain: ChainView,
+    pub policy: ActivePolicy,
+    pub clock: Clock,
+}
+
+impl Engine {
+    /// The engine and the receiver of the answers it makes on its own.
+    pub fn new(
+        parts: Parts,
+    ) -> Result<(Arc<Engine>, mpsc::UnboundedReceiver<Outgoing>), StoreError> {
+        let (outbox, rx) = mpsc::unbounded_channel();
+        let mut ledger = Ledger::default();
+        for b in parts.store.bindings()? {
+            ledger.note(&b);
+        }
+        let public = parts.key.public_key();
+        let engine = Engine {
+            key: parts.key,
+            public,
+            network: parts.network,
+            accounts: parts.accounts,
+            store: parts.store,
+            chain: parts.chain,
+            policy: RwLock::new(Arc::new(parts.policy)),
+            ledger: Mutex::new(ledger),
+            clock: parts.clock,
+            outbox,
+            resync: Notify::new(),
+            alerts: std::sync::Mutex::new(vec![]),
+        };
+        Ok((Arc::new(engine), rx))
+    }
+
+    pub fn public_key(&self) -> PublicKey {
+        self.public
+    }
+
+    pub fn accounts(&self) -> &[Address] {
+        &self.accounts
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn policy(&self) -> Arc<ActivePolicy> {
+        match self.policy.read() {
+            Ok(p) => p.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn identity(&self) -> Identity<'_> {
+        Identity {
+            key: self.public,
+            network: self.network,
+            accounts: &self.accounts,
+        }
+    }
+
+    fn now(&self) -> jiff::Timestamp {
+        (self.clock)()
+    }
+
+    fn now_nem(&self) -> NemTimestamp {
+        NemTimestamp::from_timestamp(self.now()).unwrap_or(NemTimestamp(0))
+    }
+
+    /// Raises an alert: logged at ERROR, kept for `status`, and written to the audit journal.
+    fn alert(&self, event: Event) {
+        let text = format!("{}: {}", event.kind, event.detail.join("; "));
+        tracing::error!(kind = %event.kind, proposal = ?event.proposal, detail = ?event.detail, "ALERT");
+        if let Ok(mut alerts) = self.alerts.lock() {
+            alerts.push(text);
+            let excess = alerts.len().saturating_sub(50);
+            alerts.drain(..excess);
+        }
+        if let Err(e) = self.store.commit(None, event) {
+            tracing::error!(error = %e, "the alert could not be written to the audit journal");
+        }
+    }
+
+    pub fn alerts(&self) -> Vec<String> {
+        self.alerts.lock().map(|a| a.clone()).unwrap_or_default()
+    }
+
+    fn frozen(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .store
+            .freeze()?
+            .filter(|f| f.frozen)
+            .map(|f| format!("frozen by {} since {} ms: {}", f.by, f.since_ms, f.reason)))
+    }
+
+    fn send(&self, b: &Binding, answer: Answer) {
+        let _ = self.outbox.send(Outgoing {
+            proposal_id: b.proposal_id.clone(),
+            inner_hash: b.inner_hash,
+            answer,
+        });
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.now().as_millisecond()
+    }
+}

@@ -1,0 +1,168 @@
+//! The safe-to-sign store (sled). A decision, its binding and its audit entry are written in
+//! one sled transaction across trees and flushed before any signature is computed, so no
+//! signature can exist without its durable record.
+//!
+//! Trees: `bindings` (proposal id → [`Binding`]), `audit` (sequence, big-endian → audit
+//! [`Entry`]), `meta` (`audit_head`, `freeze`).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use thiserror::Error;
+
+use crate::audit::{self, Entry, Event};
+use crate::record::Binding;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("storage: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("stored record {key} is corrupt: {reason}")]
+    Corrupt { key: String, reason: String },
+}
+
+/// Whether signing is stopped, by whom and why. Survives restarts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Freeze {
+    pub frozen: bool,
+    pub by: String,
+    pub reason: String,
+    pub since_ms: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Head {
+    seq: u64,
+    hash: String,
+}
+
+pub struct Store {
+    db: sled::Db,
+    bindings: sled::Tree,
+    audit: sled::Tree,
+    meta: sled::Tree,
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt {
+        key: "(encoding)".into(),
+        reason: e.to_string(),
+    })
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        key: String::from_utf8_lossy(key).into_owned(),
+        reason: e.to_string(),
+    })
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl Store {
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let db = sled::Config::new().path(dir).open()?;
+        Ok(Store {
+            bindings: db.open_tree("bindings")?,
+            audit: db.open_tree("audit")?,
+            meta: db.open_tree("meta")?,
+            db,
+        })
+    }
+
+    /// Writes the binding (if any) and the audit entry in one transaction; not yet flushed.
+    pub fn commit(&self, binding: Option<&Binding>, event: Event) -> Result<Entry, StoreError> {
+        self.write(binding, None, event)
+    }
+
+    /// Sets the freeze flag with its audit entry, in one transaction; not yet flushed.
+    pub fn set_freeze(&self, freeze: &Freeze, event: Event) -> Result<Entry, StoreError> {
+        self.write(None, Some(freeze), event)
+    }
+
+    fn write(
+        &self,
+        binding: Option<&Binding>,
+        freeze: Option<&Freeze>,
+        event: Event,
+    ) -> Result<Entry, StoreError> {
+        let value = binding.map(encode).transpose()?;
+        let freeze = freeze.map(encode).transpose()?;
+        let at_ms = now_ms();
+        let result = (&self.bindings, &self.audit, &self.meta).transaction(|(b, a, m)| {
+            let head: Option<Head> = match m.get("audit_head")? {
+                Some(v) => {
+                    Some(decode(b"audit_head", &v).map_err(ConflictableTransactionError::Abort)?)
+                }
+                None => None,
+            };
+            let (seq, prev) = head.map_or((0, audit::GENESIS.to_string()), |h| (h.seq + 1, h.hash));
+            let entry = Entry::chain(seq, at_ms, &prev, event.clone());
+            let bytes = encode(&entry).map_err(ConflictableTransactionError::Abort)?;
+            a.insert(&seq.to_be_bytes(), bytes)?;
+            let head = encode(&Head {
+                seq,
+                hash: entry.hash.clone(),
+            })
+            .map_err(ConflictableTransactionError::Abort)?;
+            m.insert("audit_head", head)?;
+            if let Some(freeze) = &freeze {
+                m.insert("freeze", freeze.clone())?;
+            }
+            if let (Some(binding), Some(value)) = (binding, &value) {
+                b.insert(binding.proposal_id.as_bytes(), value.clone())?;
+            }
+            Ok(entry)
+        });
+        result.map_err(|e| match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => StoreError::Sled(e),
+        })
+    }
+
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    pub fn freeze(&self) -> Result<Option<Freeze>, StoreError> {
+        self.meta
+            .get("freeze")?
+            .map(|v| decode(b"freeze", &v))
+            .transpose()
+    }
+
+    pub fn binding(&self, id: &str) -> Result<Option<Binding>, StoreError> {
+        self.bindings
+            .get(id.as_bytes())?
+            .map(|v| decode(id.as_bytes(), &v))
+            .transpose()
+    }
+
+    pub fn bindings(&self) -> Result<Vec<Binding>, StoreError> {
+        self.bindings
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                decode(&k, &v)
+            })
+            .collect()
+    }
+
+    /// The whole audit journal, in order.
+    pub fn audit(&self) -> Result<Vec<Entry>, StoreError> {
+        self.audit
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                decode(&k, &v)
+            })
+            .collect()
+    }
+}
