@@ -33,6 +33,16 @@ fn signed(field: &str, t: Option<pb::SignedTransaction>) -> Result<SignedTransac
     })
 }
 
+/// A cosigner has decided for good once it signed or refused; a proposal waiting for its
+/// operators is offered again on every subscription, so an approval made while the link was
+/// down still arrives.
+fn decided(r: &crate::core::ProposalRecord, key: &PublicKey) -> bool {
+    matches!(
+        r.decisions.get(key),
+        Some(CosignerDecision::Signed(_) | CosignerDecision::Refused { .. })
+    )
+}
+
 type OfferStream = Pin<Box<dyn Stream<Item = Result<pb::ProposalForSigning, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -54,7 +64,7 @@ impl CosignerLink for CosignerLinkService {
             .active()
             .map_err(|e| Status::unavailable(e.to_string()))?
             .iter()
-            .filter(|r| r.cosigners.contains(&key) && !r.decisions.contains_key(&key))
+            .filter(|r| r.cosigners.contains(&key) && !decided(r, &key))
             .map(convert::offer)
             .collect();
         tracing::info!(cosigner = %who.name, waiting = waiting.len(), "cosigner subscribed");

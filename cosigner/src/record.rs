@@ -21,7 +21,8 @@ pub struct Binding {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
+// Externally tagged: an internally tagged enum cannot carry the u128 amounts of a reservation.
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Refused by policy. Final.
     Refused {

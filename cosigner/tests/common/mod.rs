@@ -1,0 +1,237 @@
+//! Shared by the cosigner's tests: a dev node, a signed test policy, an engine, offers.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cosigner::chain::ChainView;
+use cosigner::engine::{ActivePolicy, Engine, Outgoing, Parts, system_clock};
+use cosigner::examine::Offer;
+use cosigner::store::Store;
+use devnode::RunningNode;
+use devnode::config::{Config as NodeConfig, EXAMPLE_KEYS};
+use ed25519_dalek::{Signer, SigningKey};
+use nem::client::{ClientConfig, NisClient};
+use nem::fees::{XemOnly, minimum_fee};
+use nem::tx::{Body, Header, Message, MessageType, Transfer};
+use nem::{Address, Amount, KeyPair, NemTimestamp, Network, PrivateKey, Transaction};
+use tokio::sync::mpsc;
+
+pub const TREASURY: &str = "TDD2CT6LQLIYQ56KIXI3ENTM6EK3D44P5KZPFMK2";
+pub const CUSTOMER: &str = "TCQW2P5DNZ5BBXQVGS367DQ4AHC3RXOEVFZOQCJ6";
+pub const DENYLISTED: &str = "TAABHVFJDBM74XMJJ52R7QN2MTTG2ZUXPQ3F2EPH";
+
+/// The example keys: 0 multisig, 1..3 cosigners A, B, C, 4 customer, 5 ordinary.
+pub fn nem_key(i: usize) -> KeyPair {
+    KeyPair::from_private_key(&PrivateKey::from_nis_hex(EXAMPLE_KEYS[i].1).unwrap())
+}
+
+pub fn proposer() -> SigningKey {
+    SigningKey::from_bytes(&[42; 32])
+}
+
+/// A test policy: transfers to the customer up to 50,000 XEM, a velocity budget, an approval
+/// tier, no time windows. `extra` is appended.
+pub fn policy_text(daily_xem: u64, extra: &str) -> String {
+    format!(
+        r#"version = 1
+name = "cosigner test policy"
+network = "testnet"
+accounts = ["{TREASURY}", "{ordinary}"]
+time_zone = "UTC"
+
+[transaction_types]
+allow = ["transfer"]
+
+[[limit]]
+name = "per-withdrawal-xem"
+asset = "nem:xem"
+max = "50000"
+
+[[velocity]]
+name = "daily-xem"
+asset = "nem:xem"
+max = "{daily_xem}"
+window = "24h"
+
+[destinations]
+unlisted = "deny"
+
+[[destinations.whitelist]]
+address = "{CUSTOMER}"
+label = "customer withdrawals"
+active_from = "2026-01-01T00:00:00Z"
+
+[[destinations.denylist]]
+address = "{DENYLISTED}"
+reason = "stolen funds"
+
+[[approval]]
+name = "large"
+asset = "nem:xem"
+above = "20000"
+approvals = 1
+
+[safety]
+max_deadline = "2h"
+max_timestamp_skew = "60s"
+
+[safety.message]
+max_bytes = 64
+allow_encrypted = false
+{extra}
+"#,
+        ordinary = Address::from_public_key(&nem_key(5).public_key(), Network::Testnet),
+    )
+}
+
+pub struct Officer {
+    pub keys: minisign::KeyPair,
+}
+
+impl Officer {
+    pub fn new() -> Officer {
+        Officer {
+            keys: minisign::KeyPair::generate_unencrypted_keypair().unwrap(),
+        }
+    }
+
+    pub fn trust(&self) -> policy::signing::Trust {
+        policy::signing::Trust {
+            keys: vec![("compliance".into(), self.keys.pk.to_base64())],
+            threshold: 1,
+        }
+    }
+
+    /// Writes `text` to `path` and signs it.
+    pub fn write_signed(&self, path: &Path, text: &str) {
+        std::fs::write(path, text).unwrap();
+        let signature = minisign::sign(
+            Some(&self.keys.pk),
+            &self.keys.sk,
+            Cursor::new(text.as_bytes().to_vec()),
+            None,
+            None,
+        )
+        .unwrap();
+        std::fs::write(
+            format!("{}.minisig", path.display()),
+            signature.into_string(),
+        )
+        .unwrap();
+    }
+}
+
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "hanko-cosigner-{tag}-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub async fn devnode() -> RunningNode {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    devnode::start(&NodeConfig::example().unwrap(), listener).unwrap()
+}
+
+pub struct Harness {
+    pub engine: Arc<Engine>,
+    pub outgoing: mpsc::UnboundedReceiver<Outgoing>,
+    pub dir: PathBuf,
+    pub officer: Officer,
+    pub policy_path: PathBuf,
+}
+
+/// An engine for cosigner `who` (1 = A, 2 = B, 3 = C) over `node`, with `policy`.
+pub fn engine_in(dir: &Path, node: &RunningNode, who: usize, policy: &str) -> Harness {
+    let officer = Officer::new();
+    let policy_path = dir.join("policy.toml");
+    officer.write_signed(&policy_path, policy);
+    let loaded = policy::signing::load(&policy_path, &officer.trust()).unwrap();
+    let client = NisClient::new(ClientConfig::new(node.url())).unwrap();
+    let ordinary = Address::from_public_key(&nem_key(5).public_key(), Network::Testnet);
+    let (engine, outgoing) = Engine::new(Parts {
+        key: nem_key(who),
+        network: Network::Testnet,
+        accounts: vec![TREASURY.parse().unwrap(), ordinary],
+        store: Store::open(&dir.join("data")).unwrap(),
+        chain: ChainView::new(client, Duration::from_millis(200)),
+        policy: ActivePolicy {
+            loaded,
+            source: policy_path.display().to_string(),
+        },
+        clock: system_clock(),
+    })
+    .unwrap();
+    Harness {
+        engine,
+        outgoing,
+        dir: dir.to_path_buf(),
+        officer,
+        policy_path,
+    }
+}
+
+pub fn engine(node: &RunningNode, who: usize, policy: &str) -> Harness {
+    engine_in(&temp_dir("engine"), node, who, policy)
+}
+
+pub fn now() -> NemTimestamp {
+    NemTimestamp::now().unwrap()
+}
+
+/// A transfer from `from` (the multisig key, index 0, by default) with the minimum fee.
+pub fn transfer_from(from: &KeyPair, to: &str, micro: u64, message: &[u8]) -> Transaction {
+    let t = now();
+    let mut tx = Transaction {
+        header: Header {
+            network: Network::Testnet,
+            version: 1,
+            timestamp: NemTimestamp(t.0 - 5),
+            signer: from.public_key(),
+            fee: Amount::ZERO,
+            deadline: NemTimestamp(t.0 + 3_600),
+        },
+        body: Body::Transfer(Transfer {
+            recipient: to.parse().unwrap(),
+            amount: Amount::from_micro(micro).unwrap(),
+            message: (!message.is_empty()).then(|| Message {
+                kind: MessageType::Plain,
+                payload: message.to_vec(),
+            }),
+            mosaics: vec![],
+        }),
+    };
+    tx.header.fee = minimum_fee(&tx, &XemOnly).unwrap();
+    tx
+}
+
+pub fn transfer(to: &str, xem: u64) -> Transaction {
+    transfer_from(&nem_key(0), to, xem * 1_000_000, b"WD-000001")
+}
+
+/// An offer of `tx` properly signed by the test proposer.
+pub fn offer_for(id: &str, tx: &Transaction) -> Offer {
+    signed_offer(
+        id,
+        &tx.signer_address().to_string(),
+        tx.to_bytes().unwrap(),
+        &proposer(),
+    )
+}
+
+pub fn signed_offer(id: &str, account: &str, inner: Vec<u8>, by: &SigningKey) -> Offer {
+    let signature = by.sign(&hanko_proto::intent(id, &inner));
+    Offer {
+        proposal_id: id.into(),
+        account: account.into(),
+        inner_transaction: inner,
+        proposer: by.verifying_key().to_bytes().to_vec(),
+        proposer_signature: signature.to_bytes().to_vec(),
+    }
+}
