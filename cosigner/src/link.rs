@@ -223,7 +223,10 @@ pub async fn submit(
             outcome: Some(outcome),
         }),
     };
-    match client.submit_decision(request).await {
+    crate::failpoint::hit("answer_sending");
+    let sent = client.submit_decision(request).await;
+    crate::failpoint::hit("answer_sent");
+    match sent {
         Ok(_) => {
             tracing::info!(proposal = %proposal_id, answer = name, "answer delivered");
             Ok(())

@@ -189,7 +189,9 @@ impl Engine {
                 _ => vec![],
             });
         self.store.commit(Some(&binding), event)?;
+        crate::failpoint::hit("decision_recorded");
         self.store.flush().await?;
+        crate::failpoint::hit("decision_flushed");
         ledger.note(&binding);
         tracing::info!(
             proposal = %binding.proposal_id,
@@ -223,8 +225,9 @@ impl Engine {
     fn signature(&self, b: &Binding) -> Result<Answer, Deferred> {
         let tx =
             nem::Transaction::from_bytes(&b.inner).map_err(|e| Deferred::Sign(e.to_string()))?;
-        crate::sign::cosign(&self.key, &tx, b.account)
-            .map(Answer::Signed)
-            .map_err(|e| Deferred::Sign(e.to_string()))
+        let pair = crate::sign::cosign(&self.key, &tx, b.account)
+            .map_err(|e| Deferred::Sign(e.to_string()))?;
+        crate::failpoint::hit("signature_made");
+        Ok(Answer::Signed(pair))
     }
 }

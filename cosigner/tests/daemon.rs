@@ -1,0 +1,373 @@
+//! The real `hanko-cosigner` process against an in-process coordinator and dev node over mTLS.
+//! It is killed as abruptly as kill -9 (abort at an armed crash point) around every step of
+//! record → flush → sign → send, and restarted: no signature ever reaches the coordinator
+//! without its durable record on the cosigner, and each proposal ends with one signature.
+//! Everything runs at TRACE; neither the private key nor the passphrase appears in any output.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use coordinator::auth::{Client, Clients, Role};
+use coordinator::build::{BuildConfig, ConfiguredAccount};
+use coordinator::driver::{Coordinator, Settings};
+use cosigner::keystore::{self, KdfParams};
+use devnode::config::EXAMPLE_KEYS;
+use ed25519_dalek::Signer;
+use hanko_proto::pki::{Issued, Usage, Validity, issue, new_ca};
+use hanko_proto::v1 as pb;
+use hanko_proto::v1::treasury_client::TreasuryClient;
+use nem::{Network, PrivateKey};
+use tonic::transport::Channel;
+
+const YEAR: i32 = 2026;
+const PASSPHRASE: &str = "correct horse battery staple 7191";
+
+fn private(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+struct Setup {
+    dir: PathBuf,
+    config: PathBuf,
+    treasury: TreasuryClient<Channel>,
+}
+
+async fn setup(node: &devnode::RunningNode) -> (Setup, tokio::sync::oneshot::Sender<()>) {
+    let dir = temp_dir("daemon");
+    let ca = new_ca("ca", 5, YEAR).unwrap();
+    let server = issue(
+        &ca,
+        "coordinator",
+        Usage::Server {
+            names: vec!["localhost".into()],
+        },
+        Validity::Years(1),
+        YEAR,
+    )
+    .unwrap();
+    let alice = issue(&ca, "alice", Usage::Client, Validity::Years(1), YEAR).unwrap();
+    let b_cert = issue(&ca, "cosigner-b", Usage::Client, Validity::Years(1), YEAR).unwrap();
+    let clients = Arc::new(
+        Clients::new(vec![
+            Client {
+                name: "alice".into(),
+                role: Role::Proposer,
+                cosigner_key: None,
+            },
+            Client {
+                name: "cosigner-b".into(),
+                role: Role::Cosigner,
+                cosigner_key: Some(nem_key(2).public_key()),
+            },
+        ])
+        .unwrap(),
+    );
+    let store = Arc::new(coordinator::store::Store::open(&dir.join("coordinator")).unwrap());
+    let nis = nem::client::NisClient::new(nem::client::ClientConfig::new(node.url())).unwrap();
+    let settings = Settings {
+        build: BuildConfig {
+            network: Network::Testnet,
+            deadline_seconds: 3_600,
+            timestamp_lag_seconds: 2,
+        },
+        accounts: vec![ConfiguredAccount {
+            public_key: nem_key(0).public_key(),
+            cosigners: (1..=3).map(|i| nem_key(i).public_key()).collect(),
+            required: 2,
+        }],
+        tick: Duration::from_millis(200),
+    };
+    let coordinator = Coordinator::new(store.clone(), nis, settings);
+    let tls =
+        hanko_proto::tls::server_config(&ca.cert_pem, &server.cert_pem, &server.key_pem).unwrap();
+    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let running = coordinator::server::serve(
+        listener,
+        tls,
+        clients,
+        store,
+        Some(coordinator),
+        async move {
+            let _ = rx.await;
+        },
+    )
+    .await
+    .unwrap();
+
+    // The cosigner's files, as an operator would lay them out.
+    let key = PrivateKey::from_nis_hex(EXAMPLE_KEYS[2].1).unwrap();
+    let fast = KdfParams {
+        memory_kib: 1_024,
+        iterations: 1,
+        parallelism: 1,
+    };
+    keystore::create(&dir.join("cosigner.key"), &key, PASSPHRASE.as_bytes(), fast).unwrap();
+    private(&dir.join("passphrase"), PASSPHRASE);
+    std::fs::write(dir.join("ca.pem"), &ca.cert_pem).unwrap();
+    std::fs::write(dir.join("tls.pem"), &b_cert.cert_pem).unwrap();
+    private(&dir.join("tls.key"), &b_cert.key_pem);
+    let officer = Officer::new();
+    officer.write_signed(&dir.join("policy.toml"), &policy_text(250_000, ""));
+    let config = dir.join("cosigner.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"data_dir = "data"
+network = "testnet"
+accounts = ["{TREASURY}"]
+node = "{node}"
+key_file = "cosigner.key"
+passphrase_file = "passphrase"
+socket = "operator.sock"
+chain_max_age_ms = 500
+
+[coordinator]
+address = "{addr}"
+server_name = "localhost"
+heartbeat_ms = 1000
+retry_ms = 300
+
+[tls]
+ca = "ca.pem"
+cert = "tls.pem"
+key = "tls.key"
+
+[policy]
+file = "policy.toml"
+threshold = 1
+watch_ms = 500
+
+[[policy.trusted]]
+name = "compliance"
+key = "{trusted}"
+"#,
+            node = node.url(),
+            addr = running.addr,
+            trusted = officer.keys.pk.to_base64(),
+        ),
+    )
+    .unwrap();
+    let treasury = TreasuryClient::new(channel(&ca, &alice, running.addr).await);
+    std::mem::forget(running);
+    (
+        Setup {
+            dir,
+            config,
+            treasury,
+        },
+        shutdown,
+    )
+}
+
+async fn channel(ca: &Issued, cert: &Issued, addr: std::net::SocketAddr) -> Channel {
+    let tls = hanko_proto::tls::client_config(&ca.cert_pem, &cert.cert_pem, &cert.key_pem).unwrap();
+    hanko_proto::channel::connect(&addr.to_string(), "localhost", tls)
+        .await
+        .unwrap()
+}
+
+async fn propose(t: &mut TreasuryClient<Channel>, key: &str) -> String {
+    let prepared = t
+        .prepare(pb::PrepareRequest {
+            account: TREASURY.into(),
+            recipient: CUSTOMER.into(),
+            amount: "12.5".into(),
+            mosaics: vec![],
+            message: "WD-000001".into(),
+            idempotency_key: key.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let p = proposer();
+    t.propose(pb::ProposeRequest {
+        proposal_id: prepared.proposal_id.clone(),
+        idempotency_key: key.into(),
+        inner_transaction: prepared.inner_transaction.clone(),
+        proposer: p.verifying_key().to_bytes().to_vec(),
+        proposer_signature: p.sign(&prepared.intent).to_bytes().to_vec(),
+    })
+    .await
+    .unwrap();
+    prepared.proposal_id
+}
+
+/// The proposals for which the coordinator holds cosigner B's signature.
+async fn signed_by_b(t: &mut TreasuryClient<Channel>, ids: &[String]) -> Vec<String> {
+    let b = nem_key(2).public_key().0.to_vec();
+    let mut out = vec![];
+    for id in ids {
+        let p = t
+            .get(pb::GetRequest { id: id.clone() })
+            .await
+            .unwrap()
+            .into_inner();
+        if p.decisions.iter().any(|d| {
+            d.cosigner == b && matches!(d.outcome, Some(pb::cosigner_decision::Outcome::Signed(_)))
+        }) {
+            out.push(id.clone());
+        }
+    }
+    out
+}
+
+fn spawn(s: &Setup, failpoint: Option<&str>, log: &str) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hanko-cosigner"));
+    cmd.args(["run", "--config"])
+        .arg(&s.config)
+        .env("HANKO_LOG", "trace")
+        .stdout(std::fs::File::create(s.dir.join(format!("{log}.out"))).unwrap())
+        .stderr(std::fs::File::create(s.dir.join(format!("{log}.err"))).unwrap())
+        .stdin(Stdio::null());
+    match failpoint {
+        Some(f) => cmd.env("HANKO_FAILPOINT", f),
+        None => cmd.env_remove("HANKO_FAILPOINT"),
+    };
+    cmd.spawn().unwrap()
+}
+
+async fn wait_exit(child: &mut Child, seconds: u64) -> Option<std::process::ExitStatus> {
+    for _ in 0..seconds * 20 {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_points_around_flush_then_sign_never_leak_an_unrecorded_signature() {
+    let node = devnode().await;
+    let (mut s, _shutdown) = setup(&node).await;
+    let mut ids = vec![];
+    for (i, point) in [
+        "decision_recorded",
+        "decision_flushed",
+        "signature_made",
+        "answer_sending",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ids.push(propose(&mut s.treasury, &format!("crash-{i}")).await);
+        let mut child = spawn(&s, Some(point), &format!("run-{i}"));
+        let status = wait_exit(&mut child, 30).await.unwrap_or_else(|| {
+            let _ = child.kill();
+            panic!("the cosigner did not reach crash point {point}")
+        });
+        assert!(!status.success(), "{point}: {status}");
+        let err = std::fs::read_to_string(s.dir.join(format!("run-{i}.err"))).unwrap();
+        assert!(
+            err.contains(&format!("crash point {point}")),
+            "{point}: {err}"
+        );
+        assert!(
+            signed_by_b(&mut s.treasury, &ids).await.is_empty(),
+            "a signature left the cosigner before {point} completed"
+        );
+    }
+    // After the answer was sent: the coordinator has it, the cosigner dies before logging.
+    ids.push(propose(&mut s.treasury, "crash-sent").await);
+    let mut child = spawn(&s, Some("answer_sent"), "run-sent");
+    assert!(!wait_exit(&mut child, 30).await.unwrap().success());
+
+    // A clean restart answers everything.
+    let mut child = spawn(&s, None, "run-final");
+    let mut got = vec![];
+    for _ in 0..300 {
+        got = signed_by_b(&mut s.treasury, &ids).await;
+        if got.len() == ids.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        got.len(),
+        ids.len(),
+        "every proposal ends with B's signature"
+    );
+
+    // The operator's view, from the real command line.
+    let socket = s.dir.join("operator.sock");
+    let status = Command::new(env!("CARGO_BIN_EXE_hanko-cosigner"))
+        .args(["status", "--json", "--socket"])
+        .arg(&socket)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(report["public_key"], nem_key(2).public_key().to_string());
+    assert_eq!(report["signed"], ids.len());
+    let pending = Command::new(env!("CARGO_BIN_EXE_hanko-cosigner"))
+        .args(["pending", "--socket"])
+        .arg(&socket)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&pending.stdout).trim(),
+        "nothing is waiting for approval"
+    );
+
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // Every signature the coordinator holds has its durable record on the cosigner.
+    let store = cosigner::store::Store::open(&s.dir.join("data")).unwrap();
+    for id in &got {
+        let b = store
+            .binding(id)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{id}: signature without record"));
+        assert_eq!(b.status.name(), "signed", "{id}");
+    }
+    let journal = store.audit().unwrap();
+    cosigner::audit::verify(&journal).unwrap();
+
+    // TRACE everywhere, and still no secret in any output.
+    let key = PrivateKey::from_nis_hex(EXAMPLE_KEYS[2].1).unwrap();
+    let secrets = [
+        EXAMPLE_KEYS[2].1.to_lowercase(),
+        key.to_nis_hex().to_lowercase(),
+        hex::encode(key.seed()),
+        PASSPHRASE.to_string(),
+    ];
+    let mut bytes = 0;
+    for entry in std::fs::read_dir(&s.dir).unwrap() {
+        let path = entry.unwrap().path();
+        if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("out" | "err")
+        ) {
+            let text = std::fs::read_to_string(&path).unwrap().to_lowercase();
+            bytes += text.len();
+            for secret in &secrets {
+                assert!(
+                    !text.contains(&secret.to_lowercase()),
+                    "{} leaks a secret",
+                    path.display()
+                );
+            }
+        }
+    }
+    println!(
+        "{} proposals, {} crash runs, {bytes} bytes of TRACE output, no secret",
+        ids.len(),
+        5
+    );
+    assert!(bytes > 10_000, "TRACE output was captured");
+    node.stop().await;
+}
