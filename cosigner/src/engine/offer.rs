@@ -217,7 +217,10 @@ impl Engine {
                 reasons: reasons.clone(),
                 policy_hash: policy_hash.clone(),
             }),
-            Status::RejectedByOperator { .. } => Err(Deferred::Sign("unreachable status".into())),
+            Status::RejectedByOperator { operator, reason } => Ok(Answer::Refused {
+                reasons: vec![format!("rejected by operator {operator}: {reason}")],
+                policy_hash: policy.hash().to_string(),
+            }),
         }
     }
 
