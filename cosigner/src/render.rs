@@ -69,7 +69,7 @@ pub fn render(b: &Binding, policy: &Policy) -> Shown {
         return shown;
     };
     shown.kind = tx.kind().name().into();
-    shown.fee = format!("{} XEM", tx.header.fee);
+    shown.fee = tx.header.fee.to_string();
     shown.timestamp = tx.header.timestamp.to_timestamp().to_string();
     if let Body::Transfer(t) = &tx.body {
         shown.recipient = Some(t.recipient.to_string());

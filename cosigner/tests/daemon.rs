@@ -36,6 +36,7 @@ fn private(path: &Path, text: &str) {
 
 struct Setup {
     dir: PathBuf,
+    officer: Officer,
     config: PathBuf,
     treasury: TreasuryClient<Channel>,
 }
@@ -161,6 +162,7 @@ key = "{trusted}"
     (
         Setup {
             dir,
+            officer,
             config,
             treasury,
         },
@@ -321,6 +323,44 @@ async fn crash_points_around_flush_then_sign_never_leak_an_unrecorded_signature(
         String::from_utf8_lossy(&pending.stdout).trim(),
         "nothing is waiting for approval"
     );
+
+    // A new signed policy file is picked up while running; a tampered one is refused with an
+    // alert and the policy in force stays.
+    let status = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_hanko-cosigner"))
+            .args(["status", "--json", "--socket"])
+            .arg(&socket)
+            .output()
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let before = report["policy_hash"].clone();
+    s.officer
+        .write_signed(&s.dir.join("policy.toml"), &policy_text(200_000, ""));
+    let mut after = before.clone();
+    for _ in 0..100 {
+        after = status()["policy_hash"].clone();
+        if after != before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_ne!(after, before, "the re-signed policy file was not loaded");
+    std::fs::write(s.dir.join("policy.toml"), policy_text(900_000, "")).unwrap();
+    let mut alerted = false;
+    for _ in 0..100 {
+        let r = status();
+        if r["alerts"].to_string().contains("policy_refused") {
+            assert_eq!(
+                r["policy_hash"], after,
+                "a refused file does not replace the policy"
+            );
+            alerted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(alerted, "a tampered policy file raised no alert");
 
     let _ = child.kill();
     let _ = child.wait();

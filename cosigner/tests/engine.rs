@@ -167,6 +167,23 @@ async fn operators_approve_with_the_hash_prefix_or_reject() {
     assert!(reasons.join(" ").contains("large"), "{reasons:?}");
     assert_eq!(h.engine.pending().unwrap().len(), 1);
 
+    // What the operator sees comes from the bytes: label, amount, fee, hash, how to approve.
+    let shown = cosigner::render::render(
+        &h.engine.show("big-1").unwrap(),
+        &h.engine.policy().loaded.linted.policy,
+    );
+    let text = cosigner::render::text(&shown);
+    for part in [
+        CUSTOMER,
+        "[customer withdrawals]",
+        "amount        25000 XEM",
+        &format!("fee           {}", big.header.fee),
+        &big.hash().unwrap().to_string(),
+        "approvals     0 of 1",
+        &format!("--confirm {}", confirm_code(&big.hash().unwrap())),
+    ] {
+        assert!(text.contains(part), "missing {part} in:\n{text}");
+    }
     let err = h
         .engine
         .approve("big-1", "00000000", &operator(1000))
