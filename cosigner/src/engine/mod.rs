@@ -228,6 +228,35 @@ impl Engine {
         });
     }
 
+    /// The answer a record that holds no signature gives: its refusal, or its wait for
+    /// operators. A signed record's answer is the signature itself (see `settle`).
+    fn unsigned_answer(&self, status: &Status) -> Result<Answer, Deferred> {
+        match status {
+            Status::Refused {
+                reasons,
+                policy_hash,
+            } => Ok(Answer::Refused {
+                reasons: reasons.clone(),
+                policy_hash: policy_hash.clone(),
+            }),
+            Status::RejectedByOperator { operator, reason } => Ok(Answer::Refused {
+                reasons: vec![format!("rejected by operator {operator}: {reason}")],
+                policy_hash: self.policy().hash().to_string(),
+            }),
+            Status::AwaitingApproval {
+                approvals_required,
+                reasons,
+                ..
+            } => Ok(Answer::NeedsApproval {
+                approvals_required: *approvals_required,
+                reasons: reasons.clone(),
+            }),
+            Status::Signed { .. } => Err(Deferred::Sign(
+                "a signed record is answered with its signature".into(),
+            )),
+        }
+    }
+
     fn now_ms(&self) -> i64 {
         self.now().as_millisecond()
     }

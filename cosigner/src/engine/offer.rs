@@ -100,34 +100,18 @@ impl Engine {
                 self.store.flush().await?;
                 self.signature(&b)
             }
-            Status::Refused {
-                reasons,
-                policy_hash,
-            } => Ok(Answer::Refused {
-                reasons: reasons.clone(),
-                policy_hash: policy_hash.clone(),
-            }),
-            Status::RejectedByOperator { operator, reason } => Ok(Answer::Refused {
-                reasons: vec![format!("rejected by operator {operator}: {reason}")],
-                policy_hash: self.policy().hash().to_string(),
-            }),
             Status::AwaitingApproval {
                 approvals_required,
-                reasons,
                 approvals,
                 policy_hash,
-            } => {
-                if approvals.len() as u32 >= *approvals_required
-                    && *policy_hash == self.policy().hash()
-                {
-                    let approvals = approvals.clone();
-                    return self.reevaluate(ledger, b, approvals).await;
-                }
-                Ok(Answer::NeedsApproval {
-                    approvals_required: *approvals_required,
-                    reasons: reasons.clone(),
-                })
+                ..
+            } if approvals.len() as u32 >= *approvals_required
+                && *policy_hash == self.policy().hash() =>
+            {
+                let approvals = approvals.clone();
+                self.reevaluate(ledger, b, approvals).await
             }
+            _ => self.unsigned_answer(&b.status),
         }
     }
 
@@ -202,25 +186,7 @@ impl Engine {
         );
         match &binding.status {
             Status::Signed { .. } => self.signature(&binding),
-            Status::AwaitingApproval {
-                approvals_required,
-                reasons,
-                ..
-            } => Ok(Answer::NeedsApproval {
-                approvals_required: *approvals_required,
-                reasons: reasons.clone(),
-            }),
-            Status::Refused {
-                reasons,
-                policy_hash,
-            } => Ok(Answer::Refused {
-                reasons: reasons.clone(),
-                policy_hash: policy_hash.clone(),
-            }),
-            Status::RejectedByOperator { operator, reason } => Ok(Answer::Refused {
-                reasons: vec![format!("rejected by operator {operator}: {reason}")],
-                policy_hash: policy.hash().to_string(),
-            }),
+            _ => self.unsigned_answer(&binding.status),
         }
     }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::{ActivePolicy, Answer, Deferred, Engine};
+use super::{ActivePolicy, Deferred, Engine};
 use crate::audit::Event;
 use crate::record::{Approval, Binding, Status, confirm_code};
 use crate::store::{Freeze, StoreError};
@@ -155,13 +155,7 @@ impl Engine {
             .detail(vec![reason.into()]);
         self.store.commit(Some(&b), event)?;
         self.store.flush().await?;
-        self.send(
-            &b,
-            Answer::Refused {
-                reasons: vec![format!("rejected by operator {}: {reason}", who.actor())],
-                policy_hash: self.policy().hash().to_string(),
-            },
-        );
+        self.send(&b, self.unsigned_answer(&b.status)?);
         Ok(b)
     }
 
