@@ -217,7 +217,14 @@ impl Engine {
             .store
             .freeze()?
             .filter(|f| f.frozen)
-            .map(|f| format!("frozen by {} since {} ms: {}", f.by, f.since_ms, f.reason)))
+            .map(|f| {
+                let since = jiff::Timestamp::from_millisecond(f.since_ms)
+                    .map_or_else(|_| format!("{} ms", f.since_ms), |t| t.to_string());
+                format!(
+                    "frozen by {} since {since} ({}); unfreeze with: hanko-cosigner unfreeze --reason TEXT",
+                    f.by, f.reason
+                )
+            }))
     }
 
     fn send(&self, b: &Binding, answer: Answer) {
