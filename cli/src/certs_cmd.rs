@@ -43,29 +43,8 @@ pub enum Kind {
     Client,
 }
 
-fn this_year() -> i32 {
+pub fn this_year() -> i32 {
     i32::from(jiff::Zoned::now().year())
-}
-
-fn write_new(path: &Path, contents: &str, private: bool) -> Result<(), CliError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let _ = private;
-    let mut file = options.open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => CliError::Input(format!(
-            "{} already exists; refusing to overwrite it",
-            path.display()
-        )),
-        _ => CliError::Io(format!("{}: {e}", path.display())),
-    })?;
-    file.write_all(contents.as_bytes())
-        .and_then(|_| file.sync_all())
-        .map_err(|e| CliError::Io(format!("{}: {e}", path.display())))
 }
 
 fn write_pair(dir: &Path, stem: &str, issued: &Issued) -> Result<(PathBuf, PathBuf), CliError> {
@@ -79,8 +58,8 @@ fn write_pair(dir: &Path, stem: &str, issued: &Issued) -> Result<(PathBuf, PathB
             key.display()
         )));
     }
-    write_new(&key, &issued.key_pem, true)?;
-    write_new(&cert, &issued.cert_pem, false)?;
+    crate::io::write_new(&key, &issued.key_pem, true)?;
+    crate::io::write_new(&cert, &issued.cert_pem, false)?;
     Ok((cert, key))
 }
 

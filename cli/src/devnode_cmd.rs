@@ -76,22 +76,8 @@ pub async fn run(args: DevnodeArgs) -> Result<(), CliError> {
         config.network,
         config.block_time_ms
     );
-    shutdown_signal().await;
+    hanko_proto::process::notify_ready();
+    hanko_proto::process::shutdown_signal().await;
     running.stop().await;
     Ok(())
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }

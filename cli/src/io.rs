@@ -30,3 +30,25 @@ pub fn print_json(out: &mut dyn Write, value: &impl Serialize) -> Result<(), Cli
         .map_err(|e| CliError::Io(format!("cannot write JSON: {e}")))?;
     writeln!(out, "{text}").map_err(|e| CliError::Io(format!("stdout: {e}")))
 }
+
+/// Writes a new file (mode 0600 when `private`), never overwriting one, and syncs it.
+pub fn write_new(path: &std::path::Path, contents: &str, private: bool) -> Result<(), CliError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let _ = private;
+    let mut file = options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => CliError::Input(format!(
+            "{} already exists; refusing to overwrite it",
+            path.display()
+        )),
+        _ => CliError::Io(format!("{}: {e}", path.display())),
+    })?;
+    file.write_all(contents.as_bytes())
+        .and_then(|_| file.sync_all())
+        .map_err(|e| CliError::Io(format!("{}: {e}", path.display())))
+}

@@ -1,11 +1,16 @@
 use std::io::{stdin, stdout};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use hanko_cli::CliError;
+use hanko_cli::admin_cmd::{self, AdminCommand};
 use hanko_cli::certs_cmd::{self, CertsCommand};
+use hanko_cli::demo::{self, DemoArgs};
 use hanko_cli::devnode_cmd::{self, DevnodeArgs};
 use hanko_cli::nem_cmd::{self, NemCommand};
 use hanko_cli::policy_cmd::{self, PolicyCommand};
+use hanko_cli::treasury::{self, ProposalsCommand, ProposeArgs, ProposerKeyCommand};
 
 /// Hanko: multisig co-signing for NEM (NIS1).
 #[derive(Parser)]
@@ -17,6 +22,25 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// A local 2-of-3 Hanko on a dev node: walks withdrawals through it, then keeps running.
+    Demo(DemoArgs),
+    /// Propose a withdrawal (treasury staff).
+    Propose(ProposeArgs),
+    /// List, show, watch or cancel proposals.
+    #[command(subcommand)]
+    Proposals(ProposalsCommand),
+    /// The proposer's encrypted identity key.
+    #[command(subcommand)]
+    ProposerKey(ProposerKeyCommand),
+    /// Coordinator-wide freeze and status (admin, auditor).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Run the coordinator daemon (same as hanko-coordinator).
+    #[command(subcommand)]
+    Coordinator(CoordinatorCommand),
+    /// The cosigner daemon, its key file and the operators' commands (same as hanko-cosigner).
+    #[command(subcommand)]
+    Cosigner(cosigner::cli::Command),
     /// NIS1 protocol tools: keys, addresses, signatures, transaction encoding and checks.
     #[command(subcommand)]
     Nem(NemCommand),
@@ -30,33 +54,60 @@ enum Command {
     Certs(CertsCommand),
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, hanko_cli::CliError> {
+#[derive(Subcommand)]
+enum CoordinatorCommand {
+    /// Run until SIGTERM or Ctrl-C; unfinished proposals resume on start.
+    Run {
+        #[arg(long)]
+        config: PathBuf,
+    },
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| hanko_cli::CliError::Io(format!("cannot start the async runtime: {e}")))
+        .map_err(|e| CliError::Io(format!("cannot start the async runtime: {e}")))
+}
+
+fn fail(program: &str, e: CliError) -> ExitCode {
+    eprintln!("{program}: error: {e}");
+    ExitCode::from(e.exit_code() as u8)
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("HANKO_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
     let cli = Cli::parse();
+    let daemon = matches!(
+        cli.command,
+        Command::Coordinator(_) | Command::Cosigner(cosigner::cli::Command::Run { .. })
+    );
+    hanko_proto::process::init_logging(if daemon { "info" } else { "warn" });
+    let ready = &hanko_proto::process::notify_ready;
+    let out = &mut stdout().lock();
     let result = match cli.command {
-        Command::Nem(cmd) => nem_cmd::run(cmd, &mut stdin().lock(), &mut stdout().lock()),
+        Command::Cosigner(cmd) => {
+            return cosigner::cli::exit(cosigner::cli::run(cmd, ready), "hanko cosigner");
+        }
+        Command::Coordinator(CoordinatorCommand::Run { config }) => runtime().and_then(|rt| {
+            rt.block_on(coordinator::daemon::run(&config, ready))
+                .map_err(|e| CliError::Io(format!("{e:#}")))
+        }),
+        Command::Demo(args) => runtime().and_then(|rt| rt.block_on(demo::run(args, out))),
+        Command::Propose(args) => {
+            runtime().and_then(|rt| rt.block_on(treasury::run_propose(args, out)))
+        }
+        Command::Proposals(cmd) => {
+            runtime().and_then(|rt| rt.block_on(treasury::run_proposals(cmd, out)))
+        }
+        Command::ProposerKey(cmd) => treasury::run_proposer_key(cmd, out),
+        Command::Admin(cmd) => runtime().and_then(|rt| rt.block_on(admin_cmd::run(cmd, out))),
+        Command::Nem(cmd) => nem_cmd::run(cmd, &mut stdin().lock(), out),
         Command::Devnode(args) => runtime().and_then(|rt| rt.block_on(devnode_cmd::run(args))),
-        Command::Policy(cmd) => policy_cmd::run(cmd, &mut stdout().lock()),
-        Command::Certs(cmd) => certs_cmd::run(cmd, &mut stdout().lock()),
+        Command::Policy(cmd) => policy_cmd::run(cmd, out),
+        Command::Certs(cmd) => certs_cmd::run(cmd, out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("hanko: error: {e}");
-            ExitCode::from(e.exit_code() as u8)
-        }
+        Err(e) => fail("hanko", e),
     }
 }

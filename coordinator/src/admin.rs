@@ -5,15 +5,18 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hanko_proto::v1::admin_server::Admin;
-use hanko_proto::v1::{FreezeRequest, FreezeStatus, StatusRequest, StatusResponse};
+use hanko_proto::v1::{CosignerStatus, FreezeRequest, FreezeStatus, StatusRequest, StatusResponse};
 use tonic::{Request, Response, Status};
 
 use crate::auth::{Clients, Role};
+use crate::driver::Coordinator;
 use crate::store::{Freeze, Store};
 
 pub struct AdminService {
     pub clients: Arc<Clients>,
     pub store: Arc<Store>,
+    /// Absent when serving the Admin service alone (no node, no cosigners).
+    pub coordinator: Option<Arc<Coordinator>>,
 }
 
 fn now_ms() -> i64 {
@@ -89,11 +92,39 @@ impl Admin for AdminService {
             .active()
             .map_err(|e| Status::unavailable(e.to_string()))?
             .len() as u64;
+        let (cosigners, node_reachable) = match &self.coordinator {
+            Some(c) => (cosigners(c), c.node.heartbeat().await.is_ok()),
+            None => (vec![], false),
+        };
         Ok(Response::new(StatusResponse {
             freeze: Some(freeze.as_ref().map(status).unwrap_or_default()),
-            cosigners: vec![],
+            cosigners,
             unfinished_proposals: unfinished,
-            node_reachable: false,
+            node_reachable,
         }))
     }
+}
+
+/// Every configured cosigner, once, with what the coordinator last heard from it.
+fn cosigners(c: &Coordinator) -> Vec<CosignerStatus> {
+    let mut keys: Vec<nem::PublicKey> = c
+        .settings
+        .accounts
+        .iter()
+        .flat_map(|a| a.cosigners.iter().copied())
+        .collect();
+    keys.sort_by_key(|k| k.0);
+    keys.dedup();
+    keys.iter()
+        .map(|k| {
+            let seen = c.board.get(k);
+            CosignerStatus {
+                cosigner: k.0.to_vec(),
+                connected: seen.streams > 0,
+                last_heartbeat_ms: seen.last_heartbeat_ms,
+                frozen: seen.frozen,
+                policy_hash: seen.policy_hash,
+            }
+        })
+        .collect()
 }

@@ -3,6 +3,7 @@
 //! wrong role is PermissionDenied.
 
 use std::collections::HashMap;
+use std::num::NonZeroU32;
 
 use nem::PublicKey;
 use serde::{Deserialize, Serialize};
@@ -45,9 +46,23 @@ pub struct Identity {
     pub cosigner_key: Option<PublicKey>,
 }
 
-#[derive(Debug, Clone, Default)]
+type Limiter = governor::DefaultKeyedRateLimiter<String>;
+
+/// Configured clients, and a request budget per client name for every role but cosigners
+/// (whose calls follow the proposals they are sent).
+#[derive(Default)]
 pub struct Clients {
     by_name: HashMap<String, Client>,
+    limiter: Option<Limiter>,
+}
+
+impl std::fmt::Debug for Clients {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Clients")
+            .field("names", &self.by_name.keys().collect::<Vec<_>>())
+            .field("rate_limited", &self.limiter.is_some())
+            .finish()
+    }
 }
 
 impl Clients {
@@ -64,7 +79,21 @@ impl Clients {
                 return Err(format!("client '{}' is configured twice", c.name));
             }
         }
-        Ok(Clients { by_name })
+        Ok(Clients {
+            by_name,
+            limiter: None,
+        })
+    }
+
+    /// Limits each non-cosigner client to `per_second` calls, with bursts up to `burst`;
+    /// beyond it a call is ResourceExhausted.
+    pub fn with_rate_limit(mut self, per_second: u32, burst: u32) -> Clients {
+        if let (Some(rate), Some(burst)) = (NonZeroU32::new(per_second), NonZeroU32::new(burst)) {
+            self.limiter = Some(governor::RateLimiter::keyed(
+                governor::Quota::per_second(rate).allow_burst(burst),
+            ));
+        }
+        self
     }
 
     /// The caller's identity, if its role is one of `allowed`.
@@ -86,6 +115,14 @@ impl Clients {
                 "'{name}' has role {}; this call needs {}",
                 client.role.name(),
                 names.join(" or ")
+            )));
+        }
+        if let Some(limiter) = &self.limiter
+            && client.role != Role::Cosigner
+            && limiter.check_key(&name).is_err()
+        {
+            return Err(Status::resource_exhausted(format!(
+                "'{name}' is over its request rate; retry in a second"
             )));
         }
         Ok(Identity {

@@ -24,6 +24,8 @@ pub struct Config {
     #[serde(default = "default_tick")]
     pub tick_ms: u64,
     pub tls: TlsFiles,
+    #[serde(default)]
+    pub limits: crate::limits::Limits,
     #[serde(rename = "account")]
     pub accounts: Vec<AccountConfig>,
     #[serde(rename = "client")]

@@ -68,8 +68,10 @@ impl CosignerLink for CosignerLinkService {
             .map(convert::offer)
             .collect();
         tracing::info!(cosigner = %who.name, waiting = waiting.len(), "cosigner subscribed");
+        let subscribed = c.board.subscribed(key);
         let stream =
             tokio_stream::iter(waiting.into_iter().map(Ok)).chain(live.filter_map(move |item| {
+                let _counted = &subscribed;
                 match item {
                     Ok(r) if r.cosigners.contains(&key) => Some(Ok(convert::offer(&r))),
                     _ => None,
@@ -144,10 +146,17 @@ impl CosignerLink for CosignerLinkService {
         &self,
         request: Request<pb::HeartbeatRequest>,
     ) -> Result<Response<pb::HeartbeatResponse>, Status> {
-        self.clients.authorize(&request, &[Role::Cosigner])?;
+        let who = self.clients.authorize(&request, &[Role::Cosigner])?;
+        let key = who
+            .cosigner_key
+            .ok_or_else(|| Status::permission_denied("no cosigner key configured"))?;
         let ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
+        let beat = request.into_inner();
+        self.coordinator
+            .board
+            .heartbeat(&key, ms, beat.frozen, &beat.policy_hash, &beat.version);
         Ok(Response::new(pb::HeartbeatResponse {
             coordinator_time_ms: ms,
         }))

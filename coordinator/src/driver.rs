@@ -30,6 +30,7 @@ pub struct Settings {
     pub build: BuildConfig,
     pub accounts: Vec<ConfiguredAccount>,
     pub tick: Duration,
+    pub limits: crate::limits::Limits,
 }
 
 pub struct Coordinator {
@@ -44,6 +45,8 @@ pub struct Coordinator {
     pub offers: broadcast::Sender<ProposalRecord>,
     /// Every saved state change (Watch).
     pub changes: broadcast::Sender<ProposalRecord>,
+    /// Subscriptions and heartbeats of cosigners (Admin.Status).
+    pub board: Arc<crate::board::Board>,
 }
 
 fn now() -> NemTimestamp {
@@ -80,6 +83,7 @@ impl Coordinator {
             in_flight: Mutex::new(HashSet::new()),
             offers,
             changes,
+            board: Default::default(),
         })
     }
 
@@ -102,6 +106,8 @@ impl Coordinator {
             let (next, actions) = core::step(&record, event, now())?;
             if next != record {
                 self.store.update(&next)?;
+                // Watchers see every saved change: decisions as they arrive, not only states.
+                let _ = self.changes.send(next.clone());
             }
             (next, actions)
         };
@@ -113,9 +119,8 @@ impl Coordinator {
         let frozen = self.frozen();
         for action in actions {
             match action {
-                Action::Notify => {
-                    let _ = self.changes.send(r.clone());
-                }
+                // Sent above with every saved change.
+                Action::Notify => {}
                 Action::Distribute if !frozen => {
                     let _ = self.offers.send(r.clone());
                     let me = self.clone();

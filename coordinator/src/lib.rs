@@ -6,12 +6,15 @@
 
 pub mod admin;
 pub mod auth;
+pub mod board;
 pub mod build;
 pub mod config;
 pub mod convert;
 pub mod core;
 pub mod cosigner_link;
+pub mod daemon;
 pub mod driver;
+pub mod limits;
 pub mod server;
 pub mod store;
 pub mod treasury;

@@ -82,22 +82,31 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(hanko_proto::FILE_DESCRIPTOR_SET)
         .build_v1()
         .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let limits = coordinator
+        .as_ref()
+        .map(|c| c.settings.limits)
+        .unwrap_or_default();
+    let max = limits.max_request_bytes;
     let admin = AdminServer::new(AdminService {
         clients: clients.clone(),
         store,
-    });
+        coordinator: coordinator.clone(),
+    })
+    .max_decoding_message_size(max);
     let incoming = tls_incoming(listener, tls);
     let treasury = coordinator.clone().map(|c| {
         TreasuryServer::new(TreasuryService {
             clients: clients.clone(),
             coordinator: c,
         })
+        .max_decoding_message_size(max)
     });
     let link = coordinator.map(|c| {
         CosignerLinkServer::new(CosignerLinkService {
             clients,
             coordinator: c,
         })
+        .max_decoding_message_size(max)
     });
     let task = tokio::spawn(
         tonic::transport::Server::builder()

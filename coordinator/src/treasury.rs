@@ -50,6 +50,25 @@ fn bytes32(field: &str, b: &[u8]) -> Result<[u8; 32], Status> {
     })
 }
 
+/// ResourceExhausted when `account` already has the most unfinished proposals allowed.
+fn check_pending(c: &Coordinator, account: &nem::Address) -> Result<(), Status> {
+    let max = c.settings.limits.max_pending_per_account;
+    let pending = c
+        .store
+        .active()
+        .map_err(storage)?
+        .iter()
+        .filter(|r| r.account == *account)
+        .count();
+    if pending >= max {
+        return Err(Status::resource_exhausted(format!(
+            "account: {account} has {pending} unfinished proposals, the most allowed \
+             (limits.max_pending_per_account = {max}); wait for some to finish or cancel them"
+        )));
+    }
+    Ok(())
+}
+
 type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::Proposal, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -126,6 +145,7 @@ impl Treasury for TreasuryService {
         .map_err(|e| Status::invalid_argument(e.to_string()))?;
         // The node's view of the account must match configuration: never guess around it.
         let account = tx.signer_address();
+        check_pending(c, &account)?;
         let configured = c
             .settings
             .accounts
@@ -208,6 +228,7 @@ impl Treasury for TreasuryService {
         }
         crate::verify::verify_intent(&draft.id, &draft.inner, &proposer, &signature)
             .map_err(|e| Status::permission_denied(format!("proposer_signature: {e}")))?;
+        check_pending(c, &draft.account)?;
         let account = c
             .settings
             .accounts

@@ -72,6 +72,7 @@ async fn an_account_that_differs_on_the_node_is_stopped() {
             required: 2,
         }],
         tick: Duration::from_millis(200),
+        limits: Default::default(),
     };
     let coordinator = Coordinator::new(store.clone(), nis, settings);
     let tls =
@@ -184,6 +185,7 @@ async fn prepare_propose_sign_broadcast_confirm() {
             required: 2,
         }],
         tick: Duration::from_millis(200),
+        limits: Default::default(),
     };
     let coordinator = Coordinator::new(store.clone(), nis.clone(), settings);
     let (stop_ticker, ticker_rx) = tokio::sync::watch::channel(false);

@@ -81,6 +81,7 @@ async fn each_role_times_each_rpc() {
             required: 1,
         }],
         tick: Duration::from_secs(60),
+        limits: Default::default(),
     };
     let coordinator = Coordinator::new(store.clone(), nis, settings);
     let tls =

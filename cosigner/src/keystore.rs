@@ -15,6 +15,8 @@ use thiserror::Error;
 use zeroize::Zeroizing;
 
 const FORMAT: &str = "hanko-keystore-v1";
+/// An Ed25519 (RFC 8032) identity key, e.g. a proposer's: not a NEM key.
+const IDENTITY_FORMAT: &str = "hanko-identity-key-v1";
 
 #[derive(Debug, Error)]
 pub enum KeystoreError {
@@ -80,22 +82,11 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> KeystoreError + '_ {
 
 /// Refuses files that group or others can read or write.
 pub fn check_private(path: &Path) -> Result<(), KeystoreError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .map_err(io(path))?
-            .permissions()
-            .mode()
-            & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(KeystoreError::TooOpen {
-                path: path.to_path_buf(),
-                mode,
-            });
-        }
-    }
-    Ok(())
+    use hanko_proto::process::PrivateFileError;
+    hanko_proto::process::check_private(path).map_err(|e| match e {
+        PrivateFileError::Io { path, source } => KeystoreError::Io { path, source },
+        PrivateFileError::TooOpen { path, mode } => KeystoreError::TooOpen { path, mode },
+    })
 }
 
 fn random<const N: usize>() -> Result<[u8; N], KeystoreError> {
@@ -126,8 +117,8 @@ fn derive(
     Ok(key)
 }
 
-fn aad(public: &PublicKey) -> Vec<u8> {
-    let mut aad = FORMAT.as_bytes().to_vec();
+fn aad(format: &str, public: &PublicKey) -> Vec<u8> {
+    let mut aad = format.as_bytes().to_vec();
     aad.extend_from_slice(public.as_bytes());
     aad
 }
@@ -145,12 +136,64 @@ pub fn create(
     passphrase: &[u8],
     params: KdfParams,
 ) -> Result<PublicKey, KeystoreError> {
+    let public = KeyPair::from_private_key(key).public_key();
+    seal(path, FORMAT, key.seed(), public, passphrase, params)?;
+    Ok(public)
+}
+
+/// Writes a new Ed25519 (RFC 8032) identity key, such as a proposer's, to a new file sealed
+/// like a cosignatory key; returns its public key.
+pub fn create_identity(
+    path: &Path,
+    passphrase: &[u8],
+    params: KdfParams,
+) -> Result<PublicKey, KeystoreError> {
+    let seed = Zeroizing::new(random::<32>()?);
+    let public = PublicKey(
+        ed25519_dalek::SigningKey::from_bytes(&seed)
+            .verifying_key()
+            .to_bytes(),
+    );
+    seal(
+        path,
+        IDENTITY_FORMAT,
+        seed.as_slice(),
+        public,
+        passphrase,
+        params,
+    )?;
+    Ok(public)
+}
+
+/// Opens an identity key file; the key is zeroized when dropped.
+pub fn open_identity(
+    path: &Path,
+    passphrase: &[u8],
+) -> Result<ed25519_dalek::SigningKey, KeystoreError> {
+    let (seed, public) = unseal(path, IDENTITY_FORMAT, passphrase)?;
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    if key.verifying_key().to_bytes() != public.0 {
+        return Err(KeystoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason: "the sealed key does not match the stored public key".into(),
+        });
+    }
+    Ok(key)
+}
+
+fn seal(
+    path: &Path,
+    format: &str,
+    seed: &[u8],
+    public: PublicKey,
+    passphrase: &[u8],
+    params: KdfParams,
+) -> Result<(), KeystoreError> {
     if path.exists() {
         return Err(KeystoreError::Exists {
             path: path.to_path_buf(),
         });
     }
-    let public = KeyPair::from_private_key(key).public_key();
     let salt = random::<16>()?;
     let nonce = random::<24>()?;
     let sealing = derive(passphrase, &salt, params)?;
@@ -159,13 +202,13 @@ pub fn create(
         .encrypt(
             XNonce::from_slice(&nonce),
             Payload {
-                msg: key.seed(),
-                aad: &aad(&public),
+                msg: seed,
+                aad: &aad(format, &public),
             },
         )
         .map_err(|_| KeystoreError::Kdf("encryption failed".into()))?;
     let file = KeyFile {
-        format: FORMAT.into(),
+        format: format.into(),
         public_key: public,
         kdf: "argon2id".into(),
         kdf_params: params,
@@ -196,11 +239,10 @@ pub fn create(
     })?;
     out.write_all(text.as_bytes())
         .and_then(|_| out.sync_all())
-        .map_err(io(path))?;
-    Ok(public)
+        .map_err(io(path))
 }
 
-fn read(path: &Path) -> Result<KeyFile, KeystoreError> {
+fn read(path: &Path, format: &str) -> Result<KeyFile, KeystoreError> {
     check_private(path)?;
     let text = std::fs::read_to_string(path).map_err(io(path))?;
     let corrupt = |reason: String| KeystoreError::Corrupt {
@@ -208,7 +250,7 @@ fn read(path: &Path) -> Result<KeyFile, KeystoreError> {
         reason,
     };
     let file: KeyFile = serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
-    if file.format != FORMAT || file.kdf != "argon2id" || file.cipher != "xchacha20poly1305" {
+    if file.format != format || file.kdf != "argon2id" || file.cipher != "xchacha20poly1305" {
         return Err(corrupt(format!(
             "unsupported format {} / {} / {}",
             file.format, file.kdf, file.cipher
@@ -219,12 +261,34 @@ fn read(path: &Path) -> Result<KeyFile, KeystoreError> {
 
 /// The public key, without the passphrase.
 pub fn public_key(path: &Path) -> Result<PublicKey, KeystoreError> {
-    read(path).map(|f| f.public_key)
+    read(path, FORMAT).map(|f| f.public_key)
+}
+
+/// The public key of an identity key file, without the passphrase.
+pub fn identity_public_key(path: &Path) -> Result<PublicKey, KeystoreError> {
+    read(path, IDENTITY_FORMAT).map(|f| f.public_key)
 }
 
 /// Opens the key file; the returned key is zeroized when dropped.
 pub fn open(path: &Path, passphrase: &[u8]) -> Result<PrivateKey, KeystoreError> {
-    let file = read(path)?;
+    let (seed, public) = unseal(path, FORMAT, passphrase)?;
+    let key = PrivateKey::from_seed(*seed);
+    if KeyPair::from_private_key(&key).public_key() != public {
+        return Err(KeystoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason: "the sealed key does not match the stored public key".into(),
+        });
+    }
+    Ok(key)
+}
+
+/// The sealed seed and the public key stored beside it.
+fn unseal(
+    path: &Path,
+    format: &str,
+    passphrase: &[u8],
+) -> Result<(Zeroizing<[u8; 32]>, PublicKey), KeystoreError> {
+    let file = read(path, format)?;
     let corrupt = |reason: &str| KeystoreError::Corrupt {
         path: path.to_path_buf(),
         reason: reason.into(),
@@ -243,24 +307,19 @@ pub fn open(path: &Path, passphrase: &[u8]) -> Result<PrivateKey, KeystoreError>
                 XNonce::from_slice(&nonce),
                 Payload {
                     msg: &ciphertext,
-                    aad: &aad(&file.public_key),
+                    aad: &aad(format, &file.public_key),
                 },
             )
             .map_err(|_| KeystoreError::WrongPassphrase {
                 path: path.to_path_buf(),
             })?,
     );
-    let seed: [u8; 32] = seed
-        .as_slice()
-        .try_into()
-        .map_err(|_| corrupt("sealed key is not 32 bytes"))?;
-    let key = PrivateKey::from_seed(seed);
-    if KeyPair::from_private_key(&key).public_key() != file.public_key {
-        return Err(corrupt(
-            "the sealed key does not match the stored public key",
-        ));
+    if seed.len() != 32 {
+        return Err(corrupt("sealed key is not 32 bytes"));
     }
-    Ok(key)
+    let mut out = Zeroizing::new([0u8; 32]);
+    out.copy_from_slice(&seed);
+    Ok((out, file.public_key))
 }
 
 /// A passphrase from a credential file (e.g. systemd's LoadCredential): private, first line.

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod chain;
+pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod decide;

@@ -85,6 +85,7 @@ async fn setup(node: &devnode::RunningNode) -> (Setup, tokio::sync::oneshot::Sen
             required: 2,
         }],
         tick: Duration::from_millis(200),
+        limits: Default::default(),
     };
     let coordinator = Coordinator::new(store.clone(), nis, settings);
     let tls =

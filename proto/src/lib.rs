@@ -5,6 +5,7 @@
 
 pub mod channel;
 pub mod pki;
+pub mod process;
 pub mod tls;
 
 pub mod v1 {

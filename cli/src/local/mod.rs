@@ -1,0 +1,242 @@
+//! A local Hanko: dev node, coordinator and cosigners as separate processes of the `hanko`
+//! binary, each with its own directory, certificates and log. `hanko demo` runs one; the
+//! end-to-end tests start one per test.
+
+pub mod layout;
+pub mod process;
+pub mod script;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use hanko_proto::v1 as pb;
+use hanko_proto::v1::treasury_client::TreasuryClient;
+use tokio_stream::StreamExt;
+use tonic::transport::Channel;
+
+use crate::client::{ClientConfig, status};
+use crate::error::CliError;
+use crate::treasury::ProposeArgs;
+pub use layout::{Context, Layout, Plan};
+use process::Daemon;
+
+const NODE_READY: &str = "hanko devnode listening on ";
+const COORDINATOR_READY: &str = "hanko-coordinator ready on ";
+const COSIGNER_READY: &str = "hanko-cosigner ready: ";
+
+pub struct Local {
+    pub layout: Layout,
+    pub node_url: String,
+    pub coordinator_addr: SocketAddr,
+    pub node: nem::client::NisClient,
+    devnode: Daemon,
+    coordinator: Daemon,
+    cosigners: Vec<Daemon>,
+}
+
+fn nis(e: nem::client::NisError) -> CliError {
+    CliError::Io(format!("dev node: {e}"))
+}
+
+impl Local {
+    /// Lays out the files and starts every daemon of `plan` with the `hanko` binary `exe`.
+    pub fn start(exe: &Path, plan: &Plan) -> Result<Local, CliError> {
+        let deadline = plan.deadline.as_str();
+        let layout = Layout::create(plan)?;
+        let log = |name: &str| layout.dir.join(name).join("log.txt");
+        let node_config = layout.devnode_config.display().to_string();
+        let (devnode, node_url) = Daemon::start(
+            "dev node",
+            exe,
+            &["devnode", "--config", &node_config],
+            &log("devnode"),
+            NODE_READY,
+        )?;
+        let node_url = node_url
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        layout.write_coordinator(&node_url, ([127, 0, 0, 1], 0).into(), deadline)?;
+        let coordinator_config = layout.coordinator_config.display().to_string();
+        let (coordinator, addr) = Daemon::start(
+            "coordinator",
+            exe,
+            &["coordinator", "run", "--config", &coordinator_config],
+            &log("coordinator"),
+            COORDINATOR_READY,
+        )?;
+        let coordinator_addr: SocketAddr = addr
+            .parse()
+            .map_err(|_| CliError::Io(format!("coordinator printed an odd address '{addr}'")))?;
+        // From now on the coordinator comes back on the same port after a restart.
+        layout.write_coordinator(&node_url, coordinator_addr, deadline)?;
+        let mut cosigners = Vec::new();
+        for (i, c) in layout.cosigners.iter().enumerate() {
+            layout.write_cosigner(i, &node_url, &coordinator_addr.to_string())?;
+            let config = c.config.display().to_string();
+            let (d, _) = Daemon::start(
+                &c.name,
+                exe,
+                &["cosigner", "run", "--config", &config],
+                &c.dir.join("log.txt"),
+                COSIGNER_READY,
+            )?;
+            cosigners.push(d);
+        }
+        let node = nem::client::NisClient::new(nem::client::ClientConfig::new(node_url.clone()))
+            .map_err(nis)?;
+        Ok(Local {
+            layout,
+            node_url,
+            coordinator_addr,
+            node,
+            devnode,
+            coordinator,
+            cosigners,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.layout.dir
+    }
+
+    pub fn client_config(&self) -> Result<ClientConfig, CliError> {
+        ClientConfig::load(&self.layout.treasury_config)
+    }
+
+    pub async fn treasury(&self) -> Result<TreasuryClient<Channel>, CliError> {
+        self.client_config()?.treasury().await
+    }
+
+    /// Proposes through the same code as `hanko propose`.
+    pub async fn propose(
+        &self,
+        to: &nem::Address,
+        xem: &str,
+        message: &str,
+        idempotency_key: &str,
+    ) -> Result<pb::Proposal, CliError> {
+        let config = self.client_config()?;
+        let key = config.proposer_key()?;
+        let args = ProposeArgs {
+            account: self.layout.context.account.to_string(),
+            to: to.to_string(),
+            amount: Some(xem.to_string()),
+            mosaics: vec![],
+            message: message.to_string(),
+            idempotency_key: Some(idempotency_key.to_string()),
+            wait: false,
+            json: false,
+            config: crate::client::ConfigArg {
+                config: self.layout.treasury_config.clone(),
+            },
+        };
+        let mut client = config.treasury().await?;
+        crate::treasury::propose(&config, &mut client, &key, &args, idempotency_key).await
+    }
+
+    /// Follows proposal `id` until `done` holds for it, or `within` passes.
+    pub async fn wait_for(
+        &self,
+        id: &str,
+        within: Duration,
+        mut each: impl FnMut(&pb::Proposal),
+        done: impl Fn(&pb::Proposal) -> bool,
+    ) -> Result<pb::Proposal, CliError> {
+        let mut client = self.treasury().await?;
+        let mut stream = client
+            .watch(pb::WatchRequest { id: id.to_string() })
+            .await
+            .map_err(status)?
+            .into_inner();
+        let deadline = tokio::time::Instant::now() + within;
+        let mut last = None;
+        loop {
+            match tokio::time::timeout_at(deadline, stream.next()).await {
+                Ok(Some(Ok(p))) => {
+                    each(&p);
+                    if done(&p) {
+                        return Ok(p);
+                    }
+                    last = Some(p);
+                }
+                Ok(Some(Err(e))) => return Err(status(e)),
+                Ok(None) => return Err(CliError::Io("the watch stream ended".into())),
+                Err(_) => {
+                    let state = last
+                        .map(|p| crate::treasury::render::text(&p))
+                        .unwrap_or_else(|| "no state seen".into());
+                    return Err(CliError::Refused(format!(
+                        "proposal {id}: not done within {within:?}; last seen:\n{state}"
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Sends one request to cosigner `i`'s operator socket.
+    pub async fn operator(
+        &self,
+        i: usize,
+        request: cosigner::operator::Request,
+    ) -> Result<serde_json::Value, CliError> {
+        let socket = &self.layout.cosigners[i].socket;
+        let response = cosigner::operator::call(socket, &request)
+            .await
+            .map_err(CliError::Io)?;
+        if !response.ok {
+            return Err(CliError::Refused(response.error.unwrap_or_default()));
+        }
+        Ok(response.data)
+    }
+
+    /// The multisig account's balance in micro-XEM, as the dev node reports it.
+    pub async fn balance(&self, address: &nem::Address) -> Result<u64, CliError> {
+        let info = self.node.account(address).await.map_err(nis)?;
+        Ok(info.account.balance)
+    }
+
+    /// kill -9 the coordinator, then start it again on the same port and data.
+    pub fn restart_coordinator(&mut self) -> Result<(), CliError> {
+        self.coordinator.restart(COORDINATOR_READY).map(|_| ())
+    }
+
+    pub fn kill_coordinator(&mut self) {
+        self.coordinator.kill();
+    }
+
+    pub fn kill_cosigner(&mut self, i: usize) {
+        if let Some(d) = self.cosigners.get_mut(i) {
+            d.kill();
+        }
+    }
+
+    pub fn restart_cosigner(&mut self, i: usize) -> Result<(), CliError> {
+        match self.cosigners.get_mut(i) {
+            Some(d) => d.restart(COSIGNER_READY).map(|_| ()),
+            None => Err(CliError::Input(format!("no cosigner {i}"))),
+        }
+    }
+
+    pub fn cosigner_log(&self, i: usize) -> PathBuf {
+        self.layout.cosigners[i].dir.join("log.txt")
+    }
+
+    /// Whether every daemon is still running.
+    pub fn all_running(&mut self) -> bool {
+        self.devnode.running()
+            && self.coordinator.running()
+            && self.cosigners.iter_mut().all(|c| c.running())
+    }
+
+    /// SIGTERM to every daemon, cosigners first.
+    pub fn stop(mut self) {
+        for c in &mut self.cosigners {
+            c.stop(Duration::from_secs(5));
+        }
+        self.coordinator.stop(Duration::from_secs(7));
+        self.devnode.stop(Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,76 @@
+//! The coordinator process: configuration → store, node client, mTLS listener, services and
+//! ticker, until the shutdown signal. Both `hanko-coordinator` and `hanko coordinator run`
+//! call [`run`].
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use crate::auth::Clients;
+use crate::config::Config;
+use crate::driver::{Coordinator, Settings};
+use crate::store::Store;
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Runs until SIGTERM or Ctrl-C; `ready` is called once the port accepts connections.
+pub async fn run(config_path: &Path, ready: &dyn Fn()) -> Result<()> {
+    let config = Config::load(config_path).map_err(anyhow::Error::msg)?;
+    hanko_proto::process::check_private(&config.tls.key)?;
+    let tls = hanko_proto::tls::server_config(
+        &read(&config.tls.ca)?,
+        &read(&config.tls.cert)?,
+        &read(&config.tls.key)?,
+    )?;
+    let limits = config.limits;
+    let clients = Arc::new(
+        Clients::new(config.clients.clone())
+            .map_err(anyhow::Error::msg)?
+            .with_rate_limit(limits.requests_per_second, limits.burst),
+    );
+    let store = Arc::new(
+        Store::open(&config.data_dir)
+            .with_context(|| format!("cannot open {}", config.data_dir.display()))?,
+    );
+    let node = nem::client::NisClient::new(nem::client::ClientConfig::new(config.node.clone()))?;
+    let settings = Settings {
+        build: config.build().map_err(anyhow::Error::msg)?,
+        accounts: config.accounts(),
+        tick: Duration::from_millis(config.tick_ms),
+        limits,
+    };
+    let unfinished = store.active()?.len();
+    let coordinator = Coordinator::new(store.clone(), node, settings);
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let ticker = tokio::spawn(coordinator.clone().run_ticker(stop_rx));
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let running = crate::server::serve(
+        listener,
+        tls,
+        clients,
+        store,
+        Some(coordinator),
+        async move {
+            let _ = shutdown_rx.await;
+        },
+    )
+    .await?;
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), config = %config_path.display(), addr = %running.addr, node = %config.node, unfinished, "hanko-coordinator ready");
+    println!("hanko-coordinator ready on {}", running.addr);
+    ready();
+    hanko_proto::process::shutdown_signal().await;
+    tracing::info!("shutting down");
+    let _ = shutdown_tx.send(());
+    let _ = stop.send(true);
+    // Cosigner subscriptions are endless streams: give in-flight calls 5 s, then stop.
+    let _ = tokio::time::timeout(Duration::from_secs(5), running.task).await;
+    let _ = ticker.await;
+    Ok(())
+}
