@@ -85,6 +85,7 @@ pub async fn run(args: DemoArgs, out: &mut dyn Write) -> Result<(), CliError> {
         block_time_ms: 1_000,
         deadline: "1h".into(),
         policy: Box::new(script::demo_policy),
+        hosts: Default::default(),
     };
     let local = tokio::task::spawn_blocking(move || Local::start(&exe, &plan))
         .await

@@ -72,6 +72,11 @@ async fn a_killed_coordinator_resumes_and_completes_the_proposal() {
     std::fs::write(dir.join("ca.pem"), &ca.cert_pem).unwrap();
     std::fs::write(dir.join("coordinator.pem"), &server.cert_pem).unwrap();
     std::fs::write(dir.join("coordinator.key"), &server.key_pem).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let private = std::fs::Permissions::from_mode(0o600);
+        std::fs::set_permissions(dir.join("coordinator.key"), private).unwrap();
+    }
     let cert = |n: &str| issue(&ca, n, Usage::Client, Validity::Years(1), YEAR).unwrap();
     let key = |i: usize| nem_key(i).public_key().to_string();
     let config = dir.join("coordinator.toml");

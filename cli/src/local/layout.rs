@@ -80,6 +80,26 @@ fn minisign_err(e: minisign::PError) -> CliError {
 /// The policy text of cosigner `i` (0 = A) of an installation.
 pub type PolicyText = dyn Fn(usize, &Context) -> String + Send + Sync;
 
+/// Where a daemon runs: a Linux network namespace and its address there. A daemon that is
+/// not placed runs in this namespace on 127.0.0.1.
+#[derive(Debug, Clone, Default)]
+pub struct Hosts {
+    /// By daemon: "devnode", "coordinator", "cosigner-a", …
+    pub placed: std::collections::HashMap<String, (String, std::net::IpAddr)>,
+}
+
+impl Hosts {
+    pub fn ip(&self, daemon: &str) -> std::net::IpAddr {
+        self.placed
+            .get(daemon)
+            .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |(_, ip)| *ip)
+    }
+
+    pub fn namespace(&self, daemon: &str) -> Option<&str> {
+        self.placed.get(daemon).map(|(ns, _)| ns.as_str())
+    }
+}
+
 /// Settings of a local installation.
 pub struct Plan {
     pub dir: PathBuf,
@@ -92,6 +112,7 @@ pub struct Plan {
     pub deadline: String,
     /// The policy text of cosigner `i` (0 = A).
     pub policy: Box<PolicyText>,
+    pub hosts: Hosts,
 }
 
 impl Layout {
@@ -112,7 +133,11 @@ impl Layout {
         write_new(&pki.join("ca.pem"), &ca.cert_pem, false)?;
         write_new(&pki.join("ca.key"), &ca.key_pem, true)?;
         let server = Usage::Server {
-            names: vec!["localhost".into(), "127.0.0.1".into()],
+            names: vec![
+                "localhost".into(),
+                "127.0.0.1".into(),
+                plan.hosts.ip("coordinator").to_string(),
+            ],
         };
         let cert = |name: &str, usage: Usage| {
             issue(&ca, name, usage, Validity::Years(1), year).map_err(pkierr)
@@ -213,7 +238,7 @@ impl Layout {
         for (i, c) in layout.cosigners.iter().enumerate() {
             layout.sign_policy(&c.policy, &(plan.policy)(i, &layout.context))?;
         }
-        layout.write_devnode(plan.block_time_ms)?;
+        layout.write_devnode(plan.block_time_ms, plan.hosts.ip("devnode"))?;
         Ok(layout)
     }
 
@@ -235,11 +260,11 @@ impl Layout {
         Ok(())
     }
 
-    fn write_devnode(&self, block_time_ms: u64) -> Result<(), CliError> {
+    fn write_devnode(&self, block_time_ms: u64, ip: std::net::IpAddr) -> Result<(), CliError> {
         mkdir(&self.dir.join("devnode"))?;
         let config = devnode::Config {
             network: NETWORK,
-            listen: ([127, 0, 0, 1], 0).into(),
+            listen: (ip, 0).into(),
             block_time_ms,
             request_log: Some(self.announce_log.clone()),
             accounts: vec![devnode::config::AccountConfig {

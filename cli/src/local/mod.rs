@@ -46,9 +46,11 @@ impl Local {
         let layout = Layout::create(plan)?;
         let log = |name: &str| layout.dir.join(name).join("log.txt");
         let node_config = layout.devnode_config.display().to_string();
+        let hosts = &plan.hosts;
         let (devnode, node_url) = Daemon::start(
             "dev node",
             exe,
+            hosts.namespace("devnode"),
             &["devnode", "--config", &node_config],
             &log("devnode"),
             NODE_READY,
@@ -58,11 +60,12 @@ impl Local {
             .next()
             .unwrap_or_default()
             .to_string();
-        layout.write_coordinator(&node_url, ([127, 0, 0, 1], 0).into(), deadline)?;
+        layout.write_coordinator(&node_url, (hosts.ip("coordinator"), 0).into(), deadline)?;
         let coordinator_config = layout.coordinator_config.display().to_string();
         let (coordinator, addr) = Daemon::start(
             "coordinator",
             exe,
+            hosts.namespace("coordinator"),
             &["coordinator", "run", "--config", &coordinator_config],
             &log("coordinator"),
             COORDINATOR_READY,
@@ -79,6 +82,7 @@ impl Local {
             let (d, _) = Daemon::start(
                 &c.name,
                 exe,
+                hosts.namespace(&c.name),
                 &["cosigner", "run", "--config", &config],
                 &c.dir.join("log.txt"),
                 COSIGNER_READY,

@@ -14,6 +14,7 @@ pub struct Daemon {
     pub name: String,
     args: Vec<String>,
     exe: PathBuf,
+    namespace: Option<String>,
     pub log: PathBuf,
     child: Option<Child>,
 }
@@ -22,11 +23,13 @@ pub struct Daemon {
 const READY_WITHIN: Duration = Duration::from_secs(60);
 
 impl Daemon {
-    /// Starts `exe args…`, appending its output to `log`; returns once a line of its stdout
-    /// starts with `ready`, with the rest of that line.
+    /// Starts `exe args…` (inside network namespace `namespace`, if given), appending its
+    /// output to `log`; returns once a line of its stdout starts with `ready`, with the rest
+    /// of that line.
     pub fn start(
         name: &str,
         exe: &Path,
+        namespace: Option<&str>,
         args: &[&str],
         log: &Path,
         ready: &str,
@@ -35,6 +38,7 @@ impl Daemon {
             name: name.to_string(),
             args: args.iter().map(|a| a.to_string()).collect(),
             exe: exe.to_path_buf(),
+            namespace: namespace.map(str::to_string),
             log: log.to_path_buf(),
             child: None,
         };
@@ -49,7 +53,16 @@ impl Daemon {
             .append(true)
             .open(&self.log)
             .map_err(io)?;
-        let mut child = Command::new(&self.exe)
+        // `ip netns exec` enters the namespace and then execs the daemon: same pid.
+        let mut command = match &self.namespace {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns]).arg(&self.exe);
+                c
+            }
+            None => Command::new(&self.exe),
+        };
+        let mut child = command
             .args(&self.args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -159,7 +159,7 @@ pub fn engine_in(dir: &Path, node: &RunningNode, who: usize, policy: &str) -> Ha
         key: nem_key(who),
         network: Network::Testnet,
         accounts: vec![TREASURY.parse().unwrap(), ordinary],
-        store: Store::open(&dir.join("data")).unwrap(),
+        store: open_store(&dir.join("data")),
         chain: ChainView::new(client, Duration::from_millis(200)),
         policy: ActivePolicy {
             loaded,
@@ -174,6 +174,18 @@ pub fn engine_in(dir: &Path, node: &RunningNode, who: usize, policy: &str) -> Ha
         dir: dir.to_path_buf(),
         officer,
         policy_path,
+    }
+}
+
+/// Opens the store, waiting (bounded) while a dropped engine's last task still holds its lock.
+fn open_store(path: &Path) -> Store {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match Store::open(path) {
+            Ok(store) => return store,
+            Err(e) if std::time::Instant::now() > deadline => panic!("{}: {e}", path.display()),
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
     }
 }
 

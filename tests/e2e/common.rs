@@ -1,0 +1,239 @@
+//! Shared by the end-to-end tests: a local Hanko of real processes per test, policies, and
+//! the official NEM SDK's check of everything the dev node was asked to announce.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use hanko_cli::local::{Context, Local, Plan};
+use hanko_proto::v1 as pb;
+use hanko_proto::v1::cosigner_decision::Outcome;
+
+pub const STEP: Duration = Duration::from_secs(60);
+
+pub fn exe() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_hanko"))
+}
+
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "hanko-e2e-{tag}-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// What a test policy says; everything else is as in the demo.
+#[derive(Clone)]
+pub struct Rules {
+    /// Above this many XEM an operator must approve.
+    pub approval_above: Option<u64>,
+    pub daily_max_xem: u64,
+    pub whitelist_customer: bool,
+    pub extra: String,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            approval_above: None,
+            daily_max_xem: 100_000,
+            whitelist_customer: true,
+            extra: String::new(),
+        }
+    }
+}
+
+pub fn policy(i: usize, ctx: &Context, r: &Rules) -> String {
+    let whitelist = if r.whitelist_customer {
+        format!(
+            "[[destinations.whitelist]]\naddress = \"{}\"\nlabel = \"customer\"\nactive_from = \"2026-01-01T00:00:00Z\"\n",
+            ctx.customer
+        )
+    } else {
+        String::new()
+    };
+    let approval = r
+        .approval_above
+        .map(|x| {
+            format!(
+                "[[approval]]\nname = \"operator-above-{x}\"\nasset = \"nem:xem\"\nabove = \"{x}\"\napprovals = 1\n"
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        r#"version = 1
+name = "end-to-end cosigner {i}"
+network = "testnet"
+accounts = ["{account}"]
+time_zone = "UTC"
+
+[transaction_types]
+allow = ["transfer"]
+
+[[limit]]
+name = "per-withdrawal-xem"
+asset = "nem:xem"
+max = "50000"
+
+[[velocity]]
+name = "daily-xem"
+asset = "nem:xem"
+max = "{daily}"
+window = "24h"
+
+[destinations]
+unlisted = "deny"
+
+{whitelist}
+[[proposer]]
+name = "treasury-alice"
+key = "{proposer}"
+
+{approval}
+[safety]
+max_deadline = "2h"
+
+{extra}
+"#,
+        account = ctx.account,
+        daily = r.daily_max_xem,
+        proposer = ctx.proposer,
+        extra = r.extra,
+    )
+}
+
+/// A plan with cheap key-file hashing, fast blocks and per-cosigner rules.
+pub fn plan(tag: &str, cosigners: usize, required: usize, rules: Vec<Rules>) -> Plan {
+    Plan {
+        dir: temp_dir(tag),
+        cosigners,
+        required,
+        kdf: cosigner::keystore::KdfParams {
+            memory_kib: 1_024,
+            iterations: 1,
+            parallelism: 1,
+        },
+        block_time_ms: 300,
+        deadline: "1h".into(),
+        policy: Box::new(move |i, ctx| policy(i, ctx, &rules[i.min(rules.len() - 1)])),
+        hosts: Default::default(),
+    }
+}
+
+pub async fn start(plan: Plan) -> Local {
+    tokio::task::spawn_blocking(move || Local::start(&exe(), &plan))
+        .await
+        .unwrap()
+        .unwrap_or_else(|e| panic!("local Hanko did not start: {e}"))
+}
+
+pub async fn stop(local: Local) {
+    tokio::task::spawn_blocking(move || local.stop())
+        .await
+        .unwrap();
+}
+
+pub fn state(p: &pb::Proposal) -> &'static str {
+    hanko_cli::treasury::render::state_name(p.state)
+}
+
+pub fn terminal(p: &pb::Proposal) -> bool {
+    hanko_cli::treasury::render::is_terminal(p.state)
+}
+
+pub async fn until_terminal(local: &Local, id: &str) -> pb::Proposal {
+    local
+        .wait_for(id, STEP, |_| {}, terminal)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn outcome_of<'a>(p: &'a pb::Proposal, key: &nem::PublicKey) -> Option<&'a Outcome> {
+    p.decisions
+        .iter()
+        .find(|d| d.cosigner == key.0)
+        .and_then(|d| d.outcome.as_ref())
+}
+
+pub fn needs_approval(p: &pb::Proposal, key: &nem::PublicKey) -> bool {
+    matches!(outcome_of(p, key), Some(Outcome::NeedsApproval(_)))
+}
+
+pub fn signed_by(p: &pb::Proposal, key: &nem::PublicKey) -> bool {
+    matches!(outcome_of(p, key), Some(Outcome::Signed(_)))
+}
+
+pub async fn approve(local: &Local, i: usize, p: &pb::Proposal) {
+    local
+        .operator(
+            i,
+            cosigner::operator::Request::Approve {
+                id: p.id.clone(),
+                confirm: p.inner_hash[..8].to_string(),
+                name: "e2e-operator".into(),
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("approval on cosigner {i}: {e}"));
+}
+
+/// The official SDK's verdict on the dev node's announce log.
+#[derive(Debug, serde::Deserialize)]
+pub struct SdkCheck {
+    /// Lines, retries included.
+    pub announces: usize,
+    /// Distinct announced bytes.
+    pub distinct: usize,
+    /// Distinct wrappers and cosignatures.
+    pub wrappers: usize,
+    pub cosignatures: usize,
+    /// Distinct inner transactions announced inside wrappers.
+    pub payments: usize,
+    pub problems: Vec<String>,
+}
+
+pub fn sdk_check_file(log: &Path) -> (bool, SdkCheck) {
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/sdk-vectors/check-announces.js");
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(log)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("node is needed for the NEM SDK check ({e}); .ci/run installs it, and `npm ci` in tools/sdk-vectors")
+        });
+    let text = String::from_utf8_lossy(&out.stdout);
+    let check: SdkCheck = serde_json::from_str(text.trim()).unwrap_or_else(|e| {
+        panic!(
+            "check-announces.js printed no summary ({e}): {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.success(), check)
+}
+
+/// Every announce is accepted by nem-sdk, and exactly `payments` inner transactions were
+/// announced, each in one wrapper.
+pub fn sdk_check(local: &Local, payments: usize) -> SdkCheck {
+    let (ok, check) = sdk_check_file(&local.layout.announce_log);
+    assert!(
+        ok && check.problems.is_empty(),
+        "nem-sdk disagrees: {check:?}"
+    );
+    assert_eq!(check.payments, payments, "payments announced: {check:?}");
+    assert_eq!(
+        check.wrappers, payments,
+        "one wrapper per payment: {check:?}"
+    );
+    println!(
+        "nem-sdk checked {} announces ({} distinct: {} wrappers, {} cosignatures): 0 problems",
+        check.announces, check.distinct, check.wrappers, check.cosignatures
+    );
+    check
+}
+
+pub const XEM: u64 = 1_000_000;

@@ -1,0 +1,9 @@
+//! End-to-end tests: the real `hanko` binary as separate processes (dev node, coordinator,
+//! three cosigners), each with its own data directory, certificates and log, talking mTLS.
+//! Every announce the dev node received is checked again by the official NEM SDK (nem-sdk).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+mod common;
+mod flows;
+mod netns;
+mod restarts;
