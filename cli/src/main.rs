@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use hanko_cli::CliError;
 use hanko_cli::admin_cmd::{self, AdminCommand};
+use hanko_cli::audit_cmd::{self, AuditCommand};
 use hanko_cli::certs_cmd::{self, CertsCommand};
 use hanko_cli::demo::{self, DemoArgs};
 use hanko_cli::devnode_cmd::{self, DevnodeArgs};
@@ -35,6 +36,9 @@ enum Command {
     /// Coordinator-wide freeze and status (admin, auditor).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Verify or export a daemon's hash-chained audit journal.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Run the coordinator daemon (same as hanko-coordinator).
     #[command(subcommand)]
     Coordinator(CoordinatorCommand),
@@ -100,6 +104,7 @@ fn main() -> ExitCode {
             runtime().and_then(|rt| rt.block_on(treasury::run_proposals(cmd, out)))
         }
         Command::ProposerKey(cmd) => treasury::run_proposer_key(cmd, out),
+        Command::Audit(cmd) => audit_cmd::run(cmd, out),
         Command::Admin(cmd) => runtime().and_then(|rt| rt.block_on(admin_cmd::run(cmd, out))),
         Command::Nem(cmd) => nem_cmd::run(cmd, &mut stdin().lock(), out),
         Command::Devnode(args) => runtime().and_then(|rt| rt.block_on(devnode_cmd::run(args))),

@@ -26,6 +26,13 @@ pub struct Config {
     pub tls: TlsFiles,
     #[serde(default)]
     pub limits: crate::limits::Limits,
+    #[serde(default)]
+    pub watch: crate::watch::WatchConfig,
+    /// Prometheus `/metrics` (plain HTTP; keep it on loopback or a monitoring network).
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
+    #[serde(default, rename = "webhook")]
+    pub webhooks: Vec<crate::webhook::WebhookConfig>,
     #[serde(rename = "account")]
     pub accounts: Vec<AccountConfig>,
     #[serde(rename = "client")]
@@ -54,6 +61,12 @@ pub struct AccountConfig {
     pub public_key: PublicKey,
     pub cosigners: Vec<PublicKey>,
     pub required: usize,
+    /// Hot-wallet ceiling in XEM ("500000"): an alert when the balance is above it.
+    #[serde(default)]
+    pub max_balance: Option<String>,
+    /// An alert when the balance falls below this many XEM.
+    #[serde(default)]
+    pub min_balance: Option<String>,
 }
 
 impl Config {
@@ -72,6 +85,12 @@ impl Config {
                 *p = base.join(&*p);
             }
         }
+        for w in config.webhooks.iter_mut() {
+            if w.secret_file.is_relative() {
+                w.secret_file = base.join(&w.secret_file);
+            }
+        }
+        config.watched()?;
         for (i, a) in config.accounts.iter().enumerate() {
             if a.required == 0 || a.required > a.cosigners.len() {
                 return Err(format!(
@@ -91,6 +110,31 @@ impl Config {
             deadline_seconds: seconds,
             timestamp_lag_seconds: 2,
         })
+    }
+
+    /// The accounts the chain watcher follows, with their balance bounds.
+    pub fn watched(&self) -> Result<Vec<crate::watch::Watched>, String> {
+        let xem = |i: usize, field: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|t| {
+                    t.parse::<nem::Amount>()
+                        .map_err(|e| format!("account[{i}].{field}: {e}"))
+                })
+                .transpose()
+        };
+        self.accounts
+            .iter()
+            .zip(self.accounts())
+            .enumerate()
+            .map(|(i, (a, account))| {
+                Ok(crate::watch::Watched {
+                    address: nem::Address::from_public_key(&a.public_key, self.network),
+                    account,
+                    max_balance: xem(i, "max_balance", &a.max_balance)?,
+                    min_balance: xem(i, "min_balance", &a.min_balance)?,
+                })
+            })
+            .collect()
     }
 
     pub fn accounts(&self) -> Vec<ConfiguredAccount> {

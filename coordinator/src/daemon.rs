@@ -44,9 +44,38 @@ pub async fn run(config_path: &Path, ready: &dyn Fn()) -> Result<()> {
         limits,
     };
     let unfinished = store.active()?.len();
-    let coordinator = Coordinator::new(store.clone(), node, settings);
+    let webhooks = crate::webhook::Webhooks::new(&config.webhooks).map_err(anyhow::Error::msg)?;
+    let coordinator = Coordinator::with_webhooks(store.clone(), node, settings, webhooks);
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let ticker = tokio::spawn(coordinator.clone().run_ticker(stop_rx));
+    let ticker = tokio::spawn(coordinator.clone().run_ticker(stop_rx.clone()));
+    let watcher = config.watch.enabled.then(|| {
+        tokio::spawn(crate::watch::run(
+            coordinator.clone(),
+            config.watched().unwrap_or_default(),
+            config.watch.clone(),
+            stop_rx.clone(),
+        ))
+    });
+    let metrics = match config.metrics_listen {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("metrics_listen: cannot listen on {addr}"))?;
+            let local = listener.local_addr()?;
+            println!("hanko-coordinator metrics on http://{local}/metrics");
+            let mut stop_metrics = stop_rx.clone();
+            let c = coordinator.clone();
+            Some(tokio::spawn(async move {
+                let stopped = async move {
+                    let _ = stop_metrics.changed().await;
+                };
+                if let Err(e) = crate::metrics::serve(listener, c, stopped).await {
+                    tracing::error!(error = %e, "metrics server stopped");
+                }
+            }))
+        }
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -56,7 +85,7 @@ pub async fn run(config_path: &Path, ready: &dyn Fn()) -> Result<()> {
         tls,
         clients,
         store,
-        Some(coordinator),
+        Some(coordinator.clone()),
         async move {
             let _ = shutdown_rx.await;
         },
@@ -72,5 +101,8 @@ pub async fn run(config_path: &Path, ready: &dyn Fn()) -> Result<()> {
     // Cosigner subscriptions are endless streams: give in-flight calls 5 s, then stop.
     let _ = tokio::time::timeout(Duration::from_secs(5), running.task).await;
     let _ = ticker.await;
+    for task in watcher.into_iter().chain(metrics) {
+        let _ = task.await;
+    }
     Ok(())
 }

@@ -47,6 +47,10 @@ pub struct Coordinator {
     pub changes: broadcast::Sender<ProposalRecord>,
     /// Subscriptions and heartbeats of cosigners (Admin.Status).
     pub board: Arc<crate::board::Board>,
+    pub metrics: crate::metrics::Metrics,
+    pub webhooks: crate::webhook::Webhooks,
+    /// Standard gRPC health: SERVING only while not frozen, the node answers and storage writes.
+    pub health: std::sync::Mutex<Option<tonic_health::server::HealthReporter>>,
 }
 
 fn now() -> NemTimestamp {
@@ -73,6 +77,15 @@ pub fn answer_of(result: Result<nem::client::Announced, NisError>) -> Answer {
 
 impl Coordinator {
     pub fn new(store: Arc<Store>, node: NisClient, settings: Settings) -> Arc<Coordinator> {
+        Coordinator::with_webhooks(store, node, settings, Default::default())
+    }
+
+    pub fn with_webhooks(
+        store: Arc<Store>,
+        node: NisClient,
+        settings: Settings,
+        webhooks: crate::webhook::Webhooks,
+    ) -> Arc<Coordinator> {
         let (offers, _) = broadcast::channel(1024);
         let (changes, _) = broadcast::channel(1024);
         Arc::new(Coordinator {
@@ -84,7 +97,27 @@ impl Coordinator {
             offers,
             changes,
             board: Default::default(),
+            metrics: Default::default(),
+            webhooks,
+            health: Default::default(),
         })
+    }
+
+    /// Reports readiness on the standard health service: not frozen, node reachable, storage
+    /// writable.
+    pub fn set_health(&self, node_reachable: bool) {
+        let ready = node_reachable && !self.frozen() && self.store.probe().is_ok();
+        let reporter = self.health.lock().ok().and_then(|h| h.clone());
+        if let Some(reporter) = reporter {
+            tokio::spawn(async move {
+                let status = if ready {
+                    tonic_health::ServingStatus::Serving
+                } else {
+                    tonic_health::ServingStatus::NotServing
+                };
+                reporter.set_service_status("", status).await;
+            });
+        }
     }
 
     pub fn frozen(&self) -> bool {
@@ -106,6 +139,10 @@ impl Coordinator {
             let (next, actions) = core::step(&record, event, now())?;
             if next != record {
                 self.store.update(&next)?;
+                self.metrics.changed(&record, &next);
+                if next.state != record.state {
+                    self.webhooks.state_changed(&next);
+                }
                 // Watchers see every saved change: decisions as they arrive, not only states.
                 let _ = self.changes.send(next.clone());
             }
@@ -170,6 +207,7 @@ impl Coordinator {
         tokio::spawn(async move {
             let answer = answer_of(me.node.announce(&transaction).await);
             tracing::info!(proposal = %id, hash = %transaction.hash(), ?answer, "announce");
+            me.metrics.announced(&answer);
             if let Ok(mut s) = me.in_flight.lock() {
                 s.remove(&key);
             }

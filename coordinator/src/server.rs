@@ -78,6 +78,11 @@ pub async fn serve(
     health_reporter
         .set_serving::<AdminServer<AdminService>>()
         .await;
+    if let Some(c) = &coordinator
+        && let Ok(mut slot) = c.health.lock()
+    {
+        *slot = Some(health_reporter.clone());
+    }
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(hanko_proto::FILE_DESCRIPTOR_SET)
         .build_v1()

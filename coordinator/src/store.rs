@@ -4,7 +4,10 @@
 //!
 //! Trees: `proposals` (id → record), `idempotency` (key → id), `active` (ids of unfinished
 //! proposals only: listing pending work costs the same whatever the history's size), `drafts`
-//! (prepared, not yet signed), `meta` (the freeze flag).
+//! (prepared, not yet signed), `by_inner` (inner hash → id: the chain watcher's question "did
+//! Hanko approve this?"), `audit` (the hash-chained journal, seq → entry), `meta` (the freeze
+//! flag and the journal's head). Each audit entry is written in the same transaction as the
+//! change it records: if it cannot be written, the change is not made (fail closed).
 
 use std::path::Path;
 
@@ -14,7 +17,10 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use thiserror::Error;
 
-use crate::core::ProposalRecord;
+use hanko_proto::audit::{self, Entry, Event, Head};
+use sled::transaction::TransactionalTree;
+
+use crate::core::{ProposalRecord, State};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -53,7 +59,95 @@ pub struct Store {
     idempotency: sled::Tree,
     active: sled::Tree,
     drafts: sled::Tree,
+    by_inner: sled::Tree,
+    audit: sled::Tree,
     meta: sled::Tree,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+type Tx<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+/// Appends `event` to the journal inside a transaction over the `audit` and `meta` trees.
+fn append(audit: &TransactionalTree, meta: &TransactionalTree, event: Event) -> Tx<Entry> {
+    let abort = ConflictableTransactionError::Abort;
+    let head: Option<Head> = match meta.get(b"audit_head")? {
+        Some(v) => Some(decode(b"audit_head", &v).map_err(abort)?),
+        None => None,
+    };
+    let (seq, prev) = head.map_or((0, audit::GENESIS.to_string()), |h| (h.seq + 1, h.hash));
+    let entry = Entry::chain(seq, now_ms(), &prev, event);
+    audit.insert(&seq.to_be_bytes(), encode(&entry).map_err(abort)?)?;
+    let head = Head {
+        seq,
+        hash: entry.hash.clone(),
+    };
+    meta.insert(b"audit_head", encode(&head).map_err(abort)?)?;
+    Ok(entry)
+}
+
+fn state_name(s: State) -> &'static str {
+    match s {
+        State::Proposed => "proposed",
+        State::Collecting => "collecting",
+        State::Ready => "ready",
+        State::Announced => "announced",
+        State::Confirmed => "confirmed",
+        State::Rejected => "rejected",
+        State::Cancelled => "cancelled",
+        State::Expired => "expired",
+        State::Failed => "failed",
+    }
+}
+
+/// What changed between two versions of a record, as journal events.
+fn changes(old: &ProposalRecord, new: &ProposalRecord) -> Vec<Event> {
+    let mut out = Vec::new();
+    for (key, decision) in &new.decisions {
+        if old.decisions.get(key) != Some(decision) {
+            let (kind, reasons) = match decision {
+                crate::core::CosignerDecision::Signed(_) => ("decision_signed", vec![]),
+                crate::core::CosignerDecision::Refused { reasons } => {
+                    ("decision_refused", reasons.clone())
+                }
+                crate::core::CosignerDecision::NeedsApproval { reasons } => {
+                    ("decision_needs_approval", reasons.clone())
+                }
+            };
+            out.push(
+                Event::new(kind, &format!("cosigner {key}"))
+                    .proposal(&new.id, Some(&new.inner_hash))
+                    .detail(reasons),
+            );
+        }
+    }
+    if old.broadcast.wrapper_hash != new.broadcast.wrapper_hash
+        && let Some(h) = &new.broadcast.wrapper_hash
+    {
+        out.push(
+            Event::new("wrapper_announced", "coordinator")
+                .proposal(&new.id, Some(&new.inner_hash))
+                .detail(vec![format!("wrapper {h}")]),
+        );
+    }
+    if old.state != new.state {
+        let mut detail = vec![format!(
+            "{} -> {}",
+            state_name(old.state),
+            state_name(new.state)
+        )];
+        detail.extend(new.reason.clone());
+        out.push(
+            Event::new(&format!("state_{}", state_name(new.state)), "coordinator")
+                .proposal(&new.id, Some(&new.inner_hash))
+                .detail(detail),
+        );
+    }
+    out
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
@@ -85,6 +179,8 @@ impl Store {
             idempotency: db.open_tree("idempotency")?,
             active: db.open_tree("active")?,
             drafts: db.open_tree("drafts")?,
+            by_inner: db.open_tree("by_inner")?,
+            audit: db.open_tree("audit")?,
             meta: db.open_tree("meta")?,
             db,
         })
@@ -153,27 +249,51 @@ impl Store {
             .transpose()
     }
 
-    /// Turns a draft into an accepted proposal, in one step; flushed before it returns.
+    /// Turns a draft into an accepted proposal, in one step with its audit entry; flushed
+    /// before it returns.
     pub fn accept(&self, record: &ProposalRecord) -> Result<(), StoreError> {
         let value = encode(record)?;
-        (&self.proposals, &self.active, &self.drafts)
-            .transaction(|(proposals, active, drafts)| {
+        let event = Event::new(
+            "proposal_accepted",
+            &format!("proposer {}", record.proposer),
+        )
+        .proposal(&record.id, Some(&record.inner_hash))
+        .detail(vec![format!("account {}", record.account)]);
+        (
+            &self.proposals,
+            &self.active,
+            &self.drafts,
+            &self.by_inner,
+            &self.audit,
+            &self.meta,
+        )
+            .transaction(|(proposals, active, drafts, by_inner, audit, meta)| {
                 proposals.insert(record.id.as_bytes(), value.clone())?;
                 active.insert(record.id.as_bytes(), &[])?;
                 drafts.remove(record.id.as_bytes())?;
+                by_inner.insert(&record.inner_hash.0, record.id.as_bytes())?;
+                append(audit, meta, event.clone())?;
                 Ok(())
             })
             .map_err(tx_error)?;
         self.flush()
     }
 
-    /// Saves a record after a transition; a finished proposal leaves the active index.
+    /// Saves a record after a transition, with an audit entry for each change; a finished
+    /// proposal leaves the active index.
     pub fn update(&self, record: &ProposalRecord) -> Result<(), StoreError> {
         let value = encode(record)?;
         let terminal = record.state.is_terminal();
-        (&self.proposals, &self.active)
-            .transaction(|(proposals, active)| {
-                proposals.insert(record.id.as_bytes(), value.clone())?;
+        (&self.proposals, &self.active, &self.audit, &self.meta)
+            .transaction(|(proposals, active, audit, meta)| {
+                let old = proposals.insert(record.id.as_bytes(), value.clone())?;
+                if let Some(old) = old {
+                    let old: ProposalRecord = decode(record.id.as_bytes(), &old)
+                        .map_err(ConflictableTransactionError::Abort)?;
+                    for event in changes(&old, record) {
+                        append(audit, meta, event)?;
+                    }
+                }
                 if terminal {
                     active.remove(record.id.as_bytes())?;
                 } else {
@@ -183,6 +303,47 @@ impl Store {
             })
             .map_err(tx_error)?;
         self.flush()
+    }
+
+    /// Writes and flushes a small marker: fails when storage cannot take writes.
+    pub fn probe(&self) -> Result<(), StoreError> {
+        self.meta.insert(b"probe", &now_ms().to_be_bytes())?;
+        self.flush()
+    }
+
+    /// The proposal whose inner transaction has this hash, if Hanko accepted one.
+    pub fn id_for_inner(&self, hash: &nem::Hash256) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .by_inner
+            .get(hash.0)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Records an event that changes no proposal (an alert, say); flushed before it returns.
+    pub fn record(&self, event: Event) -> Result<Entry, StoreError> {
+        let entry = (&self.audit, &self.meta)
+            .transaction(|(audit, meta)| append(audit, meta, event.clone()))
+            .map_err(tx_error)?;
+        self.flush()?;
+        Ok(entry)
+    }
+
+    /// The whole audit journal, in order, and its recorded head.
+    pub fn audit(&self) -> Result<(Vec<Entry>, Option<Head>), StoreError> {
+        let entries = self
+            .audit
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                decode(&k, &v)
+            })
+            .collect::<Result<Vec<Entry>, StoreError>>()?;
+        let head = self
+            .meta
+            .get(b"audit_head")?
+            .map(|v| decode(b"audit_head", &v))
+            .transpose()?;
+        Ok((entries, head))
     }
 
     pub fn get(&self, id: &str) -> Result<Option<ProposalRecord>, StoreError> {
@@ -253,8 +414,18 @@ impl Store {
             .transpose()
     }
 
+    /// Sets or clears the freeze, with its audit entry, in one step; flushed before it returns.
     pub fn set_freeze(&self, freeze: &Freeze) -> Result<(), StoreError> {
-        self.meta.insert(b"freeze", encode(freeze)?)?;
+        let value = encode(freeze)?;
+        let kind = if freeze.frozen { "freeze" } else { "unfreeze" };
+        let event = Event::new(kind, &freeze.by).detail(vec![freeze.reason.clone()]);
+        (&self.audit, &self.meta)
+            .transaction(|(audit, meta)| {
+                meta.insert(b"freeze", value.clone())?;
+                append(audit, meta, event.clone())?;
+                Ok(())
+            })
+            .map_err(tx_error)?;
         self.flush()
     }
 }

@@ -12,7 +12,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use thiserror::Error;
 
-use crate::audit::{self, Entry, Event};
+use crate::audit::{self, Entry, Event, Head};
 use crate::record::Binding;
 
 #[derive(Debug, Error)]
@@ -30,12 +30,6 @@ pub struct Freeze {
     pub by: String,
     pub reason: String,
     pub since_ms: i64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Head {
-    seq: u64,
-    hash: String,
 }
 
 pub struct Store {
@@ -153,6 +147,14 @@ impl Store {
                 decode(&k, &v)
             })
             .collect()
+    }
+
+    /// The journal's recorded head: the last entry's sequence number and hash.
+    pub fn audit_head(&self) -> Result<Option<Head>, StoreError> {
+        self.meta
+            .get("audit_head")?
+            .map(|v| decode(b"audit_head", &v))
+            .transpose()
     }
 
     /// The whole audit journal, in order.

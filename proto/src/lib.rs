@@ -3,6 +3,7 @@
 
 #![allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 
+pub mod audit;
 pub mod channel;
 pub mod pki;
 pub mod process;

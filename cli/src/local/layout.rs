@@ -50,6 +50,8 @@ pub struct Layout {
     pub coordinator_config: PathBuf,
     pub treasury_config: PathBuf,
     pub admin_config: PathBuf,
+    /// The coordinator's Prometheus endpoint (`http://ADDR/metrics`).
+    pub metrics_addr: std::net::SocketAddr,
     pub officers: Vec<(String, minisign::PublicKey)>,
     officer_keys: Vec<minisign::SecretKey>,
 }
@@ -98,6 +100,19 @@ impl Hosts {
     pub fn namespace(&self, daemon: &str) -> Option<&str> {
         self.placed.get(daemon).map(|(ns, _)| ns.as_str())
     }
+}
+
+/// A port for the coordinator's metrics: a free one on loopback, or a fixed one inside the
+/// coordinator's own network namespace.
+fn metrics_addr(hosts: &Hosts) -> Result<std::net::SocketAddr, CliError> {
+    if hosts.namespace("coordinator").is_some() {
+        return Ok((hosts.ip("coordinator"), 9464).into());
+    }
+    let probe = std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| CliError::Io(format!("cannot find a free port: {e}")))?;
+    probe
+        .local_addr()
+        .map_err(|e| CliError::Io(format!("cannot find a free port: {e}")))
 }
 
 /// Settings of a local installation.
@@ -231,6 +246,7 @@ impl Layout {
             coordinator_config: dir.join("coordinator").join("coordinator.toml"),
             treasury_config: treasury.join("client.toml"),
             admin_config: admin.join("client.toml"),
+            metrics_addr: metrics_addr(&plan.hosts)?,
             cosigners,
             officers,
             officer_keys,
@@ -309,6 +325,10 @@ node = "{node_url}"
 network = "{NETWORK}"
 deadline = "{deadline}"
 tick_ms = 250
+metrics_listen = "{metrics}"
+
+[watch]
+interval_ms = 250
 
 [tls]
 ca = "../pki/ca.pem"
@@ -329,6 +349,7 @@ name = "security-oncall"
 role = "admin"
 "#,
             multisig = self.multisig,
+            metrics = self.metrics_addr,
             cosigners = cosigners.join(", "),
             required = self.required,
         );

@@ -1,0 +1,178 @@
+//! Prometheus metrics of the coordinator, served as text on `/metrics` of the metrics port
+//! (plain HTTP, loopback by default: figures only, no secrets, no control).
+
+use std::sync::Arc;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+use crate::core::{Answer, CosignerDecision, ProposalRecord};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StateLabel {
+    pub state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabel {
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AnnounceLabel {
+    /// NIS's answer: success, neutral, or the failure's name (FAILURE_…), or transient.
+    pub result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AlertLabel {
+    pub kind: String,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    pub transitions: Family<StateLabel, Counter>,
+    pub unfinished: Family<StateLabel, Gauge>,
+    pub decisions: Family<OutcomeLabel, Counter>,
+    pub announces: Family<AnnounceLabel, Counter>,
+    pub alerts: Family<AlertLabel, Counter>,
+    pub frozen: Gauge,
+    /// Seconds since the chain watcher last read every account.
+    pub watcher_lag_seconds: Gauge,
+    pub node_reachable: Gauge,
+}
+
+pub fn state_label(s: crate::core::State) -> StateLabel {
+    StateLabel {
+        state: crate::convert::state(s)
+            .as_str_name()
+            .trim_start_matches("PROPOSAL_STATE_")
+            .to_ascii_lowercase(),
+    }
+}
+
+impl Metrics {
+    /// Counts what changed between two versions of a proposal.
+    pub fn changed(&self, old: &ProposalRecord, new: &ProposalRecord) {
+        if old.state != new.state {
+            self.transitions
+                .get_or_create(&state_label(new.state))
+                .inc();
+        }
+        for (key, d) in &new.decisions {
+            if old.decisions.get(key) != Some(d) {
+                let outcome = match d {
+                    CosignerDecision::Signed(_) => "signed",
+                    CosignerDecision::Refused { .. } => "refused",
+                    CosignerDecision::NeedsApproval { .. } => "needs_approval",
+                };
+                self.decisions
+                    .get_or_create(&OutcomeLabel {
+                        outcome: outcome.into(),
+                    })
+                    .inc();
+            }
+        }
+    }
+
+    pub fn announced(&self, answer: &Answer) {
+        let result = match answer {
+            Answer::Accepted => "success".to_string(),
+            Answer::AlreadyKnown => "neutral".to_string(),
+            Answer::NoMatchingMultisig => "FAILURE_MULTISIG_NO_MATCHING_MULTISIG".to_string(),
+            Answer::Transient(_) => "transient".to_string(),
+            Answer::Refused { name, .. } => name.clone(),
+        };
+        self.announces
+            .get_or_create(&AnnounceLabel { result })
+            .inc();
+    }
+
+    pub fn alert(&self, kind: &str) {
+        self.alerts
+            .get_or_create(&AlertLabel { kind: kind.into() })
+            .inc();
+    }
+
+    /// The text exposition, after refreshing the gauges that are read at scrape time.
+    pub fn render(&self, unfinished: &[ProposalRecord], frozen: bool) -> String {
+        self.unfinished.clear();
+        for r in unfinished {
+            self.unfinished.get_or_create(&state_label(r.state)).inc();
+        }
+        self.frozen.set(i64::from(frozen));
+        let mut registry = Registry::with_prefix("hanko_coordinator");
+        registry.register(
+            "transitions",
+            "Proposals that entered each state",
+            self.transitions.clone(),
+        );
+        registry.register(
+            "unfinished_proposals",
+            "Unfinished proposals by state",
+            self.unfinished.clone(),
+        );
+        registry.register(
+            "decisions",
+            "Cosigner decisions counted, by outcome",
+            self.decisions.clone(),
+        );
+        registry.register(
+            "announces",
+            "Announces to the NIS node, by the node's answer",
+            self.announces.clone(),
+        );
+        registry.register("alerts", "Alerts raised, by kind", self.alerts.clone());
+        registry.register(
+            "frozen",
+            "1 while the coordinator is frozen",
+            self.frozen.clone(),
+        );
+        registry.register(
+            "watcher_lag_seconds",
+            "Seconds since the chain watcher last read every watched account",
+            self.watcher_lag_seconds.clone(),
+        );
+        registry.register(
+            "node_reachable",
+            "1 when the NIS node answered the last watcher pass",
+            self.node_reachable.clone(),
+        );
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+/// Serves `GET /metrics` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    coordinator: Arc<crate::driver::Coordinator>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let c = coordinator.clone();
+            async move {
+                let unfinished = c.store.active().unwrap_or_default();
+                let body = c.metrics.render(&unfinished, c.frozen());
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    )],
+                    body,
+                )
+            }
+        }),
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

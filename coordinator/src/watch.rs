@@ -1,0 +1,324 @@
+//! The chain watcher: reads every watched multisig account from the node and raises an alert
+//! for anything Hanko did not send: an outgoing transaction whose inner hash is no accepted
+//! proposal, any multisig modification, a changed cosignatory set or threshold, a balance
+//! outside its bounds, a node clock that drifts. The checks are pure; `run` does the I/O.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use nem::client::{AccountMetaDataPair, NisClient};
+use nem::tx::Body;
+use nem::{Address, Amount, Hash256, TransactionType};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::build::ConfiguredAccount;
+use crate::driver::Coordinator;
+use crate::store::Freeze;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertKind {
+    UnknownOutflow,
+    MultisigModification,
+    CosignersChanged,
+    BalanceAbove,
+    BalanceBelow,
+    ClockDrift,
+    UnreadableTransaction,
+}
+
+impl AlertKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            AlertKind::UnknownOutflow => "unknown_outflow",
+            AlertKind::MultisigModification => "multisig_modification",
+            AlertKind::CosignersChanged => "cosigners_changed",
+            AlertKind::BalanceAbove => "balance_above_ceiling",
+            AlertKind::BalanceBelow => "balance_below_floor",
+            AlertKind::ClockDrift => "node_clock_drift",
+            AlertKind::UnreadableTransaction => "unreadable_transaction",
+        }
+    }
+
+    /// Funds may be leaving without Hanko: freeze (when configured) and page someone.
+    pub fn critical(self) -> bool {
+        matches!(
+            self,
+            AlertKind::UnknownOutflow
+                | AlertKind::MultisigModification
+                | AlertKind::CosignersChanged
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    pub kind: AlertKind,
+    pub account: Option<Address>,
+    /// Raised once per key.
+    pub key: String,
+    pub message: String,
+}
+
+/// `[watch]` in the coordinator's configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchConfig {
+    pub enabled: bool,
+    pub interval_ms: u64,
+    /// Freeze the coordinator on a critical alert.
+    pub freeze_on_alert: bool,
+    pub max_clock_drift_ms: u64,
+}
+
+impl Default for WatchConfig {
+    fn default() -> Self {
+        WatchConfig {
+            enabled: true,
+            interval_ms: 1_000,
+            freeze_on_alert: true,
+            max_clock_drift_ms: 5_000,
+        }
+    }
+}
+
+/// A watched account: its configuration and optional balance bounds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watched {
+    pub account: ConfiguredAccount,
+    pub address: Address,
+    pub max_balance: Option<Amount>,
+    pub min_balance: Option<Amount>,
+}
+
+/// Checks one transaction from the account's unconfirmed or confirmed outgoing list.
+pub fn check_transaction(
+    account: &Address,
+    json: &Value,
+    known: &(dyn Fn(&Hash256) -> bool + Sync),
+) -> Option<Alert> {
+    let parsed = match nem::nis_json::from_nis_json(json) {
+        Ok(p) => p,
+        Err(e) => {
+            return Some(Alert {
+                kind: AlertKind::UnreadableTransaction,
+                account: Some(*account),
+                key: format!("unreadable:{account}:{json}"),
+                message: format!("an outgoing transaction of {account} cannot be read: {e}"),
+            });
+        }
+    };
+    let tx = match parsed.transaction.body {
+        Body::Multisig(inner) => *inner,
+        _ => parsed.transaction,
+    };
+    if tx.signer_address() != *account {
+        return None;
+    }
+    let hash = tx.hash().ok()?;
+    if tx.kind() == TransactionType::MultisigModification {
+        return Some(Alert {
+            kind: AlertKind::MultisigModification,
+            account: Some(*account),
+            key: format!("modification:{hash}"),
+            message: format!(
+                "a multisig modification of {account} (inner hash {hash}) is on its way; Hanko never proposes one"
+            ),
+        });
+    }
+    if known(&hash) {
+        return None;
+    }
+    let what = match &tx.body {
+        Body::Transfer(t) => format!("{} to {}", t.amount, t.recipient),
+        _ => format!("a {} transaction", tx.kind().name()),
+    };
+    Some(Alert {
+        kind: AlertKind::UnknownOutflow,
+        account: Some(*account),
+        key: format!("outflow:{hash}"),
+        message: format!(
+            "{what} leaves {account} (inner hash {hash}) and no Hanko proposal has that hash"
+        ),
+    })
+}
+
+/// Cosignatories, threshold and balance bounds of one account as the node shows it.
+pub fn check_account(w: &Watched, node: &AccountMetaDataPair, network: nem::Network) -> Vec<Alert> {
+    let mut out = vec![];
+    if let Err(m) = crate::build::check_account(&w.account, node, network) {
+        out.push(Alert {
+            kind: AlertKind::CosignersChanged,
+            account: Some(w.address),
+            key: format!("cosigners:{}:{}", w.address, m.found),
+            message: m.to_string(),
+        });
+    }
+    let balance = node.account.balance;
+    if let Some(max) = w.max_balance
+        && balance > max.as_micro()
+    {
+        out.push(Alert {
+            kind: AlertKind::BalanceAbove,
+            account: Some(w.address),
+            key: format!("above:{}", w.address),
+            message: format!(
+                "{} holds {} XEM, above its hot-wallet ceiling of {max}",
+                w.address,
+                nem::amount::format_decimal(balance, 6)
+            ),
+        });
+    }
+    if let Some(min) = w.min_balance
+        && balance < min.as_micro()
+    {
+        out.push(Alert {
+            kind: AlertKind::BalanceBelow,
+            account: Some(w.address),
+            key: format!("below:{}", w.address),
+            message: format!(
+                "{} holds {} XEM, below its floor of {min}",
+                w.address,
+                nem::amount::format_decimal(balance, 6)
+            ),
+        });
+    }
+    out
+}
+
+/// The node's clock against this machine's, both in milliseconds since the NEM epoch.
+pub fn check_clock(node_ms: u64, local_ms: u64, max_ms: u64) -> Option<Alert> {
+    let drift = node_ms.abs_diff(local_ms);
+    (drift > max_ms).then(|| Alert {
+        kind: AlertKind::ClockDrift,
+        account: None,
+        key: "clock".into(),
+        message: format!(
+            "the NIS node's clock is {drift} ms {} this machine's (at most {max_ms})",
+            if node_ms > local_ms {
+                "ahead of"
+            } else {
+                "behind"
+            }
+        ),
+    })
+}
+
+fn local_network_ms() -> u64 {
+    let unix_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    unix_ms.saturating_sub(nem::time::EPOCH_UNIX_SECONDS as u64 * 1_000)
+}
+
+/// One pass over every watched account; the alerts found and whether the node answered.
+pub async fn pass(
+    node: &NisClient,
+    watched: &[Watched],
+    network: nem::Network,
+    max_clock_drift_ms: u64,
+    known: &(dyn Fn(&Hash256) -> bool + Sync),
+) -> (Vec<Alert>, bool) {
+    let mut alerts = vec![];
+    let mut reachable = true;
+    for w in watched {
+        match node.unconfirmed_transactions(&w.address).await {
+            Ok(list) => alerts.extend(
+                list.iter()
+                    .filter_map(|t| check_transaction(&w.address, &t.transaction, known)),
+            ),
+            Err(_) => reachable = false,
+        }
+        match node.outgoing_transfers(&w.address, None).await {
+            Ok(list) => alerts.extend(
+                list.iter()
+                    .filter_map(|t| check_transaction(&w.address, &t.transaction, known)),
+            ),
+            Err(_) => reachable = false,
+        }
+        match node.account(&w.address).await {
+            Ok(info) => alerts.extend(check_account(w, &info, network)),
+            Err(_) => reachable = false,
+        }
+    }
+    match node.network_time_millis().await {
+        Ok(ms) => alerts.extend(check_clock(ms, local_network_ms(), max_clock_drift_ms)),
+        Err(_) => reachable = false,
+    }
+    (alerts, reachable)
+}
+
+/// Watches until `shutdown` changes: raises each new alert once (log, metric, audit journal,
+/// webhooks) and freezes the coordinator on a critical one when so configured.
+pub async fn run(
+    c: Arc<Coordinator>,
+    watched: Vec<Watched>,
+    config: WatchConfig,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut interval = tokio::time::interval(Duration::from_millis(config.interval_ms.max(100)));
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut last_ok = Instant::now();
+    let network = c.settings.build.network;
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = shutdown.changed() => break,
+        }
+        let store = c.store.clone();
+        let known = move |h: &Hash256| store.id_for_inner(h).ok().flatten().is_some();
+        let (alerts, reachable) = pass(
+            &c.node,
+            &watched,
+            network,
+            config.max_clock_drift_ms,
+            &known,
+        )
+        .await;
+        if reachable {
+            last_ok = Instant::now();
+        }
+        c.metrics.node_reachable.set(i64::from(reachable));
+        c.metrics
+            .watcher_lag_seconds
+            .set(last_ok.elapsed().as_secs() as i64);
+        for alert in alerts {
+            if seen.insert(alert.key.clone()) {
+                raise(&c, &alert, config.freeze_on_alert);
+            }
+        }
+        c.set_health(reachable);
+    }
+}
+
+fn raise(c: &Coordinator, alert: &Alert, freeze_on_alert: bool) {
+    let kind = alert.kind.name();
+    let account = alert.account.map(|a| a.to_string()).unwrap_or_default();
+    if alert.kind.critical() {
+        tracing::error!(alert = kind, %account, message = %alert.message, "CRITICAL ALERT");
+    } else {
+        tracing::warn!(alert = kind, %account, message = %alert.message, "alert");
+    }
+    c.metrics.alert(kind);
+    let event = hanko_proto::audit::Event::new(&format!("alert_{kind}"), "chain-watcher")
+        .detail(vec![alert.message.clone()]);
+    if let Err(e) = c.store.record(event) {
+        tracing::error!(error = %e, "cannot record the alert in the audit journal");
+    }
+    c.webhooks.alert(kind, &account, &alert.message, &alert.key);
+    if alert.kind.critical() && freeze_on_alert && !c.frozen() {
+        let freeze = Freeze {
+            frozen: true,
+            reason: format!("chain watcher: {}", alert.message),
+            by: "chain-watcher".into(),
+            since_ms: jiff::Timestamp::now().as_millisecond(),
+        };
+        match c.store.set_freeze(&freeze) {
+            Ok(()) => {
+                tracing::error!(reason = %freeze.reason, "coordinator frozen by the chain watcher")
+            }
+            Err(e) => tracing::error!(error = %e, "cannot record the freeze"),
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Every daemon's audit journal: append-only and hash-chained. Each entry commits to the one
+//! before it, so a deleted, reordered or edited entry breaks the chain at that point; the
+//! stored head (sequence number and hash of the last entry) catches a truncated tail.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The hash that precedes the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What happened, before it is chained.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// signed, refused, needs_approval, approved, rejected, conflict, freeze, unfreeze,
+    /// policy_loaded, policy_refused, …
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inner_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_hash: Option<String>,
+    /// Who caused it: "policy", an operator (uid), the coordinator.
+    pub actor: String,
+    pub detail: Vec<String>,
+}
+
+impl Event {
+    pub fn new(kind: &str, actor: &str) -> Event {
+        Event {
+            kind: kind.into(),
+            proposal: None,
+            inner_hash: None,
+            policy_hash: None,
+            actor: actor.into(),
+            detail: vec![],
+        }
+    }
+
+    pub fn proposal(mut self, id: &str, inner_hash: Option<&impl std::fmt::Display>) -> Event {
+        self.proposal = Some(id.into());
+        self.inner_hash = inner_hash.map(|h| h.to_string());
+        self
+    }
+
+    pub fn policy(mut self, hash: &str) -> Event {
+        self.policy_hash = Some(hash.into());
+        self
+    }
+
+    pub fn detail(mut self, lines: Vec<String>) -> Event {
+        self.detail = lines;
+        self
+    }
+}
+
+/// One chained entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub seq: u64,
+    pub at_ms: i64,
+    pub prev: String,
+    #[serde(flatten)]
+    pub event: Event,
+    pub hash: String,
+}
+
+fn digest(seq: u64, at_ms: i64, prev: &str, event: &Event) -> String {
+    let body = serde_json::to_vec(&(seq, at_ms, prev, event)).unwrap_or_default();
+    hex::encode(Sha256::digest(&body))
+}
+
+impl Entry {
+    /// The entry after `prev_hash` (`GENESIS` for the first) with sequence number `seq`.
+    pub fn chain(seq: u64, at_ms: i64, prev_hash: &str, event: Event) -> Entry {
+        let hash = digest(seq, at_ms, prev_hash, &event);
+        Entry {
+            seq,
+            at_ms,
+            prev: prev_hash.into(),
+            event,
+            hash,
+        }
+    }
+}
+
+/// Where a journal stops being trustworthy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Broken {
+    #[error("entry {seq}: sequence gap (expected {expected})")]
+    Gap { seq: u64, expected: u64 },
+    #[error("entry {seq}: does not follow the previous entry's hash")]
+    Unlinked { seq: u64 },
+    #[error("entry {seq}: its content does not match its hash (edited)")]
+    Edited { seq: u64 },
+    #[error("entry {seq}: missing; the journal's head says it ends at entry {head} (truncated)")]
+    Truncated { seq: u64, head: u64 },
+    #[error("entry {seq}: not the head the journal recorded (replaced)")]
+    NotHead { seq: u64 },
+}
+
+/// The last entry's sequence number and hash, kept beside the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    pub seq: u64,
+    pub hash: String,
+}
+
+/// Checks a whole journal against its recorded head: chained, and not cut short.
+pub fn verify_with_head<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+    head: Option<&Head>,
+) -> Result<u64, Broken> {
+    let entries: Vec<&Entry> = entries.into_iter().collect();
+    let count = verify(entries.iter().copied())?;
+    match (head, entries.last()) {
+        (None, None) => Ok(0),
+        (None, Some(_)) => Ok(count),
+        (Some(h), None) => Err(Broken::Truncated {
+            seq: 0,
+            head: h.seq,
+        }),
+        (Some(h), Some(last)) if last.seq < h.seq => Err(Broken::Truncated {
+            seq: last.seq + 1,
+            head: h.seq,
+        }),
+        (Some(h), Some(last)) if last.seq != h.seq || last.hash != h.hash => {
+            Err(Broken::NotHead { seq: last.seq })
+        }
+        _ => Ok(count),
+    }
+}
+
+/// Checks a whole journal in order; the number of entries verified.
+pub fn verify<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Result<u64, Broken> {
+    let mut prev = GENESIS.to_string();
+    let mut expected = 0u64;
+    for e in entries {
+        if e.seq != expected {
+            return Err(Broken::Gap {
+                seq: e.seq,
+                expected,
+            });
+        }
+        if e.prev != prev {
+            return Err(Broken::Unlinked { seq: e.seq });
+        }
+        if digest(e.seq, e.at_ms, &e.prev, &e.event) != e.hash {
+            return Err(Broken::Edited { seq: e.seq });
+        }
+        prev = e.hash.clone();
+        expected += 1;
+    }
+    Ok(expected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn journal(n: u64) -> Vec<Entry> {
+        let mut out: Vec<Entry> = vec![];
+        for seq in 0..n {
+            let prev = out.last().map_or(GENESIS.to_string(), |e| e.hash.clone());
+            out.push(Entry::chain(
+                seq,
+                1_000 + seq as i64,
+                &prev,
+                Event::new("signed", "policy").proposal(&format!("p{seq}"), None::<&String>),
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn an_intact_journal_verifies() {
+        assert_eq!(verify(&journal(5)), Ok(5));
+    }
+
+    #[test]
+    fn edits_deletions_and_reordering_are_found() {
+        let mut edited = journal(5);
+        edited[2].event.kind = "refused".into();
+        assert_eq!(verify(&edited), Err(Broken::Edited { seq: 2 }));
+
+        let mut deleted = journal(5);
+        deleted.remove(3);
+        assert_eq!(
+            verify(&deleted),
+            Err(Broken::Gap {
+                seq: 4,
+                expected: 3
+            })
+        );
+
+        let mut swapped = journal(5);
+        swapped.swap(1, 2);
+        assert_eq!(
+            verify(&swapped),
+            Err(Broken::Gap {
+                seq: 2,
+                expected: 1
+            })
+        );
+
+        let mut relinked = journal(5);
+        relinked[3].prev = GENESIS.into();
+        assert_eq!(verify(&relinked), Err(Broken::Unlinked { seq: 3 }));
+    }
+}
