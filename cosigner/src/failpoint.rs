@@ -19,3 +19,9 @@ pub fn hit(name: &str) {
         std::process::abort();
     }
 }
+
+/// Whether `name` is the armed point where a write is made to fail, as a disk that refuses
+/// writes would (for the fail-closed tests). Unset, it costs one comparison.
+pub fn fails(name: &str) -> bool {
+    armed() == Some(name)
+}

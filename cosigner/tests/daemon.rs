@@ -412,3 +412,36 @@ async fn crash_points_around_flush_then_sign_never_leak_an_unrecorded_signature(
     assert!(bytes > 10_000, "TRACE output was captured");
     node.stop().await;
 }
+
+/// If the decision and its audit record cannot be written, nothing is signed: the cosigner
+/// answers nothing and keeps trying; once storage works again it signs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_journal_means_no_signature() {
+    let node = devnode().await;
+    let (mut s, _shutdown) = setup(&node).await;
+    let id = propose(&mut s.treasury, "journal-down").await;
+    let mut child = spawn(&s, Some("journal_write"), "run-journal");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        signed_by_b(&mut s.treasury, std::slice::from_ref(&id))
+            .await
+            .is_empty(),
+        "a signature left without its durable record"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let err = std::fs::read_to_string(s.dir.join("run-journal.err")).unwrap();
+    assert!(err.contains("the audit journal cannot be written"), "{err}");
+    let mut child = spawn(&s, None, "run-journal-ok");
+    let mut got = vec![];
+    for _ in 0..100 {
+        got = signed_by_b(&mut s.treasury, std::slice::from_ref(&id)).await;
+        if !got.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(got, vec![id], "signed once storage works again");
+}

@@ -99,6 +99,19 @@ pub enum Broken {
     NotHead { seq: u64 },
 }
 
+impl Broken {
+    /// The sequence number of the first entry that cannot be trusted.
+    pub fn first_bad(&self) -> u64 {
+        match *self {
+            Broken::Gap { expected, .. } => expected,
+            Broken::Unlinked { seq }
+            | Broken::Edited { seq }
+            | Broken::Truncated { seq, .. }
+            | Broken::NotHead { seq } => seq,
+        }
+    }
+}
+
 /// The last entry's sequence number and hash, kept beside the journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Head {
@@ -206,5 +219,76 @@ mod tests {
         let mut relinked = journal(5);
         relinked[3].prev = GENESIS.into();
         assert_eq!(verify(&relinked), Err(Broken::Unlinked { seq: 3 }));
+    }
+
+    fn head_of(j: &[Entry]) -> Head {
+        let last = &j[j.len() - 1];
+        Head {
+            seq: last.seq,
+            hash: last.hash.clone(),
+        }
+    }
+
+    /// Many random journals, each tampered once (an edited field, a deleted, swapped or
+    /// replaced entry, a cut-off tail): every one is caught, at exactly the first bad entry.
+    #[test]
+    fn random_tampering_is_always_found_at_the_first_bad_entry() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let (mut trials, mut found) = (0u32, 0u32);
+        for _ in 0..2_000 {
+            let n = 2 + next(60);
+            let original = journal(n);
+            let head = head_of(&original);
+            let mut j = original.clone();
+            let k = next(n) as usize;
+            let expected = match next(5) {
+                0 => {
+                    match next(4) {
+                        0 => j[k].event.kind.push('x'),
+                        1 => j[k].event.actor = "someone else".into(),
+                        2 => j[k].at_ms += 1,
+                        _ => j[k].event.detail.push("added".into()),
+                    }
+                    k as u64
+                }
+                1 => {
+                    j.remove(k);
+                    k as u64
+                }
+                2 => {
+                    let k = k.min(n as usize - 2);
+                    j.swap(k, k + 1);
+                    k as u64
+                }
+                3 => {
+                    // Replaced by a well-formed entry chained to its predecessor.
+                    let prev = if k == 0 {
+                        GENESIS.to_string()
+                    } else {
+                        j[k - 1].hash.clone()
+                    };
+                    j[k] = Entry::chain(k as u64, 7, &prev, Event::new("approved", "intruder"));
+                    (k as u64 + 1).min(n - 1)
+                }
+                _ => {
+                    let keep = next(n);
+                    j.truncate(keep as usize);
+                    keep
+                }
+            };
+            trials += 1;
+            match verify_with_head(&j, Some(&head)) {
+                Err(b) if b.first_bad() == expected => found += 1,
+                other => panic!("tampering at {expected} in {n}: {other:?}"),
+            }
+        }
+        println!("audit tampering: {found} of {trials} trials found at the exact entry");
+        assert_eq!(found, trials);
     }
 }
