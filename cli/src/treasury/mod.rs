@@ -50,7 +50,7 @@ pub struct ProposeArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum ProposalsCommand {
-    /// Proposals, newest last; filter by state or account.
+    /// Proposals (a page of at most --limit), filtered by state or account.
     List {
         /// proposed, collecting, ready, announced, confirmed, rejected, cancelled, expired, failed; repeatable.
         #[arg(long = "state")]
