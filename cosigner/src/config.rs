@@ -31,6 +31,8 @@ pub struct Config {
     pub coordinator: CoordinatorLink,
     pub tls: TlsFiles,
     pub policy: PolicySource,
+    #[serde(default)]
+    pub watch: crate::watch::WatchConfig,
 }
 
 fn default_chain_age() -> u64 {

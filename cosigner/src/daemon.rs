@@ -95,6 +95,13 @@ pub async fn start(config: &Config, passphrase: Zeroizing<Vec<u8>>) -> Result<Ru
         outgoing,
         stop_rx.clone(),
     )));
+    if config.watch.enabled {
+        tasks.push(tokio::spawn(crate::watch::run(
+            engine.clone(),
+            config.watch.clone(),
+            stop_rx.clone(),
+        )));
+    }
     tasks.push(tokio::spawn(reload::watch(
         engine.clone(),
         config.policy.file.clone(),

@@ -18,3 +18,4 @@ pub mod reload;
 pub mod render;
 pub mod sign;
 pub mod store;
+pub mod watch;

@@ -129,6 +129,29 @@ async fn an_outflow_signed_outside_hanko_freezes_the_coordinator_within_two_bloc
             .is_err_and(|e| e.to_string().contains("frozen")),
         "{refused:?}"
     );
+    // Cosigner C, which never saw it, notices on its own node once it is confirmed.
+    let mut seen_by_c = false;
+    for _ in 0..100 {
+        let status = local
+            .operator(2, cosigner::operator::Request::Status)
+            .await
+            .unwrap();
+        if status.to_string().contains("never decided") {
+            seen_by_c = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let out = local
+        .node
+        .outgoing_transfers(&ctx.account, None)
+        .await
+        .unwrap();
+    assert!(
+        seen_by_c,
+        "cosigner C's watcher raised no alert; the node shows {} outgoing transactions",
+        out.len()
+    );
     let metrics = scrape(&local).await;
     assert_eq!(metric(&metrics, "hanko_coordinator_frozen"), Some(1.0));
     assert!(

@@ -421,6 +421,9 @@ key = "tls.key"
 file = "policy.toml"
 threshold = 2
 watch_ms = 500
+
+[watch]
+interval_ms = 300
 "#,
             name = c.name,
             account = self.context.account,

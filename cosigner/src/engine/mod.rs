@@ -208,6 +208,15 @@ impl Engine {
         }
     }
 
+    /// An alert from outside the decision path (the chain watcher).
+    pub fn raise(&self, event: Event) {
+        self.alert(event);
+    }
+
+    pub fn chain(&self) -> &ChainView {
+        &self.chain
+    }
+
     pub fn alerts(&self) -> Vec<String> {
         self.alerts.lock().map(|a| a.clone()).unwrap_or_default()
     }

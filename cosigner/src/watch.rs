@@ -1,0 +1,141 @@
+//! The cosigner's own chain watcher: on its own NIS node, any confirmed outflow of a served
+//! account whose inner hash this cosigner never decided on, and any change of the account's
+//! cosignatories, raises an alert (log, status, audit journal) and, when configured, freezes
+//! this cosigner. An outflow it never saw means it was down, or the coordinator routed a
+//! withdrawal around it, or keys were used outside Hanko: each is for a person to look at.
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use nem::{Hash256, PublicKey};
+use serde::Deserialize;
+
+use crate::audit::Event;
+use crate::chain::ChainOutflow;
+use crate::engine::Engine;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchConfig {
+    pub enabled: bool,
+    pub interval_ms: u64,
+    /// Off by default: a cosigner that was down would freeze on outflows its peers signed.
+    pub freeze_on_alert: bool,
+}
+
+impl Default for WatchConfig {
+    fn default() -> Self {
+        WatchConfig {
+            enabled: true,
+            interval_ms: 5_000,
+            freeze_on_alert: false,
+        }
+    }
+}
+
+/// How much earlier than this cosigner's first start a watched outflow may be timestamped.
+pub const TIMESTAMP_MARGIN_MS: i64 = 3_600_000;
+
+/// Outflows at or after `since_ms` whose inner hash is not in `decided`.
+pub fn unknown_outflows<'a>(
+    outflows: &'a [ChainOutflow],
+    decided: &HashSet<Hash256>,
+    since_ms: i64,
+) -> Vec<&'a ChainOutflow> {
+    outflows
+        .iter()
+        .filter(|o| !decided.contains(&o.inner_hash))
+        .filter(|o| {
+            o.outflows
+                .first()
+                .is_none_or(|f| f.at.as_millisecond() >= since_ms)
+        })
+        .collect()
+}
+
+fn describe(o: &ChainOutflow) -> String {
+    let moved: Vec<String> = o
+        .outflows
+        .iter()
+        .map(|f| format!("{} {} to {}", f.amount, f.asset, f.destination))
+        .collect();
+    format!(
+        "outflow {} ({}) was never decided by this cosigner",
+        o.inner_hash,
+        moved.join(", ")
+    )
+}
+
+pub async fn run(
+    engine: Arc<Engine>,
+    config: WatchConfig,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut interval = tokio::time::interval(Duration::from_millis(config.interval_ms.max(200)));
+    let mut raised: HashSet<String> = HashSet::new();
+    let mut cosignatories: std::collections::HashMap<nem::Address, BTreeSet<PublicKey>> =
+        Default::default();
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = stop.changed() => break,
+        }
+        // Watch from this cosigner's first start (its journal's first entry), less a margin:
+        // a transaction's timestamp may precede its confirmation.
+        let since_ms = engine
+            .store()
+            .audit()
+            .ok()
+            .and_then(|a| {
+                a.first()
+                    .map(|e| e.at_ms.saturating_sub(TIMESTAMP_MARGIN_MS))
+            })
+            .unwrap_or(i64::MAX);
+        let decided: HashSet<Hash256> = match engine.store().bindings() {
+            Ok(b) => b.iter().map(|b| b.inner_hash).collect(),
+            Err(e) => {
+                tracing::error!(error = %e, "chain watcher cannot read its bindings");
+                continue;
+            }
+        };
+        for account in engine.accounts().to_vec() {
+            let snapshot = match engine.chain().current(&account).await {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(%account, error = %e, "chain watcher cannot read the node");
+                    continue;
+                }
+            };
+            tracing::debug!(%account, outflows = snapshot.outflows.len(), decided = decided.len(), since_ms, "chain watcher pass");
+            let mut alerts = vec![];
+            for o in unknown_outflows(&snapshot.outflows, &decided, since_ms) {
+                alerts.push((format!("outflow:{}", o.inner_hash), describe(o)));
+            }
+            let now: BTreeSet<PublicKey> = snapshot.facts.cosignatories.iter().copied().collect();
+            match cosignatories.get(&account) {
+                Some(before) if *before != now => alerts.push((
+                    format!("cosignatories:{account}:{now:?}"),
+                    format!("the cosignatories of {account} changed: {} now", now.len()),
+                )),
+                _ => {}
+            }
+            cosignatories.insert(account, now);
+            for (key, text) in alerts {
+                if !raised.insert(key) {
+                    continue;
+                }
+                engine.raise(
+                    Event::new("alert_chain_watcher", "chain-watcher")
+                        .detail(vec![format!("account {account}"), text.clone()]),
+                );
+                if config.freeze_on_alert {
+                    let reason = format!("chain watcher: {text}");
+                    if let Err(e) = engine.set_freeze(true, "chain-watcher", &reason).await {
+                        tracing::error!(error = %e, "the chain watcher could not freeze");
+                    }
+                }
+            }
+        }
+    }
+}
