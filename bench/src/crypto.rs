@@ -8,6 +8,8 @@ use nem::{
     Address, Amount, Hash256, KeyPair, NemTimestamp, Network, PrivateKey, Transaction, keys,
 };
 
+use ed25519_dalek::Signer;
+
 use crate::measure::{Figure, throughput};
 
 /// The worked example's 2-of-3 withdrawal: a transfer with a message inside a wrapper.
@@ -50,6 +52,11 @@ pub fn run(budget: Duration) -> Result<Vec<Figure>> {
     let signature = cosigner.sign(&bytes);
     let public = cosigner.public_key();
     keys::verify(&public, &bytes, &signature)?;
+    // What a proposer signs: the intent over the inner transaction (RFC 8032 Ed25519).
+    let proposer = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let proposer_public = proposer.verifying_key();
+    let intent = hanko_proto::intent("0123456789abcdef0123456789abcdef", &bytes);
+    let intent_signature = proposer.sign(&intent);
 
     Ok(vec![
         throughput("nis1_sign (193-byte wrapper)", budget, || {
@@ -57,6 +64,14 @@ pub fn run(budget: Duration) -> Result<Vec<Figure>> {
         }),
         throughput("nis1_verify (193-byte wrapper)", budget, || {
             keys::verify(&public, &bytes, &signature).is_ok()
+        }),
+        throughput("ed25519_sign (proposer intent)", budget, || {
+            proposer.sign(&intent)
+        }),
+        throughput("ed25519_verify (proposer intent)", budget, || {
+            proposer_public
+                .verify_strict(&intent, &intent_signature)
+                .is_ok()
         }),
         throughput("keccak256 (193 bytes)", budget, || Hash256::of(&bytes)),
         throughput("encode multisig transfer", budget, || {

@@ -86,6 +86,7 @@ pub async fn run(args: DemoArgs, out: &mut dyn Write) -> Result<(), CliError> {
         deadline: "1h".into(),
         policy: Box::new(script::demo_policy),
         hosts: Default::default(),
+        limits: None,
     };
     let local = tokio::task::spawn_blocking(move || Local::start(&exe, &plan))
         .await

@@ -1,6 +1,7 @@
 //! The `hanko` command line. `main.rs` parses flags and calls into these modules.
 
 pub mod admin_cmd;
+pub mod app;
 pub mod audit_cmd;
 pub mod certs_cmd;
 pub mod client;

@@ -52,6 +52,7 @@ pub struct Layout {
     pub admin_config: PathBuf,
     /// The coordinator's Prometheus endpoint (`http://ADDR/metrics`).
     pub metrics_addr: std::net::SocketAddr,
+    pub limits: Option<coordinator::limits::Limits>,
     pub officers: Vec<(String, minisign::PublicKey)>,
     officer_keys: Vec<minisign::SecretKey>,
 }
@@ -128,6 +129,8 @@ pub struct Plan {
     /// The policy text of cosigner `i` (0 = A).
     pub policy: Box<PolicyText>,
     pub hosts: Hosts,
+    /// The coordinator's limits; `None` keeps its defaults.
+    pub limits: Option<coordinator::limits::Limits>,
 }
 
 impl Layout {
@@ -247,6 +250,7 @@ impl Layout {
             treasury_config: treasury.join("client.toml"),
             admin_config: admin.join("client.toml"),
             metrics_addr: metrics_addr(&plan.hosts)?,
+            limits: plan.limits,
             cosigners,
             officers,
             officer_keys,
@@ -357,6 +361,12 @@ role = "admin"
             text.push_str(&format!(
                 "\n[[client]]\nname = \"{}\"\nrole = \"cosigner\"\ncosigner_key = \"{}\"\n",
                 c.name, c.public_key
+            ));
+        }
+        if let Some(l) = &self.limits {
+            text.push_str(&format!(
+                "\n[limits]\nmax_pending_per_account = {}\nrequests_per_second = {}\nburst = {}\nmax_request_bytes = {}\n",
+                l.max_pending_per_account, l.requests_per_second, l.burst, l.max_request_bytes
             ));
         }
         std::fs::write(&self.coordinator_config, text).map_err(io(&self.coordinator_config))?;

@@ -3,6 +3,7 @@
 //! end-to-end tests start one per test.
 
 pub mod layout;
+pub mod policies;
 pub mod process;
 pub mod script;
 
@@ -226,6 +227,15 @@ impl Local {
 
     pub fn cosigner_log(&self, i: usize) -> PathBuf {
         self.layout.cosigners[i].dir.join("log.txt")
+    }
+
+    /// Process ids of the dev node, the coordinator and the cosigners.
+    pub fn pids(&self) -> Vec<(String, u32)> {
+        std::iter::once(&self.devnode)
+            .chain(std::iter::once(&self.coordinator))
+            .chain(&self.cosigners)
+            .filter_map(|d| d.pid().map(|p| (d.name.clone(), p)))
+            .collect()
     }
 
     /// Whether every daemon is still running.

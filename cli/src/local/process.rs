@@ -143,6 +143,10 @@ impl Daemon {
         let _ = child.wait();
     }
 
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn running(&mut self) -> bool {
         self.child
             .as_mut()

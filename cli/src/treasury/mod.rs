@@ -215,6 +215,16 @@ fn new_key() -> Result<String, CliError> {
 
 pub async fn run_propose(args: ProposeArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let config = ClientConfig::load(&args.config.config)?;
+    // Bad input is refused before anything else happens.
+    Asked::parse(
+        config.network,
+        &args.account,
+        &args.to,
+        args.amount.as_deref(),
+        &args.mosaics,
+        &args.message,
+    )
+    .map_err(CliError::Input)?;
     let key = config.proposer_key()?;
     let idempotency_key = match &args.idempotency_key {
         Some(k) => k.clone(),

@@ -1,0 +1,237 @@
+//! End to end: a local 2-of-3 (dev node, coordinator, three cosigners as processes, real mTLS,
+//! durable stores, allowing policies) driven by N concurrent proposers for a fixed count.
+//! Latency is propose → broadcast (the wrapper and the cosignature accepted by the node).
+//! The ceiling is what this machine's cores could do if they did only the work every
+//! withdrawal needs: its signatures, verifications and fsyncs, measured in the same run.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow};
+use hanko_cli::local::policies::{Rules, policy};
+use hanko_cli::local::{Local, Plan};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct E2e {
+    pub proposers: usize,
+    pub withdrawals: usize,
+    pub seconds: f64,
+    pub per_second: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    /// CPU of every process (daemons and this driver) per withdrawal.
+    pub cpu_ms_per_withdrawal: f64,
+    pub ceiling: Ceiling,
+    /// per_second / ceiling.per_second.
+    pub ratio_to_ceiling: f64,
+}
+
+/// The work one withdrawal needs, priced on this machine.
+#[derive(Debug, Serialize)]
+pub struct Ceiling {
+    pub nis1_signs: u32,
+    pub nis1_verifies: u32,
+    pub ed25519_signs: u32,
+    pub ed25519_verifies: u32,
+    pub fsyncs: u32,
+    pub nis1_sign_us: f64,
+    pub nis1_verify_us: f64,
+    pub ed25519_sign_us: f64,
+    pub ed25519_verify_us: f64,
+    pub fsync_us: f64,
+    pub cpu_us_per_withdrawal: f64,
+    pub cores: usize,
+    pub per_second: f64,
+}
+
+fn cpu_ms(pid: u32) -> f64 {
+    // utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks (100 per second).
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|i| fields.get(*i).and_then(|f| f.parse::<u64>().ok()))
+        .sum();
+    ticks as f64 * 10.0
+}
+
+fn total_cpu_ms(pids: &[u32]) -> f64 {
+    pids.iter().map(|p| cpu_ms(*p)).sum::<f64>() + cpu_ms(std::process::id())
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// fsync cost: a small sled write flushed, as every durable step does.
+fn fsync_us(samples: u32) -> Result<f64> {
+    let dir = std::env::temp_dir().join(format!("hanko-bench-fsync-{}", std::process::id()));
+    let db = sled::open(&dir)?;
+    let start = Instant::now();
+    for i in 0..samples {
+        db.insert(i.to_be_bytes(), &[0u8; 256][..])?;
+        db.flush()?;
+    }
+    let us = start.elapsed().as_secs_f64() * 1e6 / f64::from(samples);
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(us)
+}
+
+fn ceiling(crypto: &[crate::measure::Figure], fsync: f64) -> Ceiling {
+    let us = |name: &str| {
+        crypto
+            .iter()
+            .find(|f| f.name.starts_with(name))
+            .map_or(0.0, |f| f.micros_per_op)
+    };
+    // Per withdrawal in a 2-of-3 where all three cosigners answer: the proposer signs the
+    // intent; the coordinator verifies it; each cosigner verifies it and signs a wrapper and
+    // a cosignature; the coordinator verifies both of each; the node verifies what is
+    // announced (a wrapper and one cosignature). Durable steps: the draft, the acceptance,
+    // each decision and state change on the coordinator (about 8), one per cosigner.
+    let c = Ceiling {
+        nis1_signs: 6,
+        nis1_verifies: 6 + 2,
+        ed25519_signs: 1,
+        ed25519_verifies: 4,
+        fsyncs: 8 + 3,
+        nis1_sign_us: us("nis1_sign"),
+        nis1_verify_us: us("nis1_verify"),
+        ed25519_sign_us: us("ed25519_sign"),
+        ed25519_verify_us: us("ed25519_verify"),
+        fsync_us: fsync,
+        cpu_us_per_withdrawal: 0.0,
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        per_second: 0.0,
+    };
+    let work = f64::from(c.nis1_signs) * c.nis1_sign_us
+        + f64::from(c.nis1_verifies) * c.nis1_verify_us
+        + f64::from(c.ed25519_signs) * c.ed25519_sign_us
+        + f64::from(c.ed25519_verifies) * c.ed25519_verify_us
+        + f64::from(c.fsyncs) * c.fsync_us;
+    Ceiling {
+        cpu_us_per_withdrawal: work,
+        per_second: c.cores as f64 * 1e6 / work.max(1.0),
+        ..c
+    }
+}
+
+pub fn run(withdrawals: usize, proposers: usize, crypto: &[crate::measure::Figure]) -> Result<E2e> {
+    let exe = std::env::current_exe().context("cannot find the benchmark binary")?;
+    let dir = std::env::temp_dir().join(format!("hanko-bench-e2e-{}", std::process::id()));
+    let rules = Rules {
+        daily_max_xem: 100_000_000,
+        ..Rules::default()
+    };
+    let plan = Plan {
+        dir: dir.clone(),
+        cosigners: 3,
+        required: 2,
+        kdf: cosigner::keystore::KdfParams {
+            memory_kib: 1_024,
+            iterations: 1,
+            parallelism: 1,
+        },
+        block_time_ms: 1_000,
+        deadline: "1h".into(),
+        policy: Box::new(move |i, ctx| policy(i, ctx, &rules)),
+        hosts: Default::default(),
+        limits: Some(coordinator::limits::Limits {
+            max_pending_per_account: 100_000,
+            requests_per_second: 100_000,
+            burst: 100_000,
+            max_request_bytes: 64 * 1024,
+        }),
+    };
+    let local = Arc::new(Local::start(&exe, &plan).map_err(|e| anyhow!("{e}"))?);
+    let pids: Vec<u32> = local.pids().into_iter().map(|(_, p)| p).collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let fsync = fsync_us(200)?;
+    let (latencies, seconds, cpu) = runtime.block_on(async {
+        // One warm-up withdrawal: connections, caches.
+        drive(&local, 1, 1, "warm").await?;
+        let cpu_before = total_cpu_ms(&pids);
+        let start = Instant::now();
+        let latencies = drive(&local, withdrawals, proposers, "run").await?;
+        let seconds = start.elapsed().as_secs_f64();
+        Ok::<_, anyhow::Error>((latencies, seconds, total_cpu_ms(&pids) - cpu_before))
+    })?;
+    drop(runtime);
+    if let Ok(local) = Arc::try_unwrap(local) {
+        local.stop();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut sorted = latencies;
+    sorted.sort_by(f64::total_cmp);
+    let per_second = sorted.len() as f64 / seconds;
+    let ceiling = ceiling(crypto, fsync);
+    Ok(E2e {
+        proposers,
+        withdrawals: sorted.len(),
+        seconds,
+        per_second,
+        p50_ms: percentile(&sorted, 0.50),
+        p95_ms: percentile(&sorted, 0.95),
+        p99_ms: percentile(&sorted, 0.99),
+        max_ms: sorted.last().copied().unwrap_or(0.0),
+        cpu_ms_per_withdrawal: cpu / sorted.len().max(1) as f64,
+        ratio_to_ceiling: per_second / ceiling.per_second,
+        ceiling,
+    })
+}
+
+/// `count` withdrawals by `proposers` concurrent proposers; each latency in milliseconds.
+async fn drive(local: &Arc<Local>, count: usize, proposers: usize, tag: &str) -> Result<Vec<f64>> {
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = vec![];
+    for _ in 0..proposers.max(1) {
+        let (local, next, tag) = (local.clone(), next.clone(), tag.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut out = vec![];
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= count {
+                    break;
+                }
+                let started = Instant::now();
+                let customer = local.layout.context.customer;
+                let p = local
+                    .propose(&customer, "1", "", &format!("bench-{tag}-{i}"))
+                    .await
+                    .map_err(|e| anyhow!("proposal {i}: {e}"))?;
+                local
+                    .wait_for(
+                        &p.id,
+                        Duration::from_secs(120),
+                        |_| {},
+                        |p| {
+                            !p.wrapper_hash.is_empty()
+                                || hanko_cli::treasury::render::is_terminal(p.state)
+                        },
+                    )
+                    .await
+                    .map_err(|e| anyhow!("proposal {i}: {e}"))?;
+                out.push(started.elapsed().as_secs_f64() * 1e3);
+            }
+            Ok::<_, anyhow::Error>(out)
+        }));
+    }
+    let mut all = vec![];
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    Ok(all)
+}
