@@ -127,7 +127,8 @@ fn ceiling(crypto: &[crate::measure::Figure], fsync: f64) -> Ceiling {
     }
 }
 
-pub fn run(withdrawals: usize, proposers: usize, crypto: &[crate::measure::Figure]) -> Result<E2e> {
+/// A local 2-of-3 of this binary's daemons, with allowing policies and limits out of the way.
+pub fn start() -> Result<Local> {
     let exe = std::env::current_exe().context("cannot find the benchmark binary")?;
     let dir = std::env::temp_dir().join(format!("hanko-bench-e2e-{}", std::process::id()));
     let rules = Rules {
@@ -154,11 +155,19 @@ pub fn run(withdrawals: usize, proposers: usize, crypto: &[crate::measure::Figur
             max_request_bytes: 64 * 1024,
         }),
     };
-    let local = Arc::new(Local::start(&exe, &plan).map_err(|e| anyhow!("{e}"))?);
+    Local::start(&exe, &plan).map_err(|e| anyhow!("{e}"))
+}
+
+/// Drives `withdrawals` through `local` with `proposers` concurrent proposers.
+pub fn run(
+    local: Local,
+    runtime: &tokio::runtime::Runtime,
+    withdrawals: usize,
+    proposers: usize,
+    crypto: &[crate::measure::Figure],
+) -> Result<(E2e, Local)> {
+    let local = Arc::new(local);
     let pids: Vec<u32> = local.pids().into_iter().map(|(_, p)| p).collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
     let fsync = fsync_us(200)?;
     let (latencies, seconds, cpu) = runtime.block_on(async {
         // One warm-up withdrawal: connections, caches.
@@ -169,28 +178,27 @@ pub fn run(withdrawals: usize, proposers: usize, crypto: &[crate::measure::Figur
         let seconds = start.elapsed().as_secs_f64();
         Ok::<_, anyhow::Error>((latencies, seconds, total_cpu_ms(&pids) - cpu_before))
     })?;
-    drop(runtime);
-    if let Ok(local) = Arc::try_unwrap(local) {
-        local.stop();
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    let local = Arc::try_unwrap(local).map_err(|_| anyhow!("proposers still running"))?;
     let mut sorted = latencies;
     sorted.sort_by(f64::total_cmp);
     let per_second = sorted.len() as f64 / seconds;
     let ceiling = ceiling(crypto, fsync);
-    Ok(E2e {
-        proposers,
-        withdrawals: sorted.len(),
-        seconds,
-        per_second,
-        p50_ms: percentile(&sorted, 0.50),
-        p95_ms: percentile(&sorted, 0.95),
-        p99_ms: percentile(&sorted, 0.99),
-        max_ms: sorted.last().copied().unwrap_or(0.0),
-        cpu_ms_per_withdrawal: cpu / sorted.len().max(1) as f64,
-        ratio_to_ceiling: per_second / ceiling.per_second,
-        ceiling,
-    })
+    Ok((
+        E2e {
+            proposers,
+            withdrawals: sorted.len(),
+            seconds,
+            per_second,
+            p50_ms: percentile(&sorted, 0.50),
+            p95_ms: percentile(&sorted, 0.95),
+            p99_ms: percentile(&sorted, 0.99),
+            max_ms: sorted.last().copied().unwrap_or(0.0),
+            cpu_ms_per_withdrawal: cpu / sorted.len().max(1) as f64,
+            ratio_to_ceiling: per_second / ceiling.per_second,
+            ceiling,
+        },
+        local,
+    ))
 }
 
 /// `count` withdrawals by `proposers` concurrent proposers; each latency in milliseconds.

@@ -5,6 +5,7 @@ mod crypto;
 mod e2e;
 mod measure;
 mod policy_eval;
+mod scale;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -32,6 +33,9 @@ struct Args {
     /// Withdrawals in the end-to-end run (default: 1000, or 24 with --smoke).
     #[arg(long)]
     withdrawals: Option<usize>,
+    /// Proposals stored for the scale figures (default: 1,000,000, or 5,000 with --smoke).
+    #[arg(long)]
+    stored: Option<usize>,
 }
 
 /// The daemons of the end-to-end run are this same binary, started as `hanko` would be.
@@ -59,7 +63,18 @@ fn main() -> Result<std::process::ExitCode> {
         (true, None) => (24, args.proposers.min(8)),
         (false, None) => (1_000, args.proposers),
     };
-    let end_to_end = e2e::run(count, proposers, &figures)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let local = e2e::start()?;
+    let dir = local.dir().to_path_buf();
+    let (end_to_end, mut local) = e2e::run(local, &runtime, count, proposers, &figures)?;
+    let stored = args
+        .stored
+        .unwrap_or(if args.smoke { 5_000 } else { 1_000_000 });
+    let scale = scale::run(&mut local, &runtime, stored, 200)?;
+    local.stop();
+    let _ = std::fs::remove_dir_all(&dir);
 
     println!("{:<34} {:>14} {:>12}", "benchmark", "ops/s", "µs/op");
     for f in &figures {
@@ -108,8 +123,22 @@ fn main() -> Result<std::process::ExitCode> {
         c.per_second,
         e.ratio_to_ceiling * 100.0
     );
+    let s = &scale;
+    println!(
+        "\nscale: {} stored proposals ({} unfinished; imported in {:.1} s): coordinator start-up \
+         {:.0} ms, {:.0} MiB resident (goal: < 3 s); listing the unfinished ones {:.1} ms with \
+         the small history, {:.1} ms with the large one",
+        s.stored_proposals,
+        s.unfinished,
+        s.import_seconds,
+        s.startup_ms,
+        s.rss_mib,
+        s.list_unfinished_ms_small_history,
+        s.list_unfinished_ms_large_history
+    );
     if let Some(path) = args.json {
         let report = json!({
+            "scale": scale,
             "mode": if args.smoke { "smoke" } else { "full" },
             "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
             "crypto": figures,

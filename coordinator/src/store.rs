@@ -252,6 +252,20 @@ impl Store {
     /// Turns a draft into an accepted proposal, in one step with its audit entry; flushed
     /// before it returns.
     pub fn accept(&self, record: &ProposalRecord) -> Result<(), StoreError> {
+        self.accept_unflushed(record)?;
+        self.flush()
+    }
+
+    /// Accepts many records (an import), each in its own transaction with its audit entry,
+    /// and flushes once at the end: nothing is acknowledged before that flush returns.
+    pub fn accept_batch(&self, records: &[ProposalRecord]) -> Result<(), StoreError> {
+        for r in records {
+            self.accept_unflushed(r)?;
+        }
+        self.flush()
+    }
+
+    fn accept_unflushed(&self, record: &ProposalRecord) -> Result<(), StoreError> {
         let value = encode(record)?;
         let event = Event::new(
             "proposal_accepted",
@@ -272,11 +286,14 @@ impl Store {
                 active.insert(record.id.as_bytes(), &[])?;
                 drafts.remove(record.id.as_bytes())?;
                 by_inner.insert(&record.inner_hash.0, record.id.as_bytes())?;
+                if record.state.is_terminal() {
+                    active.remove(record.id.as_bytes())?;
+                }
                 append(audit, meta, event.clone())?;
                 Ok(())
             })
             .map_err(tx_error)?;
-        self.flush()
+        Ok(())
     }
 
     /// Saves a record after a transition, with an audit entry for each change; a finished
@@ -375,6 +392,40 @@ impl Store {
             out.push(decode(&id, &bytes)?);
         }
         Ok(out)
+    }
+
+    /// A page of unfinished proposals in id order, after `after` (exclusive): read from the
+    /// active index, so its cost does not grow with the history.
+    pub fn page_active(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&ProposalRecord) -> bool,
+    ) -> Result<(Vec<ProposalRecord>, Option<String>), StoreError> {
+        let start = after.map(|a| a.as_bytes().to_vec());
+        let iter = match &start {
+            Some(s) => self.active.range::<&[u8], _>((
+                std::ops::Bound::Excluded(s.as_slice()),
+                std::ops::Bound::Unbounded,
+            )),
+            None => self.active.iter(),
+        };
+        let mut out = Vec::new();
+        for item in iter {
+            let (id, _) = item?;
+            let Some(bytes) = self.proposals.get(&id)? else {
+                continue;
+            };
+            let record: ProposalRecord = decode(&id, &bytes)?;
+            if keep(&record) {
+                let next = record.id.clone();
+                out.push(record);
+                if out.len() == limit {
+                    return Ok((out, Some(next)));
+                }
+            }
+        }
+        Ok((out, None))
     }
 
     /// A page of proposals in id order, after `after` (exclusive).

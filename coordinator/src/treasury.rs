@@ -301,11 +301,24 @@ impl Treasury for TreasuryService {
                 && (account.is_empty() || p.account.to_string() == account)
         };
         let after = (!r.page_token.is_empty()).then_some(r.page_token.as_str());
-        let (page, next) = self
-            .coordinator
-            .store
-            .page(after, size, keep)
-            .map_err(storage)?;
+        // Only unfinished states asked for: the active index has them all, whatever the history.
+        let unfinished_only = !r.states.is_empty()
+            && r.states.iter().all(|s| {
+                matches!(
+                    pb::ProposalState::try_from(*s),
+                    Ok(pb::ProposalState::Proposed
+                        | pb::ProposalState::Collecting
+                        | pb::ProposalState::Ready
+                        | pb::ProposalState::Announced)
+                )
+            });
+        let store = &self.coordinator.store;
+        let (page, next) = if unfinished_only {
+            store.page_active(after, size, keep)
+        } else {
+            store.page(after, size, keep)
+        }
+        .map_err(storage)?;
         Ok(Response::new(pb::ListResponse {
             proposals: page.iter().map(convert::proposal).collect(),
             next_page_token: next.unwrap_or_default(),

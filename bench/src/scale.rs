@@ -1,0 +1,163 @@
+//! Scale: the coordinator's start-up time and memory with many stored proposals, and that
+//! listing unfinished proposals costs the same whatever the history's size. The stored
+//! proposals are imported into the stopped coordinator's own store; the real daemon is then
+//! started on it.
+
+use std::time::Instant;
+
+use anyhow::{Result, anyhow};
+use coordinator::core::{ProposalRecord, State};
+use coordinator::store::Store;
+use hanko_cli::local::Local;
+use hanko_proto::v1 as pb;
+use nem::tx::{Body, Header, Transfer};
+use nem::{Amount, Hash256, NemTimestamp, Network, PublicKey, Signature, Transaction};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Scale {
+    pub stored_proposals: usize,
+    pub unfinished: usize,
+    pub import_seconds: f64,
+    pub startup_ms: f64,
+    pub rss_mib: f64,
+    /// Listing every unfinished proposal, before and after the import (median of 20).
+    pub list_unfinished_ms_small_history: f64,
+    pub list_unfinished_ms_large_history: f64,
+}
+
+fn record(local: &Local, i: usize, state: State) -> Result<ProposalRecord> {
+    let l = &local.layout;
+    let inner = Transaction {
+        header: Header {
+            network: Network::Testnet,
+            version: 1,
+            timestamp: NemTimestamp(300_000_000),
+            signer: l.multisig,
+            fee: Amount::micro(50_000),
+            deadline: NemTimestamp(300_003_600),
+        },
+        body: Body::Transfer(Transfer {
+            recipient: l.context.customer,
+            amount: Amount::from_micro(1 + i as u64)?,
+            message: None,
+            mosaics: vec![],
+        }),
+    }
+    .to_bytes()?;
+    Ok(ProposalRecord {
+        id: format!("{i:032x}"),
+        idempotency_key: format!("scale-{i}"),
+        account: l.context.account,
+        inner_hash: Hash256::of(&inner),
+        inner,
+        proposer: PublicKey([0; 32]),
+        proposer_signature: Signature([0; 64]),
+        deadline: NemTimestamp(300_003_600),
+        cosigners: l.cosigners.iter().map(|c| c.public_key).collect(),
+        required: 2,
+        state,
+        decisions: Default::default(),
+        broadcast: Default::default(),
+        confirmed_height: (state == State::Confirmed).then_some(1),
+        reason: None,
+    })
+}
+
+fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn list_unfinished_ms(local: &Local) -> Result<f64> {
+    let mut t = local.treasury().await.map_err(|e| anyhow!("{e}"))?;
+    let mut samples = vec![];
+    for _ in 0..20 {
+        let start = Instant::now();
+        let mut token = String::new();
+        loop {
+            let page = t
+                .list(pb::ListRequest {
+                    states: vec![pb::ProposalState::Collecting as i32],
+                    account: String::new(),
+                    page_size: 500,
+                    page_token: token,
+                })
+                .await?
+                .into_inner();
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            token = page.next_page_token;
+        }
+        samples.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    samples.sort_by(f64::total_cmp);
+    Ok(samples[samples.len() / 2])
+}
+
+/// Imports `stored` proposals, `unfinished` of them still collecting, into `local`'s
+/// coordinator and measures it. Stops the cosigners first, so nothing acts on them.
+pub fn run(
+    local: &mut Local,
+    runtime: &tokio::runtime::Runtime,
+    stored: usize,
+    unfinished: usize,
+) -> Result<Scale> {
+    for i in 0..local.layout.cosigners.len() {
+        local.kill_cosigner(i);
+    }
+    let data = local.dir().join("coordinator").join("data");
+    // A few unfinished ones first, with a small history: the baseline.
+    local.kill_coordinator();
+    let store = Store::open(&data)?;
+    let pending: Vec<ProposalRecord> = (0..unfinished)
+        .map(|i| record(local, i, State::Collecting))
+        .collect::<Result<_>>()?;
+    store.accept_batch(&pending)?;
+    drop(store);
+    local.restart_coordinator().map_err(|e| anyhow!("{e}"))?;
+    let small = runtime.block_on(list_unfinished_ms(local))?;
+
+    local.kill_coordinator();
+    let store = Store::open(&data)?;
+    let start = Instant::now();
+    let mut chunk = Vec::with_capacity(10_000);
+    for i in unfinished..stored {
+        chunk.push(record(local, i, State::Confirmed)?);
+        if chunk.len() == 10_000 {
+            store.accept_batch(&chunk)?;
+            chunk.clear();
+        }
+    }
+    store.accept_batch(&chunk)?;
+    let import_seconds = start.elapsed().as_secs_f64();
+    drop(store);
+
+    let start = Instant::now();
+    local.restart_coordinator().map_err(|e| anyhow!("{e}"))?;
+    let startup_ms = start.elapsed().as_secs_f64() * 1e3;
+    let pid = local
+        .pids()
+        .into_iter()
+        .find(|(n, _)| n == "coordinator")
+        .map_or(0, |(_, p)| p);
+    let rss = rss_mib(pid);
+    let large = runtime.block_on(list_unfinished_ms(local))?;
+    Ok(Scale {
+        stored_proposals: stored,
+        unfinished,
+        import_seconds,
+        startup_ms,
+        rss_mib: rss,
+        list_unfinished_ms_small_history: small,
+        list_unfinished_ms_large_history: large,
+    })
+}
