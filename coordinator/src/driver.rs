@@ -48,6 +48,8 @@ pub struct Coordinator {
     /// Subscriptions and heartbeats of cosigners (Admin.Status).
     pub board: Arc<crate::board::Board>,
     pub metrics: crate::metrics::Metrics,
+    /// When each unfinished proposal was accepted by this process (signing latency).
+    accepted_at: Mutex<std::collections::HashMap<String, std::time::Instant>>,
     pub webhooks: crate::webhook::Webhooks,
     /// Standard gRPC health: SERVING only while not frozen, the node answers and storage writes.
     pub health: std::sync::Mutex<Option<tonic_health::server::HealthReporter>>,
@@ -98,9 +100,36 @@ impl Coordinator {
             changes,
             board: Default::default(),
             metrics: Default::default(),
+            accepted_at: Default::default(),
             webhooks,
             health: Default::default(),
         })
+    }
+
+    /// Starts the signing-latency clock of a just-accepted proposal.
+    pub fn accepted(&self, id: &str) {
+        if let Ok(mut m) = self.accepted_at.lock() {
+            m.insert(id.to_string(), std::time::Instant::now());
+        }
+    }
+
+    fn observe_signing(&self, old: &ProposalRecord, new: &ProposalRecord) {
+        let Ok(mut m) = self.accepted_at.lock() else {
+            return;
+        };
+        if let Some(at) = m.get(&new.id) {
+            let fresh = new.decisions.iter().filter(|(k, d)| {
+                matches!(d, core::CosignerDecision::Signed(_)) && old.decisions.get(k) != Some(d)
+            });
+            for _ in fresh {
+                self.metrics
+                    .signing_latency
+                    .observe(at.elapsed().as_secs_f64());
+            }
+        }
+        if new.state.is_terminal() {
+            m.remove(&new.id);
+        }
     }
 
     /// Reports readiness on the standard health service: not frozen, node reachable, storage
@@ -140,6 +169,7 @@ impl Coordinator {
             if next != record {
                 self.store.update(&next)?;
                 self.metrics.changed(&record, &next);
+                self.observe_signing(&record, &next);
                 if next.state != record.state {
                     self.webhooks.state_changed(&next);
                 }

@@ -7,6 +7,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use crate::core::{Answer, CosignerDecision, ProposalRecord};
@@ -22,6 +23,13 @@ pub struct OutcomeLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RuleLabel {
+    pub outcome: String,
+    /// The policy rule a cosigner named first in its reasons.
+    pub rule: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct AnnounceLabel {
     /// NIS's answer: success, neutral, or the failure's name (FAILURE_…), or transient.
     pub result: String,
@@ -32,17 +40,51 @@ pub struct AlertLabel {
     pub kind: String,
 }
 
-#[derive(Default)]
 pub struct Metrics {
     pub transitions: Family<StateLabel, Counter>,
     pub unfinished: Family<StateLabel, Gauge>,
     pub decisions: Family<OutcomeLabel, Counter>,
+    pub decisions_by_rule: Family<RuleLabel, Counter>,
+    /// Seconds from a proposal's acceptance to each cosigner's signature arriving.
+    pub signing_latency: Histogram,
     pub announces: Family<AnnounceLabel, Counter>,
     pub alerts: Family<AlertLabel, Counter>,
     pub frozen: Gauge,
     /// Seconds since the chain watcher last read every account.
     pub watcher_lag_seconds: Gauge,
     pub node_reachable: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            transitions: Default::default(),
+            unfinished: Default::default(),
+            decisions: Default::default(),
+            decisions_by_rule: Default::default(),
+            signing_latency: Histogram::new(exponential_buckets(0.005, 2.0, 14)),
+            announces: Default::default(),
+            alerts: Default::default(),
+            frozen: Default::default(),
+            watcher_lag_seconds: Default::default(),
+            node_reachable: Default::default(),
+        }
+    }
+}
+
+/// The rule a reason names: `rule_name (kind): …` as cosigners write them.
+fn rule_of(reason: &str) -> String {
+    let name = reason.split(" (").next().unwrap_or_default();
+    let plain = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if plain {
+        name.to_string()
+    } else {
+        "other".to_string()
+    }
 }
 
 pub fn state_label(s: crate::core::State) -> StateLabel {
@@ -64,11 +106,21 @@ impl Metrics {
         }
         for (key, d) in &new.decisions {
             if old.decisions.get(key) != Some(d) {
-                let outcome = match d {
-                    CosignerDecision::Signed(_) => "signed",
-                    CosignerDecision::Refused { .. } => "refused",
-                    CosignerDecision::NeedsApproval { .. } => "needs_approval",
+                let (outcome, reasons) = match d {
+                    CosignerDecision::Signed(_) => ("signed", &[][..]),
+                    CosignerDecision::Refused { reasons } => ("refused", reasons.as_slice()),
+                    CosignerDecision::NeedsApproval { reasons } => {
+                        ("needs_approval", reasons.as_slice())
+                    }
                 };
+                if let Some(first) = reasons.first() {
+                    self.decisions_by_rule
+                        .get_or_create(&RuleLabel {
+                            outcome: outcome.into(),
+                            rule: rule_of(first),
+                        })
+                        .inc();
+                }
                 self.decisions
                     .get_or_create(&OutcomeLabel {
                         outcome: outcome.into(),
@@ -119,6 +171,16 @@ impl Metrics {
             "decisions",
             "Cosigner decisions counted, by outcome",
             self.decisions.clone(),
+        );
+        registry.register(
+            "decisions_by_rule",
+            "Refusals and approval requests, by the first rule the cosigner named",
+            self.decisions_by_rule.clone(),
+        );
+        registry.register(
+            "signing_latency_seconds",
+            "From a proposal's acceptance to each cosigner's signature",
+            self.signing_latency.clone(),
         );
         registry.register(
             "announces",

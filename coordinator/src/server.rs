@@ -91,7 +91,8 @@ pub async fn serve(
         .as_ref()
         .map(|c| c.settings.limits)
         .unwrap_or_default();
-    let max = limits.max_request_bytes;
+    // A hard stop well above the limit; handlers answer ResourceExhausted above the limit.
+    let max = limits.max_request_bytes.saturating_mul(4);
     let admin = AdminServer::new(AdminService {
         clients: clients.clone(),
         store,

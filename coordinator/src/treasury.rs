@@ -69,6 +69,17 @@ fn check_pending(c: &Coordinator, account: &nem::Address) -> Result<(), Status> 
     Ok(())
 }
 
+/// ResourceExhausted for a request larger than `limits.max_request_bytes`.
+fn check_size(c: &Coordinator, request: &impl prost::Message) -> Result<(), Status> {
+    let (len, max) = (request.encoded_len(), c.settings.limits.max_request_bytes);
+    if len > max {
+        return Err(Status::resource_exhausted(format!(
+            "request: {len} bytes; at most {max} (limits.max_request_bytes)"
+        )));
+    }
+    Ok(())
+}
+
 type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::Proposal, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -85,6 +96,7 @@ impl Treasury for TreasuryService {
             ));
         }
         let r = request.into_inner();
+        check_size(c, &r)?;
         if r.idempotency_key.trim().is_empty() || r.idempotency_key.len() > 128 {
             return Err(Status::invalid_argument(
                 "idempotency_key: 1 to 128 characters, chosen by the proposer",
@@ -190,6 +202,7 @@ impl Treasury for TreasuryService {
         self.clients.authorize(&request, &[Role::Proposer])?;
         let c = &self.coordinator;
         let r = request.into_inner();
+        check_size(c, &r)?;
         let proposer = PublicKey(bytes32("proposer", &r.proposer)?);
         let signature = Signature(
             r.proposer_signature
@@ -261,6 +274,7 @@ impl Treasury for TreasuryService {
             reason: None,
         };
         c.store.accept(&record).map_err(storage)?;
+        c.accepted(&record.id);
         tracing::info!(proposal = %record.id, account = %record.account, inner_hash = %record.inner_hash, "proposal accepted");
         let stored = c.apply(&record.id, Event::Tick).await.map_err(driver)?;
         Ok(Response::new(convert::proposal(&stored)))

@@ -193,6 +193,22 @@ async fn metrics_count_states_decisions_and_announces() {
     }
     assert_eq!(metric(&text, "hanko_coordinator_frozen"), Some(0.0));
     assert!(metric(&text, "hanko_coordinator_watcher_lag_seconds").is_some_and(|v| v < 5.0));
+    assert!(
+        metric(&text, "hanko_coordinator_signing_latency_seconds_count").is_some_and(|v| v >= 2.0),
+        "{text}"
+    );
+    // A refusal is counted under the rule the cosigner named.
+    let refused = local
+        .propose(&ctx.unlisted, "2", "", "metrics-2")
+        .await
+        .unwrap();
+    assert_eq!(
+        state(&until_terminal(&local, &refused.id).await),
+        "rejected"
+    );
+    let text = scrape(&local).await;
+    let line = "hanko_coordinator_decisions_by_rule_total{outcome=\"refused\",rule=\"unlisted_destination\"}";
+    assert!(metric(&text, line).is_some_and(|v| v >= 2.0), "{text}");
     stop(local).await;
 }
 

@@ -6,5 +6,6 @@
 mod common;
 mod detect;
 mod flows;
+mod limits;
 mod netns;
 mod restarts;
