@@ -5,6 +5,7 @@
 
 mod common;
 mod detect;
+mod faults;
 mod flows;
 mod limits;
 mod netns;
