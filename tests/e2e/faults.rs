@@ -20,7 +20,11 @@ async fn propose_retrying(
             Err(e) if retries < 40 => {
                 let text = e.to_string();
                 assert!(
-                    text.contains("Unavailable") || text.contains("NIS node") || text.contains("cannot reach") || text.contains("Unknown") || text.contains("Internal"),
+                    text.contains("Unavailable")
+                        || text.contains("NIS node")
+                        || text.contains("cannot reach")
+                        || text.contains("Unknown")
+                        || text.contains("Internal"),
                     "{key}: not a transient failure: {text}"
                 );
                 retries += 1;
@@ -58,7 +62,13 @@ async fn under_nis_faults_each_proposal_is_paid_exactly_once() {
     let mut ids = vec![];
     let mut retries = 0;
     for i in 0..count {
-        let (p, r) = propose_retrying(&local, &ctx.customer, &format!("{}", i + 1), &format!("faults-{i}")).await;
+        let (p, r) = propose_retrying(
+            &local,
+            &ctx.customer,
+            &format!("{}", i + 1),
+            &format!("faults-{i}"),
+        )
+        .await;
         ids.push(p.id);
         retries += r;
     }
@@ -80,7 +90,10 @@ async fn under_nis_faults_each_proposal_is_paid_exactly_once() {
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     let paid = local.balance(&ctx.customer).await.unwrap() - before;
     let expected: u64 = (1..=count).map(|x| x * XEM).sum();
-    assert_eq!(paid, expected, "the customer received {paid}, not {expected}");
+    assert_eq!(
+        paid, expected,
+        "the customer received {paid}, not {expected}"
+    );
     let check = sdk_check(&local, count as usize);
     let dir = local.dir().to_path_buf();
     stop(local).await;

@@ -200,3 +200,145 @@ async fn each_daemon_in_its_own_network_namespace_survives_a_cut_cosigner_link()
     sdk_check(&local, 2);
     stop(local).await;
 }
+
+impl Net {
+    /// Drops everything from daemon `from` to daemon `to` (a blackhole route in `from`'s
+    /// namespace), or lifts that again.
+    fn partition(&self, from: &str, to: &str, cut: bool) {
+        let i = DAEMONS.iter().position(|d| *d == from).unwrap();
+        let j = DAEMONS.iter().position(|d| *d == to).unwrap();
+        let target = format!("{}/32", self.addr(10 + j as u8));
+        let op = if cut { "add" } else { "del" };
+        ip(&["-n", &self.ns(i), "route", op, "blackhole", &target]);
+    }
+}
+
+async fn connected(local: &hanko_cli::local::Local, key: &nem::PublicKey) -> bool {
+    let Ok(config) = hanko_cli::client::ClientConfig::load(&local.layout.admin_config) else {
+        return false;
+    };
+    let Ok(mut admin) = config.admin().await else {
+        return false;
+    };
+    admin
+        .status(hanko_proto::v1::StatusRequest {})
+        .await
+        .map(|s| {
+            s.into_inner()
+                .cosigners
+                .iter()
+                .any(|c| c.cosigner == key.0 && c.connected)
+        })
+        .unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partitions_and_a_flapping_link_never_pay_twice() {
+    if !is_root() {
+        println!("not root: the partition test runs only as root (CI runs it)");
+        return;
+    }
+    let net = Net::build();
+    let mut p = plan("partitions", 3, 2, vec![Rules::default()]);
+    p.hosts = net.hosts();
+    let local = start(p).await;
+    let ctx = local.layout.context.clone();
+    let before = local.balance(&ctx.customer).await.unwrap();
+    let keys: Vec<_> = local
+        .layout
+        .cosigners
+        .iter()
+        .map(|c| c.public_key)
+        .collect();
+    let mut total = 0;
+
+    // coordinator | cosigner A: B and C complete it.
+    net.partition("cosigner-a", "coordinator", true);
+    let p1 = local
+        .propose(&ctx.customer, "11", "", "part-1")
+        .await
+        .unwrap();
+    let p1 = until_terminal(&local, &p1.id).await;
+    assert_eq!(state(&p1), "confirmed", "{}", p1.reason);
+    assert!(!signed_by(&p1, &keys[0]));
+    total += 11;
+    net.partition("cosigner-a", "coordinator", false);
+    let healed = Instant::now();
+    while !connected(&local, &keys[0]).await {
+        assert!(
+            healed.elapsed() < Duration::from_secs(60),
+            "A never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let recovered_a = healed.elapsed();
+
+    // cosigner B | its node: B cannot see the chain, so it signs nothing; A and C complete it.
+    net.partition("cosigner-b", "devnode", true);
+    // Past the age up to which B may decide on its last reading of the chain.
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let p2 = local
+        .propose(&ctx.customer, "12", "", "part-2")
+        .await
+        .unwrap();
+    let p2 = until_terminal(&local, &p2.id).await;
+    assert_eq!(state(&p2), "confirmed", "{}", p2.reason);
+    assert!(!signed_by(&p2, &keys[1]), "B signed without its node");
+    total += 12;
+    net.partition("cosigner-b", "devnode", false);
+
+    // Cosigner C's link flaps every 300 ms while two proposals go through.
+    let flapping = {
+        let hub = net.hub();
+        let link = net.link(4);
+        tokio::task::spawn_blocking(move || {
+            for i in 0..10 {
+                let state = if i % 2 == 0 { "down" } else { "up" };
+                let _ = Command::new("ip")
+                    .args(["-n", &hub, "link", "set", &link, state])
+                    .status();
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            let _ = Command::new("ip")
+                .args(["-n", &hub, "link", "set", &link, "up"])
+                .status();
+        })
+    };
+    let p3 = local
+        .propose(&ctx.customer, "13", "", "part-3")
+        .await
+        .unwrap();
+    let p4 = local
+        .propose(&ctx.customer, "14", "", "part-4")
+        .await
+        .unwrap();
+    flapping.await.unwrap();
+    for p in [p3, p4] {
+        let p = until_terminal(&local, &p.id).await;
+        assert_eq!(state(&p), "confirmed", "{}", p.reason);
+    }
+    total += 13 + 14;
+    let flap_done = Instant::now();
+    while !connected(&local, &keys[2]).await {
+        assert!(
+            flap_done.elapsed() < Duration::from_secs(60),
+            "C never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let recovered_c = flap_done.elapsed();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(
+        local.balance(&ctx.customer).await.unwrap() - before,
+        total * XEM
+    );
+    let check = sdk_check(&local, 4);
+    println!(
+        "partitions: 4 proposals confirmed, {} payments, 0 safety violations; A reconnected \
+         {} ms after its partition healed, C {} ms after its link stopped flapping",
+        check.payments,
+        recovered_a.as_millis(),
+        recovered_c.as_millis()
+    );
+    stop(local).await;
+}
