@@ -149,6 +149,17 @@ pub struct Harness {
 
 /// An engine for cosigner `who` (1 = A, 2 = B, 3 = C) over `node`, with `policy`.
 pub fn engine_in(dir: &Path, node: &RunningNode, who: usize, policy: &str) -> Harness {
+    engine_with_clock(dir, node, who, policy, system_clock())
+}
+
+/// The same, with the cosigner's own clock.
+pub fn engine_with_clock(
+    dir: &Path,
+    node: &RunningNode,
+    who: usize,
+    policy: &str,
+    clock: cosigner::engine::Clock,
+) -> Harness {
     let officer = Officer::new();
     let policy_path = dir.join("policy.toml");
     officer.write_signed(&policy_path, policy);
@@ -165,7 +176,7 @@ pub fn engine_in(dir: &Path, node: &RunningNode, who: usize, policy: &str) -> Ha
             loaded,
             source: policy_path.display().to_string(),
         },
-        clock: system_clock(),
+        clock,
     })
     .unwrap();
     Harness {
