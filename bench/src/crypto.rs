@@ -40,15 +40,22 @@ fn multisig_transfer(cosigner: &KeyPair, multisig: &KeyPair) -> Result<Transacti
     })
 }
 
-pub fn run(budget: Duration) -> Result<Vec<Figure>> {
-    let cosigner = KeyPair::from_private_key(&PrivateKey::from_nis_hex(
-        "5B0E3FA5D3B49A79022D7C1E121BA1CBBF4DB5821F47AB8C708EF88DEFC29BFE",
-    )?);
+/// The signing key of the measurements (NEM's public vector key; NIS hex).
+pub const SIGNER: &str = "5B0E3FA5D3B49A79022D7C1E121BA1CBBF4DB5821F47AB8C708EF88DEFC29BFE";
+
+/// The payload every signer signs: the 2-of-3 withdrawal's wrapper bytes.
+pub fn payload() -> Result<(KeyPair, Transaction, Vec<u8>)> {
+    let cosigner = KeyPair::from_private_key(&PrivateKey::from_nis_hex(SIGNER)?);
     let multisig = KeyPair::from_private_key(&PrivateKey::from_nis_hex(
         "575DBB3062267EFF57C970A336EBBC8FBCFE12C5BD3ED7BC11EB0481D7704CED",
     )?);
     let wrapper = multisig_transfer(&cosigner, &multisig)?;
     let bytes = wrapper.to_bytes()?;
+    Ok((cosigner, wrapper, bytes))
+}
+
+pub fn run(budget: Duration) -> Result<Vec<Figure>> {
+    let (cosigner, wrapper, bytes) = payload()?;
     let signature = cosigner.sign(&bytes);
     let public = cosigner.public_key();
     keys::verify(&public, &bytes, &signature)?;

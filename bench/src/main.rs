@@ -6,6 +6,7 @@ mod e2e;
 mod measure;
 mod policy_eval;
 mod scale;
+mod sdks;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -57,6 +58,7 @@ fn main() -> Result<std::process::ExitCode> {
         Duration::from_secs(2)
     };
     let figures = crypto::run(budget)?;
+    let sdk_figures = sdks::run(if args.smoke { 0.2 } else { 2.0 }, &figures)?;
     let policy_figures = policy_eval::run(if args.smoke { 2_000 } else { 100_000 })?;
     let (count, proposers) = match (args.smoke, args.withdrawals) {
         (_, Some(n)) => (n, args.proposers),
@@ -82,6 +84,35 @@ fn main() -> Result<std::process::ExitCode> {
             "{:<34} {:>14.0} {:>12.2}",
             f.name, f.ops_per_second, f.micros_per_op
         );
+    }
+    println!("\nthe same NIS1 signature in the official SDKs (same key, same 193-byte payload):");
+    let mut sdk_json = vec![];
+    for f in &sdk_figures {
+        match f {
+            Ok(f) => {
+                println!(
+                    "  {:<34} sign {:>10.0}/s, verify {:>10.0}/s; Hanko {:.1}× faster signing, \
+                     {:.1}× verifying; identical signature: {}",
+                    f.sdk,
+                    f.sign_per_second,
+                    f.verify_per_second,
+                    f.hanko_sign_ratio,
+                    f.hanko_verify_ratio,
+                    if f.same_signature { "yes" } else { "NO" }
+                );
+                sdk_json.push(serde_json::to_value(f)?);
+            }
+            Err(why) => {
+                println!("  not measured: {why}");
+                sdk_json.push(json!({ "not_measured": why }));
+            }
+        }
+    }
+    if sdk_figures
+        .iter()
+        .any(|f| f.as_ref().is_ok_and(|f| !f.same_signature))
+    {
+        anyhow::bail!("an official SDK signed the same payload differently from Hanko");
     }
     let p = &policy_figures;
     println!(
@@ -139,6 +170,7 @@ fn main() -> Result<std::process::ExitCode> {
     if let Some(path) = args.json {
         let report = json!({
             "scale": scale,
+            "sdks": sdk_json,
             "mode": if args.smoke { "smoke" } else { "full" },
             "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
             "crypto": figures,
