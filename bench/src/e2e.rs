@@ -209,6 +209,7 @@ async fn drive(local: &Arc<Local>, count: usize, proposers: usize, tag: &str) ->
         let (local, next, tag) = (local.clone(), next.clone(), tag.to_string());
         tasks.push(tokio::spawn(async move {
             let mut out = vec![];
+            let mut proposer = local.proposer().await.map_err(|e| anyhow!("{e}"))?;
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if i >= count {
@@ -216,20 +217,15 @@ async fn drive(local: &Arc<Local>, count: usize, proposers: usize, tag: &str) ->
                 }
                 let started = Instant::now();
                 let customer = local.layout.context.customer;
-                let p = local
+                let p = proposer
                     .propose(&customer, "1", "", &format!("bench-{tag}-{i}"))
                     .await
                     .map_err(|e| anyhow!("proposal {i}: {e}"))?;
-                local
-                    .wait_for(
-                        &p.id,
-                        Duration::from_secs(120),
-                        |_| {},
-                        |p| {
-                            !p.wrapper_hash.is_empty()
-                                || hanko_cli::treasury::render::is_terminal(p.state)
-                        },
-                    )
+                proposer
+                    .wait_for(&p.id, Duration::from_secs(120), |p| {
+                        !p.wrapper_hash.is_empty()
+                            || hanko_cli::treasury::render::is_terminal(p.state)
+                    })
                     .await
                     .map_err(|e| anyhow!("proposal {i}: {e}"))?;
                 out.push(started.elapsed().as_secs_f64() * 1e3);

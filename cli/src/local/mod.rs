@@ -123,23 +123,22 @@ impl Local {
         message: &str,
         idempotency_key: &str,
     ) -> Result<pb::Proposal, CliError> {
+        self.proposer()
+            .await?
+            .propose(to, xem, message, idempotency_key)
+            .await
+    }
+
+    /// The treasury's proposer with one open connection, for many proposals.
+    pub async fn proposer(&self) -> Result<Proposer, CliError> {
         let config = self.client_config()?;
-        let key = config.proposer_key()?;
-        let args = ProposeArgs {
-            account: self.layout.context.account.to_string(),
-            to: to.to_string(),
-            amount: Some(xem.to_string()),
-            mosaics: vec![],
-            message: message.to_string(),
-            idempotency_key: Some(idempotency_key.to_string()),
-            wait: false,
-            json: false,
-            config: crate::client::ConfigArg {
-                config: self.layout.treasury_config.clone(),
-            },
-        };
-        let mut client = config.treasury().await?;
-        crate::treasury::propose(&config, &mut client, &key, &args, idempotency_key).await
+        Ok(Proposer {
+            key: config.proposer_key()?,
+            client: config.treasury().await?,
+            account: self.layout.context.account,
+            config_path: self.layout.treasury_config.clone(),
+            config,
+        })
     }
 
     /// Follows proposal `id` until `done` holds for it, or `within` passes.
@@ -147,38 +146,11 @@ impl Local {
         &self,
         id: &str,
         within: Duration,
-        mut each: impl FnMut(&pb::Proposal),
+        each: impl FnMut(&pb::Proposal),
         done: impl Fn(&pb::Proposal) -> bool,
     ) -> Result<pb::Proposal, CliError> {
         let mut client = self.treasury().await?;
-        let mut stream = client
-            .watch(pb::WatchRequest { id: id.to_string() })
-            .await
-            .map_err(status)?
-            .into_inner();
-        let deadline = tokio::time::Instant::now() + within;
-        let mut last = None;
-        loop {
-            match tokio::time::timeout_at(deadline, stream.next()).await {
-                Ok(Some(Ok(p))) => {
-                    each(&p);
-                    if done(&p) {
-                        return Ok(p);
-                    }
-                    last = Some(p);
-                }
-                Ok(Some(Err(e))) => return Err(status(e)),
-                Ok(None) => return Err(CliError::Io("the watch stream ended".into())),
-                Err(_) => {
-                    let state = last
-                        .map(|p| crate::treasury::render::text(&p))
-                        .unwrap_or_else(|| "no state seen".into());
-                    return Err(CliError::Refused(format!(
-                        "proposal {id}: not done within {within:?}; last seen:\n{state}"
-                    )));
-                }
-            }
-        }
+        wait_on(&mut client, id, within, each, done).await
     }
 
     /// Sends one request to cosigner `i`'s operator socket.
@@ -252,5 +224,93 @@ impl Local {
         }
         self.coordinator.stop(Duration::from_secs(7));
         self.devnode.stop(Duration::from_secs(5));
+    }
+}
+
+/// A proposer with its key and an open connection to the coordinator.
+pub struct Proposer {
+    config: ClientConfig,
+    config_path: PathBuf,
+    key: ed25519_dalek::SigningKey,
+    account: nem::Address,
+    pub client: TreasuryClient<Channel>,
+}
+
+impl Proposer {
+    pub async fn propose(
+        &mut self,
+        to: &nem::Address,
+        xem: &str,
+        message: &str,
+        idempotency_key: &str,
+    ) -> Result<pb::Proposal, CliError> {
+        let args = ProposeArgs {
+            account: self.account.to_string(),
+            to: to.to_string(),
+            amount: Some(xem.to_string()),
+            mosaics: vec![],
+            message: message.to_string(),
+            idempotency_key: Some(idempotency_key.to_string()),
+            wait: false,
+            json: false,
+            config: crate::client::ConfigArg {
+                config: self.config_path.clone(),
+            },
+        };
+        crate::treasury::propose(
+            &self.config,
+            &mut self.client,
+            &self.key,
+            &args,
+            idempotency_key,
+        )
+        .await
+    }
+
+    pub async fn wait_for(
+        &mut self,
+        id: &str,
+        within: Duration,
+        done: impl Fn(&pb::Proposal) -> bool,
+    ) -> Result<pb::Proposal, CliError> {
+        wait_on(&mut self.client, id, within, |_| {}, done).await
+    }
+}
+
+/// Follows proposal `id` on `client` until `done` holds for it, or `within` passes.
+async fn wait_on(
+    client: &mut TreasuryClient<Channel>,
+    id: &str,
+    within: Duration,
+    mut each: impl FnMut(&pb::Proposal),
+    done: impl Fn(&pb::Proposal) -> bool,
+) -> Result<pb::Proposal, CliError> {
+    let mut stream = client
+        .watch(pb::WatchRequest { id: id.to_string() })
+        .await
+        .map_err(status)?
+        .into_inner();
+    let deadline = tokio::time::Instant::now() + within;
+    let mut last = None;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(Ok(p))) => {
+                each(&p);
+                if done(&p) {
+                    return Ok(p);
+                }
+                last = Some(p);
+            }
+            Ok(Some(Err(e))) => return Err(status(e)),
+            Ok(None) => return Err(CliError::Io("the watch stream ended".into())),
+            Err(_) => {
+                let state = last
+                    .map(|p| crate::treasury::render::text(&p))
+                    .unwrap_or_else(|| "no state seen".into());
+                return Err(CliError::Refused(format!(
+                    "proposal {id}: not done within {within:?}; last seen:\n{state}"
+                )));
+            }
+        }
     }
 }
