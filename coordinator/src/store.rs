@@ -90,6 +90,37 @@ fn append(audit: &TransactionalTree, meta: &TransactionalTree, event: Event) -> 
     Ok(entry)
 }
 
+/// The entries of `tree` after `after` (exclusive), in key order.
+fn after_key(tree: &sled::Tree, after: Option<&str>) -> sled::Iter {
+    match after {
+        Some(a) => tree.range::<&[u8], _>((
+            std::ops::Bound::Excluded(a.as_bytes()),
+            std::ops::Bound::Unbounded,
+        )),
+        None => tree.iter(),
+    }
+}
+
+/// Up to `limit` records that `keep` accepts, and the token of the next page if there is one.
+fn collect_page(
+    records: impl Iterator<Item = Result<ProposalRecord, StoreError>>,
+    limit: usize,
+    keep: impl Fn(&ProposalRecord) -> bool,
+) -> Result<(Vec<ProposalRecord>, Option<String>), StoreError> {
+    let mut out = Vec::new();
+    for record in records {
+        let record = record?;
+        if keep(&record) {
+            let next = record.id.clone();
+            out.push(record);
+            if out.len() == limit {
+                return Ok((out, Some(next)));
+            }
+        }
+    }
+    Ok((out, None))
+}
+
 fn state_name(s: State) -> &'static str {
     match s {
         State::Proposed => "proposed",
@@ -402,30 +433,16 @@ impl Store {
         limit: usize,
         keep: impl Fn(&ProposalRecord) -> bool,
     ) -> Result<(Vec<ProposalRecord>, Option<String>), StoreError> {
-        let start = after.map(|a| a.as_bytes().to_vec());
-        let iter = match &start {
-            Some(s) => self.active.range::<&[u8], _>((
-                std::ops::Bound::Excluded(s.as_slice()),
-                std::ops::Bound::Unbounded,
-            )),
-            None => self.active.iter(),
-        };
-        let mut out = Vec::new();
-        for item in iter {
-            let (id, _) = item?;
-            let Some(bytes) = self.proposals.get(&id)? else {
-                continue;
-            };
-            let record: ProposalRecord = decode(&id, &bytes)?;
-            if keep(&record) {
-                let next = record.id.clone();
-                out.push(record);
-                if out.len() == limit {
-                    return Ok((out, Some(next)));
-                }
-            }
-        }
-        Ok((out, None))
+        let records = after_key(&self.active, after).filter_map(|item| match item {
+            Ok((id, _)) => self
+                .proposals
+                .get(&id)
+                .map_err(StoreError::from)
+                .and_then(|b| b.map(|b| decode(&id, &b)).transpose())
+                .transpose(),
+            Err(e) => Some(Err(e.into())),
+        });
+        collect_page(records, limit, keep)
     }
 
     /// A page of proposals in id order, after `after` (exclusive).
@@ -435,27 +452,11 @@ impl Store {
         limit: usize,
         keep: impl Fn(&ProposalRecord) -> bool,
     ) -> Result<(Vec<ProposalRecord>, Option<String>), StoreError> {
-        let start = after.map(|a| a.as_bytes().to_vec());
-        let iter = match &start {
-            Some(s) => self.proposals.range::<&[u8], _>((
-                std::ops::Bound::Excluded(s.as_slice()),
-                std::ops::Bound::Unbounded,
-            )),
-            None => self.proposals.iter(),
-        };
-        let mut out = Vec::new();
-        for item in iter {
+        let records = after_key(&self.proposals, after).map(|item| {
             let (id, bytes) = item?;
-            let record: ProposalRecord = decode(&id, &bytes)?;
-            if keep(&record) {
-                let next = record.id.clone();
-                out.push(record);
-                if out.len() == limit {
-                    return Ok((out, Some(next)));
-                }
-            }
-        }
-        Ok((out, None))
+            decode(&id, &bytes)
+        });
+        collect_page(records, limit, keep)
     }
 
     pub fn freeze(&self) -> Result<Option<Freeze>, StoreError> {

@@ -26,9 +26,10 @@ impl Default for Rules {
 
 /// The policy text of cosigner `i` under rules `r`.
 pub fn policy(i: usize, ctx: &Context, r: &Rules) -> String {
+    let letter = (b'A' + i as u8) as char;
     let whitelist = if r.whitelist_customer {
         format!(
-            "[[destinations.whitelist]]\naddress = \"{}\"\nlabel = \"customer\"\nactive_from = \"2026-01-01T00:00:00Z\"\n",
+            "[[destinations.whitelist]]\naddress = \"{}\"\nlabel = \"customer withdrawals\"\nactive_from = \"2026-01-01T00:00:00Z\"\n",
             ctx.customer
         )
     } else {
@@ -38,13 +39,13 @@ pub fn policy(i: usize, ctx: &Context, r: &Rules) -> String {
         .approval_above
         .map(|x| {
             format!(
-                "[[approval]]\nname = \"operator-above-{x}\"\nasset = \"nem:xem\"\nabove = \"{x}\"\napprovals = 1\n"
+                "[[approval]]\nname = \"operator-above-{x}-xem\"\nasset = \"nem:xem\"\nabove = \"{x}\"\napprovals = 1\n"
             )
         })
         .unwrap_or_default();
     format!(
         r#"version = 1
-name = "end-to-end cosigner {i}"
+name = "local cosigner {letter}"
 network = "testnet"
 accounts = ["{account}"]
 time_zone = "UTC"

@@ -9,6 +9,7 @@ use std::time::Duration;
 use hanko_proto::v1 as pb;
 use hanko_proto::v1::cosigner_decision::Outcome;
 
+use super::policies::{self, Rules};
 use super::{Context, Local};
 use crate::error::CliError;
 use crate::treasury::render::state_name;
@@ -18,54 +19,14 @@ use crate::treasury::render::state_name;
 /// alone, B and C ask their operators above 500 XEM.
 pub fn demo_policy(i: usize, ctx: &Context) -> String {
     let letter = (b'A' + i as u8) as char;
-    let approval_above = if i == 0 { "10000" } else { "500" };
+    let rules = Rules {
+        approval_above: Some(if i == 0 { 10_000 } else { 500 }),
+        ..Rules::default()
+    };
     format!(
-        r#"# Local demo policy for cosigner {letter}. Signed by the compliance officers alice and bob:
-#   minisign -Sm policy.toml -s ../compliance/alice.key -x policy.toml.alice.minisig
-version = 1
-name = "local demo / cosigner {letter}"
-network = "testnet"
-accounts = ["{account}"]
-time_zone = "UTC"
-
-[transaction_types]
-allow = ["transfer"]
-
-[[limit]]
-name = "per-withdrawal-xem"
-asset = "nem:xem"
-max = "50000"
-
-[[velocity]]
-name = "daily-xem"
-asset = "nem:xem"
-max = "100000"
-window = "24h"
-
-[destinations]
-unlisted = "deny"
-
-[[destinations.whitelist]]
-address = "{customer}"
-label = "customer withdrawals"
-active_from = "2026-01-01T00:00:00Z"
-
-[[proposer]]
-name = "treasury-alice"
-key = "{proposer}"
-
-[[approval]]
-name = "operator-above-{approval_above}-xem"
-asset = "nem:xem"
-above = "{approval_above}"
-approvals = 1
-
-[safety]
-max_deadline = "2h"
-"#,
-        account = ctx.account,
-        customer = ctx.customer,
-        proposer = ctx.proposer,
+        "# Local demo policy for cosigner {letter}. Signed by the compliance officers alice and bob:\n\
+         #   minisign -Sm policy.toml -s ../compliance/alice.key -x policy.toml.alice.minisig\n{}",
+        policies::policy(i, ctx, &rules)
     )
 }
 

@@ -114,6 +114,18 @@ fn print(out: &mut dyn Write, p: &pb::Proposal, json: bool) -> Result<(), CliErr
     writeln!(out, "{text}").map_err(|e| CliError::Io(e.to_string()))
 }
 
+fn asked(network: nem::Network, args: &ProposeArgs) -> Result<Asked, CliError> {
+    Asked::parse(
+        network,
+        &args.account,
+        &args.to,
+        args.amount.as_deref(),
+        &args.mosaics,
+        &args.message,
+    )
+    .map_err(CliError::Input)
+}
+
 /// Prepare, check the prepared bytes here, sign the intent, propose. Returns the stored proposal.
 pub async fn propose(
     config: &ClientConfig,
@@ -122,15 +134,7 @@ pub async fn propose(
     args: &ProposeArgs,
     idempotency_key: &str,
 ) -> Result<pb::Proposal, CliError> {
-    let asked = Asked::parse(
-        config.network,
-        &args.account,
-        &args.to,
-        args.amount.as_deref(),
-        &args.mosaics,
-        &args.message,
-    )
-    .map_err(CliError::Input)?;
+    let asked = asked(config.network, args)?;
     let prepared = client
         .prepare(pb::PrepareRequest {
             account: args.account.clone(),
@@ -216,15 +220,7 @@ fn new_key() -> Result<String, CliError> {
 pub async fn run_propose(args: ProposeArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let config = ClientConfig::load(&args.config.config)?;
     // Bad input is refused before anything else happens.
-    Asked::parse(
-        config.network,
-        &args.account,
-        &args.to,
-        args.amount.as_deref(),
-        &args.mosaics,
-        &args.message,
-    )
-    .map_err(CliError::Input)?;
+    asked(config.network, &args)?;
     let key = config.proposer_key()?;
     let idempotency_key = match &args.idempotency_key {
         Some(k) => k.clone(),
