@@ -22,6 +22,8 @@ pub struct E2e {
     pub p95_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// Of the latency, the part until the proposal was stored (Prepare, check, sign, Propose).
+    pub propose_p50_ms: f64,
     /// CPU of every process (daemons and this driver) per withdrawal.
     pub cpu_ms_per_withdrawal: f64,
     pub ceiling: Ceiling,
@@ -179,7 +181,9 @@ pub fn run(
         Ok::<_, anyhow::Error>((latencies, seconds, total_cpu_ms(&pids) - cpu_before))
     })?;
     let local = Arc::try_unwrap(local).map_err(|_| anyhow!("proposers still running"))?;
-    let mut sorted = latencies;
+    let mut proposing: Vec<f64> = latencies.iter().map(|l| l.1).collect();
+    proposing.sort_by(f64::total_cmp);
+    let mut sorted: Vec<f64> = latencies.iter().map(|l| l.0).collect();
     sorted.sort_by(f64::total_cmp);
     let per_second = sorted.len() as f64 / seconds;
     let ceiling = ceiling(crypto, fsync);
@@ -193,6 +197,7 @@ pub fn run(
             p95_ms: percentile(&sorted, 0.95),
             p99_ms: percentile(&sorted, 0.99),
             max_ms: sorted.last().copied().unwrap_or(0.0),
+            propose_p50_ms: percentile(&proposing, 0.50),
             cpu_ms_per_withdrawal: cpu / sorted.len().max(1) as f64,
             ratio_to_ceiling: per_second / ceiling.per_second,
             ceiling,
@@ -201,8 +206,15 @@ pub fn run(
     ))
 }
 
-/// `count` withdrawals by `proposers` concurrent proposers; each latency in milliseconds.
-async fn drive(local: &Arc<Local>, count: usize, proposers: usize, tag: &str) -> Result<Vec<f64>> {
+/// `count` withdrawals by `proposers` concurrent proposers; for each, milliseconds to the
+/// broadcast and, of those, to the stored proposal (Prepare, the proposer's check and
+/// signature, Propose).
+async fn drive(
+    local: &Arc<Local>,
+    count: usize,
+    proposers: usize,
+    tag: &str,
+) -> Result<Vec<(f64, f64)>> {
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = vec![];
     for _ in 0..proposers.max(1) {
@@ -221,6 +233,7 @@ async fn drive(local: &Arc<Local>, count: usize, proposers: usize, tag: &str) ->
                     .propose(&customer, "1", "", &format!("bench-{tag}-{i}"))
                     .await
                     .map_err(|e| anyhow!("proposal {i}: {e}"))?;
+                let proposed = started.elapsed().as_secs_f64() * 1e3;
                 proposer
                     .wait_for(&p.id, Duration::from_secs(120), |p| {
                         !p.wrapper_hash.is_empty()
@@ -228,7 +241,7 @@ async fn drive(local: &Arc<Local>, count: usize, proposers: usize, tag: &str) ->
                     })
                     .await
                     .map_err(|e| anyhow!("proposal {i}: {e}"))?;
-                out.push(started.elapsed().as_secs_f64() * 1e3);
+                out.push((started.elapsed().as_secs_f64() * 1e3, proposed));
             }
             Ok::<_, anyhow::Error>(out)
         }));

@@ -162,6 +162,11 @@ impl Store {
             .transpose()
     }
 
+    /// The journal's first entry: when this cosigner first started.
+    pub fn audit_first(&self) -> Result<Option<Entry>, StoreError> {
+        self.audit.first()?.map(|(k, v)| decode(&k, &v)).transpose()
+    }
+
     /// The whole audit journal, in order.
     pub fn audit(&self) -> Result<Vec<Entry>, StoreError> {
         self.audit

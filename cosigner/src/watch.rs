@@ -76,6 +76,7 @@ pub async fn run(
     let mut raised: HashSet<String> = HashSet::new();
     let mut cosignatories: std::collections::HashMap<nem::Address, BTreeSet<PublicKey>> =
         Default::default();
+    let mut decided: HashSet<Hash256> = HashSet::new();
     loop {
         tokio::select! {
             _ = interval.tick() => {}
@@ -85,20 +86,10 @@ pub async fn run(
         // a transaction's timestamp may precede its confirmation.
         let since_ms = engine
             .store()
-            .audit()
+            .audit_first()
             .ok()
-            .and_then(|a| {
-                a.first()
-                    .map(|e| e.at_ms.saturating_sub(TIMESTAMP_MARGIN_MS))
-            })
-            .unwrap_or(i64::MAX);
-        let decided: HashSet<Hash256> = match engine.store().bindings() {
-            Ok(b) => b.iter().map(|b| b.inner_hash).collect(),
-            Err(e) => {
-                tracing::error!(error = %e, "chain watcher cannot read its bindings");
-                continue;
-            }
-        };
+            .flatten()
+            .map_or(i64::MAX, |e| e.at_ms.saturating_sub(TIMESTAMP_MARGIN_MS));
         for account in engine.accounts().to_vec() {
             let snapshot = match engine.chain().current(&account).await {
                 Ok(s) => s,
@@ -107,7 +98,17 @@ pub async fn run(
                     continue;
                 }
             };
-            tracing::debug!(%account, outflows = snapshot.outflows.len(), decided = decided.len(), since_ms, "chain watcher pass");
+
+            // The bindings are read again only when an outflow is not among those known.
+            if !unknown_outflows(&snapshot.outflows, &decided, since_ms).is_empty() {
+                match engine.store().bindings() {
+                    Ok(b) => decided = b.iter().map(|b| b.inner_hash).collect(),
+                    Err(e) => {
+                        tracing::error!(error = %e, "chain watcher cannot read its bindings");
+                        continue;
+                    }
+                }
+            }
             let mut alerts = vec![];
             for o in unknown_outflows(&snapshot.outflows, &decided, since_ms) {
                 alerts.push((format!("outflow:{}", o.inner_hash), describe(o)));

@@ -39,6 +39,7 @@ pub async fn serve(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
                     connections.spawn(connection(stream, router.clone(), node.clone()));
                 }
                 Err(e) => tracing::warn!(error = %e, "accept failed"),

@@ -25,6 +25,8 @@ pub async fn connect(
             let name = name.clone();
             async move {
                 let tcp = TcpStream::connect(&target).await?;
+                // Small gRPC frames must not wait for delayed ACKs (Nagle).
+                tcp.set_nodelay(true)?;
                 let server_name = ServerName::try_from(name)
                     .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
                 let tls = connector.connect(server_name, tcp).await?;
