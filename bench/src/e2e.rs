@@ -26,6 +26,8 @@ pub struct E2e {
     pub propose_p50_ms: f64,
     /// CPU of every process (daemons and this driver) per withdrawal.
     pub cpu_ms_per_withdrawal: f64,
+    /// The same, process by process (the driver is "proposers").
+    pub cpu_ms_by_process: Vec<(String, f64)>,
     pub ceiling: Ceiling,
     /// per_second / ceiling.per_second.
     pub ratio_to_ceiling: f64,
@@ -61,10 +63,6 @@ fn cpu_ms(pid: u32) -> f64 {
         .filter_map(|i| fields.get(*i).and_then(|f| f.parse::<u64>().ok()))
         .sum();
     ticks as f64 * 10.0
-}
-
-fn total_cpu_ms(pids: &[u32]) -> f64 {
-    pids.iter().map(|p| cpu_ms(*p)).sum::<f64>() + cpu_ms(std::process::id())
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -169,17 +167,37 @@ pub fn run(
     crypto: &[crate::measure::Figure],
 ) -> Result<(E2e, Local)> {
     let local = Arc::new(local);
-    let pids: Vec<u32> = local.pids().into_iter().map(|(_, p)| p).collect();
+    let named = local.pids();
+    let pids: Vec<u32> = named.iter().map(|(_, p)| *p).collect();
     let fsync = fsync_us(200)?;
     let (latencies, seconds, cpu) = runtime.block_on(async {
         // One warm-up withdrawal: connections, caches.
         drive(&local, 1, 1, "warm").await?;
-        let cpu_before = total_cpu_ms(&pids);
+        let each = |pids: &[u32]| -> Vec<f64> {
+            pids.iter()
+                .map(|p| cpu_ms(*p))
+                .chain(std::iter::once(cpu_ms(std::process::id())))
+                .collect()
+        };
+        let cpu_before = each(&pids);
         let start = Instant::now();
         let latencies = drive(&local, withdrawals, proposers, "run").await?;
         let seconds = start.elapsed().as_secs_f64();
-        Ok::<_, anyhow::Error>((latencies, seconds, total_cpu_ms(&pids) - cpu_before))
+        let cpu: Vec<f64> = each(&pids)
+            .iter()
+            .zip(&cpu_before)
+            .map(|(a, b)| a - b)
+            .collect();
+        Ok::<_, anyhow::Error>((latencies, seconds, cpu))
     })?;
+    let per = latencies.len().max(1) as f64;
+    let cpu_ms_by_process: Vec<(String, f64)> = named
+        .iter()
+        .map(|(n, _)| n.clone())
+        .chain(std::iter::once("proposers".to_string()))
+        .zip(cpu.iter().map(|c| c / per))
+        .collect();
+    let cpu: f64 = cpu.iter().sum();
     let local = Arc::try_unwrap(local).map_err(|_| anyhow!("proposers still running"))?;
     let mut proposing: Vec<f64> = latencies.iter().map(|l| l.1).collect();
     proposing.sort_by(f64::total_cmp);
@@ -199,6 +217,7 @@ pub fn run(
             max_ms: sorted.last().copied().unwrap_or(0.0),
             propose_p50_ms: percentile(&proposing, 0.50),
             cpu_ms_per_withdrawal: cpu / sorted.len().max(1) as f64,
+            cpu_ms_by_process,
             ratio_to_ceiling: per_second / ceiling.per_second,
             ceiling,
         },

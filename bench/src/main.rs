@@ -136,6 +136,12 @@ fn main() -> Result<std::process::ExitCode> {
         e.propose_p50_ms,
         e.cpu_ms_per_withdrawal
     );
+    let by: Vec<String> = e
+        .cpu_ms_by_process
+        .iter()
+        .map(|(n, ms)| format!("{n} {ms:.1}"))
+        .collect();
+    println!("CPU ms per withdrawal by process: {}", by.join(", "));
     println!(
         "ceiling: {} NIS1 signs × {:.1} µs + {} NIS1 verifies × {:.1} µs + {} Ed25519 signs × \
          {:.1} µs + {} Ed25519 verifies × {:.1} µs + {} fsyncs × {:.0} µs = {:.0} µs per \

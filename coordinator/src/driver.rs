@@ -245,12 +245,38 @@ impl Coordinator {
         });
     }
 
-    /// Looks for the proposal's inner hash in the account's confirmed outgoing transfers.
+    /// Looks for the proposal on chain: its announced wrapper by hash (one lookup, whatever
+    /// the account's history), else its inner hash among the newest outgoing transfers.
     fn look_on_chain(self: &Arc<Self>, r: &ProposalRecord) {
         let me = self.clone();
-        let (id, account, inner_hash, deadline) =
-            (r.id.clone(), r.account, r.inner_hash, r.deadline);
+        let (id, account, inner_hash, deadline, wrapper) = (
+            r.id.clone(),
+            r.account,
+            r.inner_hash,
+            r.deadline,
+            r.broadcast.wrapper_hash,
+        );
         tokio::spawn(async move {
+            if let Some(hash) = wrapper
+                && let Ok(found) = me.node.transaction(&hash).await
+                && found.meta.inner_hash.data.is_none_or(|h| h == inner_hash)
+            {
+                let _ = me
+                    .apply(
+                        &id,
+                        Event::Confirmed {
+                            height: found.meta.height,
+                            wrapper_hash: hash,
+                        },
+                    )
+                    .await;
+                return;
+            }
+            // Announced and not confirmed yet: wait for the next tick, unless the deadline
+            // passed, when the account's outgoing transfers are read as a second check.
+            if wrapper.is_some() && now() <= deadline {
+                return;
+            }
             match me.node.outgoing_transfers(&account, None).await {
                 Ok(list) => {
                     if let Some(found) = list

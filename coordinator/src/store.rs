@@ -314,7 +314,7 @@ impl Store {
         )
             .transaction(|(proposals, active, drafts, by_inner, audit, meta)| {
                 proposals.insert(record.id.as_bytes(), value.clone())?;
-                active.insert(record.id.as_bytes(), &[])?;
+                active.insert(record.id.as_bytes(), record.account.to_string().as_bytes())?;
                 drafts.remove(record.id.as_bytes())?;
                 by_inner.insert(&record.inner_hash.0, record.id.as_bytes())?;
                 if record.state.is_terminal() {
@@ -345,7 +345,7 @@ impl Store {
                 if terminal {
                     active.remove(record.id.as_bytes())?;
                 } else {
-                    active.insert(record.id.as_bytes(), &[])?;
+                    active.insert(record.id.as_bytes(), record.account.to_string().as_bytes())?;
                 }
                 Ok(())
             })
@@ -406,6 +406,24 @@ impl Store {
             .idempotency
             .get(key.as_bytes())?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// How many unfinished proposals `account` has, read from the active index alone (its
+    /// values name the account; an entry written before they did is decoded instead).
+    pub fn count_active(&self, account: &Address) -> Result<usize, StoreError> {
+        let name = account.to_string();
+        let mut n = 0;
+        for item in self.active.iter() {
+            let (id, value) = item?;
+            let mine = if value.is_empty() {
+                self.get(&String::from_utf8_lossy(&id))?
+                    .is_some_and(|r| r.account == *account)
+            } else {
+                value.as_ref() == name.as_bytes()
+            };
+            n += usize::from(mine);
+        }
+        Ok(n)
     }
 
     /// Every unfinished proposal: what a restart resumes.

@@ -53,13 +53,7 @@ fn bytes32(field: &str, b: &[u8]) -> Result<[u8; 32], Status> {
 /// ResourceExhausted when `account` already has the most unfinished proposals allowed.
 fn check_pending(c: &Coordinator, account: &nem::Address) -> Result<(), Status> {
     let max = c.settings.limits.max_pending_per_account;
-    let pending = c
-        .store
-        .active()
-        .map_err(storage)?
-        .iter()
-        .filter(|r| r.account == *account)
-        .count();
+    let pending = c.store.count_active(account).map_err(storage)?;
     if pending >= max {
         return Err(Status::resource_exhausted(format!(
             "account: {account} has {pending} unfinished proposals, the most allowed \

@@ -72,6 +72,14 @@ async fn under_nis_faults_each_proposal_is_paid_exactly_once() {
         ids.push(p.id);
         retries += r;
     }
+    // Faults for a few seconds more, while cosigners sign and the coordinator announces; then
+    // the node heals and every retry must land on the one payment.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    http.post(format!("{}/dev/faults", local.node_url))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
     let mut confirmed = 0;
     for id in &ids {
         let p = local
@@ -81,12 +89,7 @@ async fn under_nis_faults_each_proposal_is_paid_exactly_once() {
         assert_eq!(state(&p), "confirmed", "{id}: {}", p.reason);
         confirmed += 1;
     }
-    // Faults off; a few more blocks, so a late second payment would show.
-    http.post(format!("{}/dev/faults", local.node_url))
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
+    // A few more blocks, so a late second payment would show.
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     let paid = local.balance(&ctx.customer).await.unwrap() - before;
     let expected: u64 = (1..=count).map(|x| x * XEM).sum();
