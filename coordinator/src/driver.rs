@@ -257,19 +257,22 @@ impl Coordinator {
             r.broadcast.wrapper_hash,
         );
         tokio::spawn(async move {
+            let confirmed = |height: u64, wrapper_hash: nem::Hash256| {
+                let me = me.clone();
+                let id = id.clone();
+                async move {
+                    let event = Event::Confirmed {
+                        height,
+                        wrapper_hash,
+                    };
+                    let _ = me.apply(&id, event).await;
+                }
+            };
             if let Some(hash) = wrapper
                 && let Ok(found) = me.node.transaction(&hash).await
                 && found.meta.inner_hash.data.is_none_or(|h| h == inner_hash)
             {
-                let _ = me
-                    .apply(
-                        &id,
-                        Event::Confirmed {
-                            height: found.meta.height,
-                            wrapper_hash: hash,
-                        },
-                    )
-                    .await;
+                confirmed(found.meta.height, hash).await;
                 return;
             }
             // Announced and not confirmed yet: wait for the next tick, unless the deadline
@@ -279,23 +282,15 @@ impl Coordinator {
             }
             match me.node.outgoing_transfers(&account, None).await {
                 Ok(list) => {
-                    if let Some(found) = list
+                    let found = list
                         .iter()
-                        .find(|t| t.meta.inner_hash.data == Some(inner_hash))
-                    {
-                        if let Some(hash) = found.meta.hash.data {
-                            let _ = me
-                                .apply(
-                                    &id,
-                                    Event::Confirmed {
-                                        height: found.meta.height,
-                                        wrapper_hash: hash,
-                                    },
-                                )
-                                .await;
+                        .find(|t| t.meta.inner_hash.data == Some(inner_hash));
+                    match found.and_then(|f| f.meta.hash.data.map(|h| (f.meta.height, h))) {
+                        Some((height, hash)) => confirmed(height, hash).await,
+                        None if found.is_none() && now() > deadline => {
+                            let _ = me.apply(&id, Event::NotOnChain).await;
                         }
-                    } else if now() > deadline {
-                        let _ = me.apply(&id, Event::NotOnChain).await;
+                        None => {}
                     }
                 }
                 Err(e) => tracing::warn!(proposal = %id, error = %e, "cannot read the chain"),

@@ -89,10 +89,7 @@ fn rule_of(reason: &str) -> String {
 
 pub fn state_label(s: crate::core::State) -> StateLabel {
     StateLabel {
-        state: crate::convert::state(s)
-            .as_str_name()
-            .trim_start_matches("PROPOSAL_STATE_")
-            .to_ascii_lowercase(),
+        state: s.name().to_string(),
     }
 }
 

@@ -20,7 +20,7 @@ use thiserror::Error;
 use hanko_proto::audit::{self, Entry, Event, Head};
 use sled::transaction::TransactionalTree;
 
-use crate::core::{ProposalRecord, State};
+use crate::core::ProposalRecord;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -121,20 +121,6 @@ fn collect_page(
     Ok((out, None))
 }
 
-fn state_name(s: State) -> &'static str {
-    match s {
-        State::Proposed => "proposed",
-        State::Collecting => "collecting",
-        State::Ready => "ready",
-        State::Announced => "announced",
-        State::Confirmed => "confirmed",
-        State::Rejected => "rejected",
-        State::Cancelled => "cancelled",
-        State::Expired => "expired",
-        State::Failed => "failed",
-    }
-}
-
 /// What changed between two versions of a record, as journal events.
 fn changes(old: &ProposalRecord, new: &ProposalRecord) -> Vec<Event> {
     let mut out = Vec::new();
@@ -166,14 +152,10 @@ fn changes(old: &ProposalRecord, new: &ProposalRecord) -> Vec<Event> {
         );
     }
     if old.state != new.state {
-        let mut detail = vec![format!(
-            "{} -> {}",
-            state_name(old.state),
-            state_name(new.state)
-        )];
+        let mut detail = vec![format!("{} -> {}", old.state.name(), new.state.name())];
         detail.extend(new.reason.clone());
         out.push(
-            Event::new(&format!("state_{}", state_name(new.state)), "coordinator")
+            Event::new(&format!("state_{}", new.state.name()), "coordinator")
                 .proposal(&new.id, Some(&new.inner_hash))
                 .detail(detail),
         );
