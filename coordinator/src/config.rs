@@ -47,13 +47,8 @@ fn default_tick() -> u64 {
     1_000
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TlsFiles {
-    pub ca: PathBuf,
-    pub cert: PathBuf,
-    pub key: PathBuf,
-}
+/// The installation's CA and this party's certificate and key (`[tls]`).
+pub use hanko_proto::tls::TlsFiles;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -11,6 +11,16 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
 use thiserror::Error;
 
+/// The `[tls]` section every Hanko configuration has: the installation's CA, and this
+/// party's certificate and private key (PEM files; the key file mode 600).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    pub ca: std::path::PathBuf,
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
+}
+
 #[derive(Debug, Error)]
 pub enum TlsError {
     #[error("{what}: no PEM certificate found")]
