@@ -59,6 +59,20 @@ fn now() -> NemTimestamp {
     NemTimestamp::now().unwrap_or_default()
 }
 
+/// The name of the step an event makes, for the crash points (`decision_written`, say).
+fn step_name(event: &Event) -> &'static str {
+    match event {
+        Event::Distributed => "distributed",
+        Event::Decision { .. } => "decision",
+        Event::WrapperAnswer(_) => "wrapper_answer",
+        Event::CosignatureAnswer { .. } => "cosignature_answer",
+        Event::Confirmed { .. } => "confirmed",
+        Event::NotOnChain => "not_on_chain",
+        Event::Cancel { .. } => "cancel",
+        Event::Tick => "tick",
+    }
+}
+
 /// How a NIS answer feeds back into the core.
 pub fn answer_of(result: Result<nem::client::Announced, NisError>) -> Answer {
     match result {
@@ -165,9 +179,10 @@ impl Coordinator {
                 .store
                 .get(id)?
                 .ok_or_else(|| DriverError::NotFound(id.to_string()))?;
+            let step = step_name(&event);
             let (next, actions) = core::step(&record, event, now())?;
             if next != record {
-                self.store.update(&next)?;
+                self.store.update(&next, step)?;
                 self.metrics.changed(&record, &next);
                 self.observe_signing(&record, &next);
                 if next.state != record.state {
@@ -197,15 +212,14 @@ impl Coordinator {
                     });
                 }
                 Action::AnnounceWrapper { transaction, .. } if !frozen => {
-                    self.announce(&r.id, transaction, Event::WrapperAnswer);
+                    self.announce(&r.id, "wrapper", transaction, Event::WrapperAnswer);
                 }
                 Action::AnnounceCosignature {
                     cosigner,
                     transaction,
                 } if !frozen => {
-                    self.announce(&r.id, transaction, move |answer| Event::CosignatureAnswer {
-                        cosigner,
-                        answer,
+                    self.announce(&r.id, "cosignature", transaction, move |answer| {
+                        Event::CosignatureAnswer { cosigner, answer }
                     });
                 }
                 Action::TrackConfirmation | Action::CheckChain => self.look_on_chain(r),
@@ -217,9 +231,11 @@ impl Coordinator {
         }
     }
 
+    /// Announces `transaction` (a `what`: wrapper or cosignature) and feeds the answer back.
     fn announce(
         self: &Arc<Self>,
         id: &str,
+        what: &'static str,
         transaction: SignedTransaction,
         event: impl FnOnce(Answer) -> Event + Send + 'static,
     ) {
@@ -235,7 +251,9 @@ impl Coordinator {
         let me = self.clone();
         let id = id.to_string();
         tokio::spawn(async move {
+            hanko_proto::failpoint::hit_step("coordinator", what, "_announcing");
             let answer = answer_of(me.node.announce(&transaction).await);
+            hanko_proto::failpoint::hit_step("coordinator", what, "_announced");
             tracing::info!(proposal = %id, hash = %transaction.hash(), ?answer, "announce");
             me.metrics.announced(&answer);
             if let Ok(mut s) = me.in_flight.lock() {

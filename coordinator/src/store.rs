@@ -251,7 +251,9 @@ impl Store {
             },
         );
         let stored = result.map_err(tx_error)?;
+        hanko_proto::failpoint::hit("coordinator", "draft_written");
         self.flush()?;
+        hanko_proto::failpoint::hit("coordinator", "draft_saved");
         Ok(stored)
     }
 
@@ -266,7 +268,10 @@ impl Store {
     /// before it returns.
     pub fn accept(&self, record: &ProposalRecord) -> Result<(), StoreError> {
         self.accept_unflushed(record)?;
-        self.flush()
+        hanko_proto::failpoint::hit("coordinator", "proposal_written");
+        self.flush()?;
+        hanko_proto::failpoint::hit("coordinator", "proposal_saved");
+        Ok(())
     }
 
     /// Accepts many records (an import), each in its own transaction with its audit entry,
@@ -310,8 +315,8 @@ impl Store {
     }
 
     /// Saves a record after a transition, with an audit entry for each change; a finished
-    /// proposal leaves the active index.
-    pub fn update(&self, record: &ProposalRecord) -> Result<(), StoreError> {
+    /// proposal leaves the active index. `step` names the transition for the crash points.
+    pub fn update(&self, record: &ProposalRecord, step: &str) -> Result<(), StoreError> {
         let value = encode(record)?;
         let terminal = record.state.is_terminal();
         (&self.proposals, &self.active, &self.audit, &self.meta)
@@ -332,7 +337,10 @@ impl Store {
                 Ok(())
             })
             .map_err(tx_error)?;
-        self.flush()
+        hanko_proto::failpoint::hit_step("coordinator", step, "_written");
+        self.flush()?;
+        hanko_proto::failpoint::hit_step("coordinator", step, "_saved");
+        Ok(())
     }
 
     /// Writes and flushes a small marker: fails when storage cannot take writes.

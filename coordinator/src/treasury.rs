@@ -271,6 +271,7 @@ impl Treasury for TreasuryService {
         c.accepted(&record.id);
         tracing::info!(proposal = %record.id, account = %record.account, inner_hash = %record.inner_hash, "proposal accepted");
         let stored = c.apply(&record.id, Event::Tick).await.map_err(driver)?;
+        hanko_proto::failpoint::hit("coordinator", "proposal_answering");
         Ok(Response::new(convert::proposal(&stored)))
     }
 

@@ -90,7 +90,7 @@ fn accepted_proposals_survive_reopening_and_leave_active_when_finished() {
 
     let mut done = record(&d);
     done.state = State::Confirmed;
-    store.update(&done).unwrap();
+    store.update(&done, "test").unwrap();
     assert!(store.active().unwrap().is_empty());
     assert_eq!(store.get("p-1").unwrap().unwrap().state, State::Confirmed);
     drop(store);
@@ -109,7 +109,7 @@ fn pages_and_freeze() {
             r.state = State::Confirmed;
         }
         store.accept(&r).unwrap();
-        store.update(&r).unwrap();
+        store.update(&r, "test").unwrap();
     }
     let (first, token) = store
         .page(None, 2, |r| r.state == State::Confirmed)

@@ -9,7 +9,6 @@ pub mod daemon;
 pub mod decide;
 pub mod engine;
 pub mod examine;
-pub mod failpoint;
 pub mod keystore;
 pub mod link;
 pub mod operator;

@@ -41,11 +41,17 @@ pub async fn run(
             engine: &engine,
             config: &config,
         };
-        match session
-            .run(&mut outgoing, &mut deferred, &mut shutdown)
-            .await
-        {
-            Ok(()) => backoff = Duration::from_millis(250),
+        let mut subscribed = false;
+        let ended = session
+            .run(&mut outgoing, &mut deferred, &mut shutdown, &mut subscribed)
+            .await;
+        // A link that was up starts over from the shortest wait: after a coordinator restart,
+        // cosigners are back within a second, however many restarts came before.
+        if subscribed {
+            backoff = Duration::from_millis(250);
+        }
+        match ended {
+            Ok(()) => {}
             Err(e) => {
                 tracing::warn!(coordinator = %config.address, error = %e, retry_in_ms = backoff.as_millis() as u64, "coordinator link down");
                 let jitter = Duration::from_millis(u64::from(rand_jitter()) % 250);
@@ -73,12 +79,14 @@ struct Session<'a> {
 type Done = (Offer, Result<(), String>);
 
 impl Session<'_> {
-    /// One connection: returns Ok when asked to resubscribe or shut down, Err when it broke.
+    /// One connection: returns Ok when asked to resubscribe or shut down, Err when it broke;
+    /// `subscribed` tells whether it got as far as a subscription.
     async fn run(
         &self,
         outgoing: &mut mpsc::UnboundedReceiver<Outgoing>,
         deferred: &mut HashMap<String, Offer>,
         shutdown: &mut watch::Receiver<bool>,
+        subscribed: &mut bool,
     ) -> Result<(), String> {
         let channel = hanko_proto::channel::connect(
             &self.config.address,
@@ -99,6 +107,7 @@ impl Session<'_> {
             .await
             .map_err(|e| format!("subscribe: {} {}", e.code(), e.message()))?
             .into_inner();
+        *subscribed = true;
         tracing::info!(coordinator = %self.config.address, "subscribed");
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
         let mut heartbeat = tokio::time::interval(self.config.heartbeat);
@@ -223,9 +232,9 @@ pub async fn submit(
             outcome: Some(outcome),
         }),
     };
-    crate::failpoint::hit("answer_sending");
+    hanko_proto::failpoint::hit("cosigner", "answer_sending");
     let sent = client.submit_decision(request).await;
-    crate::failpoint::hit("answer_sent");
+    hanko_proto::failpoint::hit("cosigner", "answer_sent");
     match sent {
         Ok(_) => {
             tracing::info!(proposal = %proposal_id, answer = name, "answer delivered");

@@ -72,7 +72,7 @@ impl Store {
 
     /// Writes the binding (if any) and the audit entry in one transaction; not yet flushed.
     pub fn commit(&self, binding: Option<&Binding>, event: Event) -> Result<Entry, StoreError> {
-        if crate::failpoint::fails("journal_write") {
+        if hanko_proto::failpoint::fails("cosigner", "journal_write") {
             return Err(StoreError::Sled(sled::Error::Io(std::io::Error::other(
                 "the audit journal cannot be written (injected)",
             ))));

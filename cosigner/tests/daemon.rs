@@ -254,10 +254,10 @@ async fn crash_points_around_flush_then_sign_never_leak_an_unrecorded_signature(
     let (mut s, _shutdown) = setup(&node).await;
     let mut ids = vec![];
     for (i, point) in [
-        "decision_recorded",
-        "decision_flushed",
-        "signature_made",
-        "answer_sending",
+        "cosigner.decision_recorded",
+        "cosigner.decision_flushed",
+        "cosigner.signature_made",
+        "cosigner.answer_sending",
     ]
     .iter()
     .enumerate()
@@ -281,7 +281,7 @@ async fn crash_points_around_flush_then_sign_never_leak_an_unrecorded_signature(
     }
     // After the answer was sent: the coordinator has it, the cosigner dies before logging.
     ids.push(propose(&mut s.treasury, "crash-sent").await);
-    let mut child = spawn(&s, Some("answer_sent"), "run-sent");
+    let mut child = spawn(&s, Some("cosigner.answer_sent"), "run-sent");
     assert!(!wait_exit(&mut child, 30).await.unwrap().success());
 
     // A clean restart answers everything.
@@ -420,7 +420,7 @@ async fn an_unwritable_journal_means_no_signature() {
     let node = devnode().await;
     let (mut s, _shutdown) = setup(&node).await;
     let id = propose(&mut s.treasury, "journal-down").await;
-    let mut child = spawn(&s, Some("journal_write"), "run-journal");
+    let mut child = spawn(&s, Some("cosigner.journal_write"), "run-journal");
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(
         signed_by_b(&mut s.treasury, std::slice::from_ref(&id))

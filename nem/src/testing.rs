@@ -37,3 +37,59 @@ pub fn decode_round_trip(data: &[u8]) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// For any bytes a node might answer with: every answer type Hanko reads either refuses them
+/// with an error or yields values whose use does not panic, and every transaction it accepts
+/// in NIS JSON comes back unchanged through Hanko's own NIS JSON.
+pub fn nis_answers(data: &[u8]) -> Result<(), String> {
+    use crate::client::*;
+    use crate::nis_json::{from_nis_json, to_nis_json};
+    const PATH: &str = "/fuzz";
+    let round_trip = |value: &serde_json::Value| -> Result<(), String> {
+        let Ok(tx) = from_nis_json(value) else {
+            return Ok(());
+        };
+        let again = from_nis_json(&to_nis_json(&tx))
+            .map_err(|e| format!("from_nis_json refused to_nis_json's output: {e}"))?;
+        if again != tx {
+            return Err("NIS JSON round trip changed the transaction".into());
+        }
+        Ok(())
+    };
+    let _ = decode_answer::<serde_json::Value>(PATH, 500, data).map_err(|e| e.to_string());
+    if let Ok(value) = decode_answer::<serde_json::Value>(PATH, 200, data) {
+        round_trip(&value)?;
+    }
+    if let Ok(r) = decode_answer::<NemAnnounceResult>(PATH, 200, data) {
+        let _ = r.into_announced();
+    }
+    if let Ok(a) = decode_answer::<AccountMetaDataPair>(PATH, 200, data) {
+        let _ = a
+            .account
+            .multisig_info
+            .as_ref()
+            .map(|m| m.required_signatures());
+    }
+    if let Ok(n) = decode_answer::<NodeInfo>(PATH, 200, data) {
+        let _ = n.network();
+    }
+    if let Ok(t) = decode_answer::<NetworkTime>(PATH, 200, data) {
+        let _ = crate::time::NemTimestamp::from_network_millis(t.send_time_stamp);
+    }
+    let _ = decode_answer::<ChainHeight>(PATH, 200, data);
+    let _ = decode_answer::<NemRequestResult>(PATH, 200, data);
+    if let Ok(list) = decode_answer::<DataList<TransactionMetaDataPair>>(PATH, 200, data) {
+        for t in &list.data {
+            round_trip(&t.transaction)?;
+        }
+    }
+    if let Ok(t) = decode_answer::<TransactionMetaDataPair>(PATH, 200, data) {
+        round_trip(&t.transaction)?;
+    }
+    if let Ok(list) = decode_answer::<DataList<UnconfirmedTransaction>>(PATH, 200, data) {
+        for t in &list.data {
+            round_trip(&t.transaction)?;
+        }
+    }
+    Ok(())
+}

@@ -197,6 +197,37 @@ impl Local {
         }
     }
 
+    /// kill -9 the coordinator, then start it with crash point `point` armed.
+    pub fn arm_coordinator(&mut self, point: &str) -> Result<(), CliError> {
+        self.coordinator
+            .restart_armed(COORDINATOR_READY, point)
+            .map(|_| ())
+    }
+
+    /// kill -9 cosigner `i`, then start it with crash point `point` armed.
+    pub fn arm_cosigner(&mut self, i: usize, point: &str) -> Result<(), CliError> {
+        match self.cosigners.get_mut(i) {
+            Some(d) => d.restart_armed(COSIGNER_READY, point).map(|_| ()),
+            None => Err(CliError::Input(format!("no cosigner {i}"))),
+        }
+    }
+
+    /// How the coordinator (`None`) or cosigner `i` ended, if it did.
+    pub fn exited(&mut self, cosigner: Option<usize>) -> Option<std::process::ExitStatus> {
+        match cosigner {
+            None => self.coordinator.exited(),
+            Some(i) => self.cosigners.get_mut(i).and_then(|d| d.exited()),
+        }
+    }
+
+    /// The log of the coordinator (`None`) or of cosigner `i`.
+    pub fn log_of(&self, cosigner: Option<usize>) -> Option<PathBuf> {
+        match cosigner {
+            None => Some(self.coordinator.log.clone()),
+            Some(i) => self.cosigners.get(i).map(|d| d.log.clone()),
+        }
+    }
+
     pub fn cosigner_log(&self, i: usize) -> PathBuf {
         self.layout.cosigners[i].dir.join("log.txt")
     }

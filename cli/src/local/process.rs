@@ -17,6 +17,8 @@ pub struct Daemon {
     namespace: Option<String>,
     pub log: PathBuf,
     child: Option<Child>,
+    /// Set for the next start only: the crash point to arm (`HANKO_FAILPOINT`).
+    failpoint: Option<String>,
 }
 
 /// How long a daemon may take to print its ready line.
@@ -41,6 +43,7 @@ impl Daemon {
             namespace: namespace.map(str::to_string),
             log: log.to_path_buf(),
             child: None,
+            failpoint: None,
         };
         let rest = d.spawn(ready)?;
         Ok((d, rest))
@@ -71,6 +74,7 @@ impl Daemon {
                 "HANKO_LOG",
                 std::env::var("HANKO_LOG").unwrap_or("info".into()),
             )
+            .env("HANKO_FAILPOINT", self.failpoint.take().unwrap_or_default())
             .spawn()
             .map_err(|e| CliError::Io(format!("cannot start {}: {e}", self.exe.display())))?;
         let stdout = child
@@ -112,6 +116,20 @@ impl Daemon {
     pub fn restart(&mut self, ready: &str) -> Result<String, CliError> {
         self.kill();
         self.spawn(ready)
+    }
+
+    /// kill -9 and start it again with crash point `point` armed (see
+    /// `hanko_proto::failpoint`): it kills itself with SIGKILL when it gets there.
+    pub fn restart_armed(&mut self, ready: &str, point: &str) -> Result<String, CliError> {
+        self.failpoint = Some(point.to_string());
+        self.restart(ready)
+    }
+
+    /// How it ended, if it did (without waiting).
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
     }
 
     /// SIGKILL, as abrupt as a power cut, and reap it.

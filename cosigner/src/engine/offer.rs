@@ -173,9 +173,9 @@ impl Engine {
                 _ => vec![],
             });
         self.store.commit(Some(&binding), event)?;
-        crate::failpoint::hit("decision_recorded");
+        hanko_proto::failpoint::hit("cosigner", "decision_recorded");
         self.store.flush().await?;
-        crate::failpoint::hit("decision_flushed");
+        hanko_proto::failpoint::hit("cosigner", "decision_flushed");
         ledger.note(&binding);
         tracing::info!(
             proposal = %binding.proposal_id,
@@ -196,7 +196,7 @@ impl Engine {
             nem::Transaction::from_bytes(&b.inner).map_err(|e| Deferred::Sign(e.to_string()))?;
         let pair = crate::sign::cosign(&self.key, &tx, b.account)
             .map_err(|e| Deferred::Sign(e.to_string()))?;
-        crate::failpoint::hit("signature_made");
+        hanko_proto::failpoint::hit("cosigner", "signature_made");
         Ok(Answer::Signed(pair))
     }
 }

@@ -240,10 +240,20 @@ async fn decode_response<T: DeserializeOwned>(
         .bytes()
         .await
         .map_err(|e| NisError::from_transport(path, &e))?;
-    if !status.is_success() {
-        return Err(NisError::from_error_body(path, status.as_u16(), &bytes));
+    decode_answer(path, status.as_u16(), &bytes)
+}
+
+/// A node's answer (HTTP status and body) as `T`, or the error it amounts to. Pure, so that
+/// the fuzzer can feed it anything a hostile or broken node might send.
+pub fn decode_answer<T: DeserializeOwned>(
+    path: &'static str,
+    status: u16,
+    bytes: &[u8],
+) -> Result<T, NisError> {
+    if !(200..300).contains(&status) {
+        return Err(NisError::from_error_body(path, status, bytes));
     }
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| NisError::Malformed {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| NisError::Malformed {
         endpoint: path,
         reason: format!("answer is not JSON: {e}"),
     })?;
@@ -254,7 +264,8 @@ async fn decode_response<T: DeserializeOwned>(
 }
 
 impl NemAnnounceResult {
-    fn into_announced(self) -> Result<Announced, NisError> {
+    /// SUCCESS and NEUTRAL are `Ok`; a failure code is `Rejected`; an unknown code `Malformed`.
+    pub fn into_announced(self) -> Result<Announced, NisError> {
         let result = ValidationResult::from_code(self.code).ok_or_else(|| NisError::Malformed {
             endpoint: Endpoint::Announce.path(),
             reason: format!("unknown validation code {} ({})", self.code, self.message),
