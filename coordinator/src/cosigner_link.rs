@@ -13,7 +13,7 @@ use tonic::{Request, Response, Status};
 
 use crate::auth::{Clients, Role};
 use crate::convert;
-use crate::core::{CosignerDecision, Event, SignedPair};
+use crate::core::{CosignerDecision, Event, ProposalRecord, SignedPair};
 use crate::driver::Coordinator;
 
 pub struct CosignerLinkService {
@@ -33,10 +33,49 @@ fn signed(field: &str, t: Option<pb::SignedTransaction>) -> Result<SignedTransac
     })
 }
 
+/// A cosigner's submitted decision on `record`, checked: the inner hash it names, and for a
+/// signature, both transactions verified against the stored proposal. Pure: the fuzzer feeds
+/// it anything a hostile cosigner could send.
+pub fn decision_of(
+    record: &ProposalRecord,
+    key: &PublicKey,
+    r: pb::SubmitDecisionRequest,
+) -> Result<CosignerDecision, Status> {
+    let named: [u8; 32] = r
+        .inner_hash
+        .as_slice()
+        .try_into()
+        .map_err(|_| Status::invalid_argument("inner_hash: expected 32 bytes"))?;
+    crate::verify::check_inner_hash(record, key, &Hash256(named))
+        .map_err(|e| Status::failed_precondition(e.to_string()))?;
+    let decision = r
+        .decision
+        .and_then(|d| d.outcome)
+        .ok_or_else(|| Status::invalid_argument("decision: missing"))?;
+    let decision = match decision {
+        pb::cosigner_decision::Outcome::Signed(p) => {
+            let pair = SignedPair {
+                wrapper: signed("wrapper", p.wrapper)?,
+                cosignature: signed("cosignature", p.cosignature)?,
+            };
+            crate::verify::verify_pair(record, key, &pair)
+                .map_err(|culprit| Status::invalid_argument(culprit.to_string()))?;
+            CosignerDecision::Signed(pair)
+        }
+        pb::cosigner_decision::Outcome::Refused(x) => {
+            CosignerDecision::Refused { reasons: x.reasons }
+        }
+        pb::cosigner_decision::Outcome::NeedsApproval(x) => {
+            CosignerDecision::NeedsApproval { reasons: x.reasons }
+        }
+    };
+    Ok(decision)
+}
+
 /// A cosigner has decided for good once it signed or refused; a proposal waiting for its
 /// operators is offered again on every subscription, so an approval made while the link was
 /// down still arrives.
-fn decided(r: &crate::core::ProposalRecord, key: &PublicKey) -> bool {
+fn decided(r: &ProposalRecord, key: &PublicKey) -> bool {
     matches!(
         r.decisions.get(key),
         Some(CosignerDecision::Signed(_) | CosignerDecision::Refused { .. })
@@ -97,36 +136,11 @@ impl CosignerLink for CosignerLinkService {
             .ok_or_else(|| {
                 Status::not_found(format!("proposal_id: no proposal {}", r.proposal_id))
             })?;
-        let named: [u8; 32] = r
-            .inner_hash
-            .as_slice()
-            .try_into()
-            .map_err(|_| Status::invalid_argument("inner_hash: expected 32 bytes"))?;
-        crate::verify::check_inner_hash(&record, &key, &Hash256(named))
-            .map_err(|e| Status::failed_precondition(e.to_string()))?;
-        let decision = r
-            .decision
-            .and_then(|d| d.outcome)
-            .ok_or_else(|| Status::invalid_argument("decision: missing"))?;
-        let decision = match decision {
-            pb::cosigner_decision::Outcome::Signed(p) => {
-                let pair = SignedPair {
-                    wrapper: signed("wrapper", p.wrapper)?,
-                    cosignature: signed("cosignature", p.cosignature)?,
-                };
-                if let Err(culprit) = crate::verify::verify_pair(&record, &key, &pair) {
-                    tracing::error!(proposal = %record.id, cosigner = %who.name, %culprit, "unusable signature refused");
-                    return Err(Status::invalid_argument(culprit.to_string()));
-                }
-                CosignerDecision::Signed(pair)
+        let decision = decision_of(&record, &key, r).inspect_err(|status| {
+            if status.code() == tonic::Code::InvalidArgument {
+                tracing::error!(proposal = %record.id, cosigner = %who.name, reason = %status.message(), "unusable decision refused");
             }
-            pb::cosigner_decision::Outcome::Refused(x) => {
-                CosignerDecision::Refused { reasons: x.reasons }
-            }
-            pb::cosigner_decision::Outcome::NeedsApproval(x) => {
-                CosignerDecision::NeedsApproval { reasons: x.reasons }
-            }
-        };
+        })?;
         let next = c
             .apply(
                 &record.id,

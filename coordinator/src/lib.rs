@@ -18,6 +18,7 @@ pub mod limits;
 pub mod metrics;
 pub mod server;
 pub mod store;
+pub mod testing;
 pub mod treasury;
 pub mod verify;
 pub mod watch;

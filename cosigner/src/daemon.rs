@@ -51,6 +51,10 @@ pub async fn start(config: &Config, passphrase: Zeroizing<Vec<u8>>) -> Result<Ru
     let node = nem::client::NisClient::new(nem::client::ClientConfig::new(config.node.clone()))?;
     let store = Store::open(&config.data_dir)
         .with_context(|| format!("cannot open {}", config.data_dir.display()))?;
+    let checked = crate::integrity::check_store(&store)
+        .with_context(|| format!("{} is not whole", config.data_dir.display()))?;
+    crate::integrity::check_identity(&store, &config.key_file)?;
+    tracing::info!(data_dir = %config.data_dir.display(), journal_entries = checked, "store checked");
     let tls = hanko_proto::tls::client_config(
         &read(&config.tls.ca)?,
         &read(&config.tls.cert)?,

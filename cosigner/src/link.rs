@@ -115,7 +115,7 @@ impl Session<'_> {
         loop {
             tokio::select! {
                 offer = offers.message() => match offer {
-                    Ok(Some(o)) => self.spawn(&client, from_pb(o), &done_tx),
+                    Ok(Some(o)) => self.spawn(&client, offer_of(o), &done_tx),
                     Ok(None) => return Err("the coordinator closed the subscription".into()),
                     Err(e) => return Err(format!("subscription: {} {}", e.code(), e.message())),
                 },
@@ -176,7 +176,8 @@ impl Session<'_> {
     }
 }
 
-fn from_pb(o: pb::ProposalForSigning) -> Offer {
+/// An offer as the cosigner's own type (nothing is checked here: see `examine`).
+pub fn offer_of(o: pb::ProposalForSigning) -> Offer {
     Offer {
         proposal_id: o.proposal_id,
         account: o.account,

@@ -3,7 +3,7 @@
 //! signature can exist without its durable record.
 //!
 //! Trees: `bindings` (proposal id → [`Binding`]), `audit` (sequence, big-endian → audit
-//! [`Entry`]), `meta` (`audit_head`, `freeze`).
+//! [`Entry`]), `meta` (`audit_head`, `freeze`, `store_id`).
 
 use std::path::Path;
 
@@ -37,6 +37,9 @@ pub struct Store {
     bindings: sled::Tree,
     audit: sled::Tree,
     meta: sled::Tree,
+    /// Where every flush also records the durable journal head, outside sled (see
+    /// `integrity`): a store that silently lost its tail is then caught at the next start.
+    marker: std::sync::OnceLock<std::path::PathBuf>,
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
@@ -67,6 +70,7 @@ impl Store {
             audit: db.open_tree("audit")?,
             meta: db.open_tree("meta")?,
             db,
+            marker: Default::default(),
         })
     }
 
@@ -125,8 +129,43 @@ impl Store {
         })
     }
 
+    /// The random id this store was given when it was tied to its key (see `integrity`).
+    pub fn store_id(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .meta
+            .get("store_id")?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Gives the store a random id, flushed before it returns.
+    pub fn create_store_id(&self) -> Result<String, StoreError> {
+        let mut raw = [0u8; 16];
+        getrandom::fill(&mut raw)
+            .map_err(|e| StoreError::Sled(sled::Error::Io(std::io::Error::other(e.to_string()))))?;
+        let id = hex::encode(raw);
+        self.meta.insert("store_id", id.as_bytes())?;
+        self.db.flush()?;
+        Ok(id)
+    }
+
+    /// Records, after each flush, the journal head it made durable in the marker at `path`.
+    pub fn attach_marker(&self, path: std::path::PathBuf) {
+        let _ = self.marker.set(path);
+    }
+
     pub async fn flush(&self) -> Result<(), StoreError> {
+        // Read before the flush: everything up to this head is durable once it returns.
+        let head = self.audit_head()?;
         self.db.flush_async().await?;
+        if let (Some(path), Some(head)) = (self.marker.get(), head) {
+            let id = self.store_id()?.unwrap_or_default();
+            crate::integrity::write_marker(path, &id, Some(&head)).map_err(|e| {
+                StoreError::Sled(sled::Error::Io(std::io::Error::other(format!(
+                    "{}: {e}",
+                    path.display()
+                ))))
+            })?;
+        }
         Ok(())
     }
 

@@ -445,3 +445,196 @@ async fn an_unwritable_journal_means_no_signature() {
     let _ = child.wait();
     assert_eq!(got, vec![id], "signed once storage works again");
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// How a start on damaged storage ended.
+#[derive(Debug, PartialEq)]
+enum Start {
+    /// The cosigner refused to start, saying why.
+    Refused(String),
+    /// It started with everything it had signed.
+    Whole,
+    /// It started having forgotten a signature: the failure this test exists to catch.
+    Forgot(usize),
+}
+
+async fn start_on(s: &Setup, log: &str, signed: usize) -> Start {
+    let mut child = spawn(s, None, log);
+    let out = s.dir.join(format!("{log}.out"));
+    for _ in 0..400 {
+        if let Some(status) = child.try_wait().unwrap() {
+            let err = std::fs::read_to_string(s.dir.join(format!("{log}.err"))).unwrap();
+            assert!(!status.success());
+            let last = err.lines().last().unwrap_or_default().to_string();
+            return Start::Refused(last);
+        }
+        if std::fs::read_to_string(&out)
+            .unwrap_or_default()
+            .contains("hanko-cosigner ready")
+        {
+            let report = Command::new(env!("CARGO_BIN_EXE_hanko-cosigner"))
+                .args(["status", "--json", "--socket"])
+                .arg(s.dir.join("operator.sock"))
+                .output()
+                .unwrap();
+            let _ = child.kill();
+            let _ = child.wait();
+            let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+            let now = report["signed"].as_u64().unwrap() as usize;
+            return if now == signed {
+                Start::Whole
+            } else {
+                Start::Forgot(signed - now)
+            };
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    panic!("{log}: neither started nor stopped in 20 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn damaged_deleted_or_replaced_storage_never_starts_a_forgetful_cosigner() {
+    use rand::{Rng, SeedableRng};
+    let node = devnode().await;
+    let (mut s, _shutdown) = setup(&node).await;
+    let ids = vec![
+        propose(&mut s.treasury, "store-1").await,
+        propose(&mut s.treasury, "store-2").await,
+    ];
+    let mut child = spawn(&s, None, "run-store");
+    for _ in 0..300 {
+        if signed_by_b(&mut s.treasury, &ids).await.len() == ids.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(signed_by_b(&mut s.treasury, &ids).await.len(), ids.len());
+    let _ = child.kill();
+    let _ = child.wait();
+    let data = s.dir.join("data");
+    let pristine = s.dir.join("pristine");
+    copy_dir(&data, &pristine);
+    let restore = || {
+        let _ = std::fs::remove_dir_all(&data);
+        copy_dir(&pristine, &data);
+    };
+    assert_eq!(start_on(&s, "intact", ids.len()).await, Start::Whole);
+
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x5707e);
+    let mut outcomes: Vec<(String, Start)> = vec![];
+    let mut trial = |name: String, outcome: Start| {
+        if let Start::Forgot(n) = outcome {
+            panic!("{name}: the cosigner started having forgotten {n} signatures");
+        }
+        outcomes.push((name, outcome));
+    };
+    // Bit flips and truncations anywhere in sled's files.
+    for i in 0..24 {
+        restore();
+        let all = files(&data);
+        let file = &all[rng.random_range(0..all.len())];
+        let mut bytes = std::fs::read(file).unwrap();
+        let what = if i % 3 == 2 && bytes.len() > 1 {
+            let len = rng.random_range(0..bytes.len());
+            bytes.truncate(len);
+            format!("{} truncated to {len} bytes", file.display())
+        } else if bytes.is_empty() {
+            bytes.push(1);
+            format!("{} given a byte", file.display())
+        } else {
+            let at = rng.random_range(0..bytes.len());
+            bytes[at] ^= 1 << rng.random_range(0..8);
+            format!("{} bit flipped at byte {at}", file.display())
+        };
+        std::fs::write(file, &bytes).unwrap();
+        trial(what, start_on(&s, &format!("flip-{i}"), ids.len()).await);
+    }
+    // Each of sled's files deleted, then the whole directory.
+    for (i, file) in files(&pristine).iter().enumerate() {
+        restore();
+        let target = data.join(file.strip_prefix(&pristine).unwrap());
+        std::fs::remove_file(&target).unwrap();
+        let name = format!("{} deleted", target.display());
+        trial(name, start_on(&s, &format!("delete-{i}"), ids.len()).await);
+    }
+    std::fs::remove_dir_all(&data).unwrap();
+    let name = "the data directory deleted".to_string();
+    trial(name, start_on(&s, "delete-all", ids.len()).await);
+    // Edits that keep sled's own checksums right: a journal entry, a binding, the head.
+    for (i, edit) in ["journal entry", "signed binding", "journal head"]
+        .iter()
+        .enumerate()
+    {
+        restore();
+        {
+            let db = sled::open(&data).unwrap();
+            match *edit {
+                "journal entry" => {
+                    let audit = db.open_tree("audit").unwrap();
+                    let (k, v) = audit.first().unwrap().unwrap();
+                    let text = String::from_utf8_lossy(&v).replace("policy", "p0licy");
+                    audit.insert(k, text.as_bytes()).unwrap();
+                }
+                "signed binding" => {
+                    let bindings = db.open_tree("bindings").unwrap();
+                    bindings.remove(ids[0].as_bytes()).unwrap();
+                }
+                _ => {
+                    let audit = db.open_tree("audit").unwrap();
+                    let (k, _) = audit.last().unwrap().unwrap();
+                    audit.remove(k).unwrap();
+                }
+            }
+            db.flush().unwrap();
+        }
+        trial(
+            format!("{edit} edited"),
+            start_on(&s, &format!("edit-{i}"), ids.len()).await,
+        );
+    }
+    let refused = outcomes
+        .iter()
+        .filter(|(_, o)| matches!(o, Start::Refused(_)))
+        .count();
+    for (name, outcome) in &outcomes {
+        println!("  {name}: {outcome:?}");
+    }
+    println!(
+        "corrupted storage: {} damaged starts, {refused} refused with a reason, {} started whole, 0 started having forgotten a signature",
+        outcomes.len(),
+        outcomes.len() - refused
+    );
+    // Deleting the store or editing what it says is always caught.
+    for (name, outcome) in &outcomes {
+        if name.contains("directory deleted") || name.contains("edited") {
+            assert!(matches!(outcome, Start::Refused(_)), "{name}: {outcome:?}");
+        }
+    }
+}

@@ -179,14 +179,22 @@ fn parse_transaction(v: &Value, path: &str) -> Result<Transaction, NisJsonError>
         .get("version")
         .and_then(Value::as_i64)
         .ok_or_else(|| err(&f("version"), "missing"))?;
-    let raw_version = raw_version as i32 as u32;
+    let raw_version = i32::try_from(raw_version)
+        .map_err(|_| err(&f("version"), "out of range for a signed 32-bit integer"))?
+        as u32;
     let network = Network::from_byte((raw_version >> 24) as u8).ok_or_else(|| {
         err(
             &f("version"),
             format!("unknown network in version {raw_version:#x}"),
         )
     })?;
-    let version = (raw_version & 0xFF_FFFF) as u8;
+    let version = u8::try_from(raw_version & 0xFF_FFFF).map_err(|_| {
+        err(
+            &f("version"),
+            format!("version {raw_version:#x} is not known"),
+        )
+    })?;
+    crate::tx::canonical::check_version(kind, version).map_err(|e| err(&f("version"), e))?;
     let amount = |name: &str| -> Result<Amount, NisJsonError> {
         Amount::from_micro(parse_u64(v.get(name), &f(name))?)
             .map_err(|e| err(&f(name), e.to_string()))
@@ -249,7 +257,17 @@ fn parse_transaction(v: &Value, path: &str) -> Result<Transaction, NisJsonError>
             let inner = v
                 .get("otherTrans")
                 .ok_or_else(|| err(&f("otherTrans"), "missing"))?;
-            Body::Multisig(Box::new(parse_transaction(inner, &f("otherTrans"))?))
+            let inner = parse_transaction(inner, &f("otherTrans"))?;
+            if !inner.kind().is_embeddable() {
+                return Err(err(
+                    &f("otherTrans.type"),
+                    format!(
+                        "a multisig wrapper cannot carry a {} transaction",
+                        inner.kind().name()
+                    ),
+                ));
+            }
+            Body::Multisig(Box::new(inner))
         }
         TransactionType::MultisigSignature => {
             let hash = v.get("otherHash").and_then(|h| h.get("data"));
@@ -283,8 +301,17 @@ fn parse_transaction(v: &Value, path: &str) -> Result<Transaction, NisJsonError>
             let min_cosignatories_change = v
                 .get("minCosignatories")
                 .and_then(|m| m.get("relativeChange"))
-                .and_then(Value::as_i64)
-                .map(|c| c as i32);
+                .map(|c| {
+                    c.as_i64()
+                        .and_then(|c| i32::try_from(c).ok())
+                        .ok_or_else(|| {
+                            err(
+                                &f("minCosignatories.relativeChange"),
+                                "not a 32-bit integer",
+                            )
+                        })
+                })
+                .transpose()?;
             Body::MultisigModification(AggregateModification {
                 modifications,
                 min_cosignatories_change,
@@ -298,12 +325,41 @@ fn parse_transaction(v: &Value, path: &str) -> Result<Transaction, NisJsonError>
             }
         }
     };
+    // The same canonical rules as the binary decoder: what is accepted here encodes.
+    match &body {
+        Body::Transfer(t) => crate::tx::canonical::check_transfer(&header, t),
+        Body::MultisigModification(m) => crate::tx::canonical::check_modification(&header, m),
+        _ => Ok(()),
+    }
+    .map_err(|e| err(path, e))?;
     Ok(Transaction { header, body })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn transfer_json(version: i64) -> Value {
+        json!({
+            "timeStamp": 1, "fee": 100_000, "type": 257, "deadline": 3_601, "version": version,
+            "signer": "7b8264d8e7c75a1bfea957721cc8a4b800e200972c426902b0e444f809ad4be2",
+            "recipient": "TCQW2P5DNZ5BBXQVGS367DQ4AHC3RXOEVFZOQCJ6", "amount": 1, "message": {}
+        })
+    }
+
+    #[test]
+    fn versions_the_binary_codec_refuses_are_refused_here_too() {
+        assert!(from_nis_json(&transfer_json(-1_744_830_463)).is_ok());
+        for (version, why) in [
+            (-1_744_830_461, "version 3"),
+            (-1_744_830_463 + 0x100, "is not known"),
+            (-1_744_830_463 - (1i64 << 32), "out of range"),
+        ] {
+            let e = from_nis_json(&transfer_json(version)).unwrap_err();
+            assert_eq!(e.field, "transaction.version", "{e}");
+            assert!(e.reason.contains(why), "{version}: {e}");
+        }
+    }
 
     #[test]
     fn version_is_signed_as_nis_writes_it() {

@@ -19,6 +19,7 @@ pub mod problem;
 pub mod raw;
 pub mod signing;
 pub mod simulate;
+pub mod testing;
 
 pub use decision::{Decision, Fired, Outcome};
 pub use eval::{Request, evaluate, evaluate_as};

@@ -1,6 +1,6 @@
 //! NIS1 transactions: model, strict decoder, canonical encoder, hashes and signing.
 
-mod canonical;
+pub(crate) mod canonical;
 mod codec;
 mod decode;
 mod encode;

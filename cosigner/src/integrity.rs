@@ -1,0 +1,174 @@
+//! Checks at start that the store is whole and is the one this key has signed with. A cosigner
+//! that forgot what it signed would sign a known proposal id's new bytes and count less velocity,
+//! so a damaged, truncated, replaced or deleted store stops the start (fail closed).
+//!
+//! The store's identity is a random id kept in the store and in a file beside the key file
+//! (`<key file>.store-id`, written at the first start), with the newest journal head each flush
+//! made durable: storage that silently lost its newest writes (sled drops a damaged log tail
+//! as if it had never been written) is caught because the journal no longer reaches that head.
+//! Starting afresh on purpose (a new deployment of the same key) means removing that file.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use crate::audit::Head;
+use crate::record::Status;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, Error)]
+pub enum IntegrityError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "the audit journal is damaged: {0}; signing refused: restore the data directory from a backup"
+    )]
+    Journal(hanko_proto::audit::Broken),
+    #[error("{0}; signing refused: restore the data directory from a backup")]
+    Inconsistent(String),
+    #[error(
+        "this data directory is not the store key file {key} signed with (store id {expected} in {marker}, {found} here): a deleted or replaced store forgets what was signed; restore it from a backup, or, to start a new deployment of this key on purpose, remove {marker}"
+    )]
+    Replaced {
+        key: String,
+        marker: String,
+        expected: String,
+        found: String,
+    },
+    #[error("{path}: {reason}")]
+    Marker { path: String, reason: String },
+}
+
+/// Where the store id of the key at `key_file` is kept.
+pub fn marker_path(key_file: &Path) -> PathBuf {
+    let mut name = key_file.as_os_str().to_owned();
+    name.push(".store-id");
+    PathBuf::from(name)
+}
+
+/// The journal verifies against its recorded head, and the journal and the bindings agree on
+/// what was signed: each signature in the journal has its signed binding, and back.
+pub fn check_store(store: &Store) -> Result<u64, IntegrityError> {
+    let entries = store.audit()?;
+    let count = hanko_proto::audit::verify_with_head(&entries, store.audit_head()?.as_ref())
+        .map_err(IntegrityError::Journal)?;
+    let journaled: HashSet<&str> = entries
+        .iter()
+        .filter(|e| e.event.kind == "signed")
+        .filter_map(|e| e.event.proposal.as_deref())
+        .collect();
+    let bindings = store.bindings()?;
+    let signed: HashSet<&str> = bindings
+        .iter()
+        .filter(|b| matches!(b.status, Status::Signed { .. }))
+        .map(|b| b.proposal_id.as_str())
+        .collect();
+    if let Some(id) = journaled.difference(&signed).next() {
+        return Err(IntegrityError::Inconsistent(format!(
+            "the journal says proposal {id} was signed, and its signed binding is missing"
+        )));
+    }
+    if let Some(id) = signed.difference(&journaled).next() {
+        return Err(IntegrityError::Inconsistent(format!(
+            "proposal {id} is signed in the bindings but not in the journal"
+        )));
+    }
+    Ok(count)
+}
+
+/// What the marker beside the key file says: the store's id and the newest journal head
+/// known to be durable.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Marker {
+    pub store_id: String,
+    #[serde(default)]
+    pub head: Option<Head>,
+}
+
+/// Ties the store to the key: the first start records the store's id beside the key file;
+/// every later start requires the same id in the store, and a journal that reaches the head
+/// the marker recorded, with the same hash there. Afterwards every flush updates the marker.
+pub fn check_identity(store: &Store, key_file: &Path) -> Result<(), IntegrityError> {
+    let path = marker_path(key_file);
+    let marker_err = |reason: String| IntegrityError::Marker {
+        path: path.display().to_string(),
+        reason,
+    };
+    let recorded: Option<Marker> = match std::fs::read_to_string(&path) {
+        Ok(text) => Some(serde_json::from_str(&text).map_err(|e| marker_err(e.to_string()))?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(marker_err(e.to_string())),
+    };
+    let here = store.store_id()?;
+    match (recorded, here) {
+        (Some(m), Some(found)) if m.store_id == found => {
+            if let Some(head) = &m.head {
+                let entries = store.audit()?;
+                match entries.get(head.seq as usize) {
+                    Some(e) if e.hash == head.hash => {}
+                    Some(_) => {
+                        return Err(IntegrityError::Inconsistent(format!(
+                            "journal entry {} is not the one {} recorded as durable",
+                            head.seq,
+                            path.display()
+                        )));
+                    }
+                    None => {
+                        return Err(IntegrityError::Inconsistent(format!(
+                            "the journal holds {} entries, and {} recorded entry {} as durable: storage lost its newest writes",
+                            entries.len(),
+                            path.display(),
+                            head.seq
+                        )));
+                    }
+                }
+            }
+        }
+        (Some(m), found) => {
+            return Err(IntegrityError::Replaced {
+                key: key_file.display().to_string(),
+                marker: path.display().to_string(),
+                expected: m.store_id,
+                found: found.unwrap_or_else(|| "none: an empty store".into()),
+            });
+        }
+        (None, here) => {
+            let id = match here {
+                Some(id) => id,
+                None => store.create_store_id()?,
+            };
+            write_marker(&path, &id, store.audit_head()?.as_ref())
+                .map_err(|e| marker_err(e.to_string()))?;
+        }
+    }
+    store.attach_marker(path);
+    Ok(())
+}
+
+/// Replaces the marker atomically: a temporary file, synced, renamed over it, mode 600.
+pub fn write_marker(path: &Path, store_id: &str, head: Option<&Head>) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let marker = Marker {
+        store_id: store_id.into(),
+        head: head.cloned(),
+    };
+    let text = serde_json::to_vec(&marker).map_err(std::io::Error::other)?;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(&text)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
