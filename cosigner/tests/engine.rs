@@ -108,14 +108,7 @@ async fn outflows_seen_on_chain_count_against_velocity() {
     let by_b = b.engine.decide(offer_for("route-1", &first)).await.unwrap();
     client.announce(&signed(&by_a).wrapper).await.unwrap();
     client.announce(&signed(&by_b).cosignature).await.unwrap();
-    let harvested: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/dev/block", node.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let harvested = harvest(&node).await;
     assert_eq!(
         harvested["included"].as_array().unwrap().len(),
         1,

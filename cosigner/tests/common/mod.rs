@@ -139,6 +139,18 @@ pub async fn devnode() -> RunningNode {
     devnode::start(&NodeConfig::example().unwrap(), listener).unwrap()
 }
 
+/// Asks the dev node to make a block now; its answer (what was included).
+pub async fn harvest(node: &RunningNode) -> serde_json::Value {
+    reqwest::Client::new()
+        .post(format!("{}/dev/block", node.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 pub struct Harness {
     pub engine: Arc<Engine>,
     pub outgoing: mpsc::UnboundedReceiver<Outgoing>,
