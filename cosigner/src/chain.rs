@@ -89,6 +89,11 @@ impl ChainView {
                 .iter()
                 .filter_map(|c| c.public_key)
                 .collect(),
+            required: info
+                .account
+                .multisig_info
+                .as_ref()
+                .map_or(1, |m| m.required_signatures()),
         };
         let seen: HashSet<Hash256> = known.iter().map(|o| o.inner_hash).collect();
         let horizon = jiff::Timestamp::now().as_second() - HORIZON_SECONDS;

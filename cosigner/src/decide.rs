@@ -38,6 +38,69 @@ pub fn history<'a>(
     h
 }
 
+/// `safety.max_unconfirmed`: refuses once this cosigner's own signed-but-unconfirmed XEM would
+/// pass the cap, and otherwise counts (n − 1) × cap / m XEM as already spent in `history`, for
+/// what other pairs may have signed that this cosigner cannot see (each of the n − 1 others
+/// holds at most the cap unconfirmed, and each payment needs m of them). Outflow then stays
+/// within every velocity limit whatever pairs a coordinator asks at once.
+pub fn unconfirmed_headroom(
+    policy: &Policy,
+    x: &Examined,
+    facts: &crate::examine::AccountFacts,
+    signed: &[&Binding],
+    chain: &[ChainOutflow],
+    now: NemTimestamp,
+    history: &mut WindowedHistory,
+) -> Option<policy::Fired> {
+    let cap = u128::from(policy.safety.max_unconfirmed?.as_micro());
+    let xem = nem::tx::MosaicId::xem();
+    let on_chain: HashSet<Hash256> = chain.iter().map(|c| c.inner_hash).collect();
+    let xem_of = |outflows: &[Outflow]| -> u128 {
+        outflows
+            .iter()
+            .filter(|o| o.asset == xem)
+            .map(|o| o.amount)
+            .sum()
+    };
+    let own: u128 = signed
+        .iter()
+        .filter(|b| b.deadline >= now && !on_chain.contains(&b.inner_hash))
+        .map(|b| match &b.status {
+            Status::Signed { reservation, .. } => xem_of(reservation),
+            _ => 0,
+        })
+        .sum();
+    let at = x.tx.header.timestamp.to_timestamp();
+    let this = xem_of(&Outflow::of(&x.tx, Some(x.proposer), at));
+    if own + this > cap {
+        return Some(policy::Fired {
+            rule: "max_unconfirmed".into(),
+            kind: "safety".into(),
+            outcome: Outcome::Deny,
+            reason: format!(
+                "this cosigner has {} XEM signed and not yet confirmed; with this {} XEM it would pass safety.max_unconfirmed {} XEM: wait for confirmations",
+                own / 1_000_000,
+                this / 1_000_000,
+                cap / 1_000_000
+            ),
+        });
+    }
+    let n = facts.cosignatories.len().max(1) as u128;
+    let m = u128::from(facts.required.max(1));
+    let headroom = (n - 1) * cap / m;
+    if let (Some(t), true) = (x.tx.transfer(), headroom > 0) {
+        history.record(&Outflow {
+            at,
+            account: x.account,
+            destination: t.recipient,
+            proposer: None,
+            asset: xem,
+            amount: headroom,
+        });
+    }
+    None
+}
+
 /// Asks the policy. A minimum fee that cannot be computed (a mosaic this cosigner cannot price)
 /// is a denial, not a guess.
 pub fn evaluate(

@@ -21,6 +21,8 @@ pub struct Offer {
 pub struct AccountFacts {
     pub public_key: Option<PublicKey>,
     pub cosignatories: Vec<PublicKey>,
+    /// Signatures the account needs (m of the n cosignatories), as the node reports it.
+    pub required: u32,
 }
 
 /// What the examination needs to know about this cosigner.

@@ -31,6 +31,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 const LIMIT_XEM: u64 = 10_000;
+const CAP_XEM: u64 = 3_000;
 
 enum Msg {
     Offer {
@@ -235,12 +236,29 @@ impl World {
                 let facts = AccountFacts {
                     public_key: Some(nem_key(0).public_key()),
                     cosignatories: self.cosigners.iter().map(|c| c.key.public_key()).collect(),
+                    required: 2,
                 };
                 check_facts(&x, &facts, &me).unwrap();
-                let history =
+                let mut history =
                     cosigner::decide::history(&self.chain.outflows, cos.bindings.values(), my_now);
-                let decision =
-                    cosigner::decide::evaluate(&self.policy, &x, my_now.to_timestamp(), &history);
+                let signed: Vec<&Binding> = cos.bindings.values().collect();
+                let decision = match cosigner::decide::unconfirmed_headroom(
+                    &self.policy,
+                    &x,
+                    &facts,
+                    &signed,
+                    &self.chain.outflows,
+                    my_now,
+                    &mut history,
+                ) {
+                    Some(fired) => policy::Decision::from_fired(vec![fired], 0, &self.policy.hash),
+                    None => cosigner::decide::evaluate(
+                        &self.policy,
+                        &x,
+                        my_now.to_timestamp(),
+                        &history,
+                    ),
+                };
                 let status = cosigner::decide::status(&decision, &x.tx, x.proposer, vec![], 0);
                 let binding = Binding {
                     proposal_id: x.proposal_id.clone(),
@@ -373,9 +391,22 @@ fn start() -> NemTimestamp {
     NemTimestamp::from_timestamp("2026-06-02T10:00:00Z".parse().unwrap()).unwrap()
 }
 
+/// Odd seeds run under `safety.max_unconfirmed`, even seeds without it.
+fn capped(seed: u64) -> bool {
+    seed % 2 == 1
+}
+
 fn world(seed: u64) -> World {
     let mut rng = StdRng::seed_from_u64(seed);
-    let policy = policy::lint(&policy_text(LIMIT_XEM, "")).unwrap().policy;
+    let mut text = policy_text(LIMIT_XEM, "");
+    if capped(seed) {
+        text = text.replace(
+            "max_timestamp_skew = \"60s\"",
+            &format!("max_timestamp_skew = \"60s\"\nmax_unconfirmed = \"{CAP_XEM}\""),
+        );
+    }
+    let policy = policy::lint(&text).unwrap().policy;
+    assert_eq!(policy.safety.max_unconfirmed.is_some(), capped(seed));
     let cosigners = (1..=3)
         .map(|i| Cosigner {
             key: nem_key(i),
@@ -425,7 +456,7 @@ fn world(seed: u64) -> World {
 }
 
 /// One schedule; the figures it adds to, or the broken invariant.
-fn run(seed: u64, totals: &mut [usize; 6]) -> Result<(), String> {
+fn run(seed: u64, totals: &mut [usize; 7]) -> Result<(), String> {
     let mut w = world(seed);
     let (loss, dup) = (w.rng.random_range(0..30), w.rng.random_range(0..20));
     for _ in 0..w.rng.random_range(20..200) {
@@ -522,13 +553,20 @@ fn run(seed: u64, totals: &mut [usize; 6]) -> Result<(), String> {
     // Each cosigner counts its own signatures and what it sees on chain, so none signs past the
     // limit. A coordinator that collects signatures from different pairs at once, before any
     // confirms, is bounded only by n / m × the limit (1.5 × here): see `worst` below.
+    if capped(seed) && w.chain.paid_xem > LIMIT_XEM {
+        return Err(format!(
+            "{} XEM paid past the {LIMIT_XEM} XEM limit under safety.max_unconfirmed",
+            w.chain.paid_xem
+        ));
+    }
     if w.chain.paid_xem * 2 > LIMIT_XEM * 3 {
         return Err(format!(
             "{} XEM paid: past 1.5 × the {LIMIT_XEM} XEM limit",
             w.chain.paid_xem
         ));
     }
-    totals[5] = totals[5].max(w.chain.paid_xem as usize);
+    let slot = if capped(seed) { 6 } else { 5 };
+    totals[slot] = totals[slot].max(w.chain.paid_xem as usize);
     for c in &w.cosigners {
         let signed: u64 = c
             .bindings
@@ -563,20 +601,20 @@ fn seeded_schedules_of_loss_duplication_reordering_crashes_and_skew_keep_every_i
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
-    let mut totals = [0usize; 6];
+    let mut totals = [0usize; 7];
     for seed in first..first + count {
         if let Err(broken) = run(seed, &mut totals) {
             panic!("seed {seed} (HANKO_SIM_SEED={seed} HANKO_SIM_SCHEDULES=1): {broken}");
         }
     }
     println!(
-        "simulation: {count} schedules from seed {first}, {} messages delivered, {} lost, {} duplicated, {} crashes, {} payments; 0 invariants broken; no cosigner signed past its limit; the most paid in one schedule: {} XEM ({:.2} × the limit, with signatures gathered from different pairs at once)",
+        "simulation: {count} schedules from seed {first}, {} messages delivered, {} lost, {} duplicated, {} crashes, {} payments; 0 invariants broken; no cosigner signed past its limit; the most paid in one schedule: {:.2} × the limit without safety.max_unconfirmed (signatures gathered from different pairs at once), {:.2} × with it",
         totals[0],
         totals[1],
         totals[2],
         totals[3],
         totals[4],
-        totals[5],
-        totals[5] as f64 / LIMIT_XEM as f64
+        totals[5] as f64 / LIMIT_XEM as f64,
+        totals[6] as f64 / LIMIT_XEM as f64
     );
 }

@@ -545,13 +545,17 @@ pub fn compile(raw: &RawPolicy, hash: &str) -> Result<Policy, Vec<Problem>> {
 
 fn compile_safety(c: &mut Compiler, s: RawSafety) -> Safety {
     let path = Path::root().key("safety");
-    let fee_cap = s.fee_cap.as_ref().and_then(|t| match t.parse::<Amount>() {
-        Ok(a) => Some(a),
-        Err(e) => {
-            c.problem(path.key("fee_cap"), None, e.to_string());
-            None
-        }
-    });
+    let mut xem = |key: &str, text: Option<&String>| {
+        text.and_then(|t| match t.parse::<Amount>() {
+            Ok(a) => Some(a),
+            Err(e) => {
+                c.problem(path.key(key), None, e.to_string());
+                None
+            }
+        })
+    };
+    let fee_cap = xem("fee_cap", s.fee_cap.as_ref());
+    let max_unconfirmed = xem("max_unconfirmed", s.max_unconfirmed.as_ref());
     let mut seconds = |key: &str, text: Option<&String>, default: u32, max: u32| -> u32 {
         let Some(text) = text else { return default };
         match parse_seconds(text) {
@@ -610,6 +614,7 @@ fn compile_safety(c: &mut Compiler, s: RawSafety) -> Safety {
     }
     Safety {
         fee_cap,
+        max_unconfirmed,
         max_deadline_seconds,
         max_timestamp_skew_seconds,
         message_max_bytes,

@@ -118,6 +118,8 @@ pub struct ApprovalTier {
 #[derive(Debug, Clone)]
 pub struct Safety {
     pub fee_cap: Option<Amount>,
+    /// XEM signed and not yet confirmed, at most (enforced by the cosigner, which knows n and m).
+    pub max_unconfirmed: Option<Amount>,
     pub max_deadline_seconds: u32,
     pub max_timestamp_skew_seconds: u32,
     pub message_max_bytes: usize,

@@ -184,6 +184,12 @@ pub struct RawSafety {
     /// How far the timestamp may be ahead of this cosigner's clock (default "60s").
     #[serde(default)]
     pub max_timestamp_skew: Option<String>,
+    /// The most XEM this cosigner may have signed and not yet seen confirmed. When set, every
+    /// velocity rule also counts (n − 1) × this / m as already spent (n cosignatories, m
+    /// required), for what other cosigner pairs may have signed unseen: a coordinator that
+    /// gathers signatures from different pairs at once then cannot pass the limit.
+    #[serde(default)]
+    pub max_unconfirmed: Option<String>,
     #[serde(default)]
     pub message: Option<RawMessageRules>,
 }

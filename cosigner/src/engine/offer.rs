@@ -159,8 +159,21 @@ impl Engine {
         } else {
             let now_nem = self.now_nem();
             ledger.prune(now_nem);
-            let history = decide::history(&snapshot.outflows, ledger.signed.values(), now_nem);
-            let decision = decide::evaluate(&policy.loaded.linted.policy, x, self.now(), &history);
+            let mut history = decide::history(&snapshot.outflows, ledger.signed.values(), now_nem);
+            let signed: Vec<&Binding> = ledger.signed.values().collect();
+            let rules = &policy.loaded.linted.policy;
+            let decision = match decide::unconfirmed_headroom(
+                rules,
+                x,
+                &snapshot.facts,
+                &signed,
+                &snapshot.outflows,
+                now_nem,
+                &mut history,
+            ) {
+                Some(fired) => policy::Decision::from_fired(vec![fired], 0, &rules.hash),
+                None => decide::evaluate(rules, x, self.now(), &history),
+            };
             binding.status = decide::status(&decision, &x.tx, x.proposer, approvals, self.now_ms());
         }
         let event = Event::new(binding.status.name(), "policy")
