@@ -638,3 +638,121 @@ async fn damaged_deleted_or_replaced_storage_never_starts_a_forgetful_cosigner()
         }
     }
 }
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// The cosigner's data directory on a 4 MiB tmpfs that then fills up: the proposal that needs
+/// a write gets no signature and the log says why; once space is back, a restart finds the store
+/// whole and signs what waited, and every signature the coordinator holds has its binding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_means_no_signature_and_nothing_lost() {
+    if !is_root() {
+        println!("not root: the disk-full test mounts a tmpfs and runs only as root (CI runs it)");
+        return;
+    }
+    let node = devnode().await;
+    let (mut s, _shutdown) = setup(&node).await;
+    let data = s.dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+        .arg(&data)
+        .status()
+        .unwrap();
+    assert!(
+        mounted.success(),
+        "cannot mount a tmpfs on {}",
+        data.display()
+    );
+    let unmount = || {
+        let _ = Command::new("umount").arg("-l").arg(&data).status();
+    };
+    let mut child = spawn(&s, None, "run-full");
+    let mut ids = vec![propose(&mut s.treasury, "full-0").await];
+    let mut signed = vec![];
+    for _ in 0..100 {
+        signed = signed_by_b(&mut s.treasury, &ids).await;
+        if signed.len() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(signed.len(), 1, "nothing signed on the fresh tmpfs");
+    // Fill the disk.
+    {
+        use std::io::Write;
+        let mut filler = std::fs::File::create(data.join("filler")).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        while filler.write_all(&block).is_ok() {}
+        let _ = filler.sync_all();
+    }
+    let mut refused_at = None;
+    for i in 1..=40 {
+        let id = propose(&mut s.treasury, &format!("full-{i}")).await;
+        ids.push(id.clone());
+        let mut got = false;
+        for _ in 0..30 {
+            if !signed_by_b(&mut s.treasury, std::slice::from_ref(&id))
+                .await
+                .is_empty()
+            {
+                got = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if !got {
+            refused_at = Some(i);
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = std::fs::read_to_string(s.dir.join("run-full.err")).unwrap();
+    let Some(refused_at) = refused_at else {
+        unmount();
+        panic!("40 proposals signed on a full disk: sled never needed more space");
+    };
+    let held_before = signed_by_b(&mut s.treasury, &ids).await;
+    assert!(
+        log.contains("No space left on device") || log.contains("os error 28"),
+        "the log does not say the disk is full"
+    );
+    // Space comes back: the store is whole, and what waited is signed.
+    std::fs::remove_file(data.join("filler")).unwrap();
+    let mut child = spawn(&s, None, "run-full-after");
+    let mut got = vec![];
+    for _ in 0..200 {
+        got = signed_by_b(&mut s.treasury, &ids).await;
+        if got.len() == ids.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let report = Command::new(env!("CARGO_BIN_EXE_hanko-cosigner"))
+        .args(["status", "--json", "--socket"])
+        .arg(s.dir.join("operator.sock"))
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    unmount();
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(
+        got.len(),
+        ids.len(),
+        "not everything was signed once space came back"
+    );
+    assert_eq!(report["signed"].as_u64().unwrap() as usize, ids.len());
+    println!(
+        "disk full: {} signed on a 4 MiB tmpfs before it filled, proposal {refused_at} got no signature and the log named the full disk; {} signatures held then, each with its binding; after space came back all {} signed, none lost",
+        refused_at,
+        held_before.len(),
+        ids.len()
+    );
+}

@@ -91,3 +91,25 @@ fn schema_describes_the_format_and_refuses_unknown_fields() {
     assert_eq!(schema["additionalProperties"], false);
     assert!(schema["properties"]["velocity"].is_object());
 }
+
+#[test]
+fn max_unconfirmed_is_xem_and_a_bad_value_is_named() {
+    let base = r#"version = 1
+name = "p"
+network = "testnet"
+accounts = ["TDD2CT6LQLIYQ56KIXI3ENTM6EK3D44P5KZPFMK2"]
+[transaction_types]
+allow = ["transfer"]
+[safety]
+"#;
+    let ok = policy::lint(&format!("{base}max_unconfirmed = \"2500.5\"\n")).unwrap();
+    assert_eq!(
+        ok.policy.safety.max_unconfirmed.map(|a| a.as_micro()),
+        Some(2_500_500_000)
+    );
+    let problems = policy::lint(&format!("{base}max_unconfirmed = \"lots\"\n")).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let shown = problems[0].to_string();
+    assert!(shown.starts_with("8:"), "{shown}");
+    assert!(shown.contains("safety.max_unconfirmed"), "{shown}");
+}
