@@ -50,7 +50,7 @@ figure() { # title, then a grep pattern for the lines the test prints
   figure "crash matrix: every crash point, kill -9 and restart" "^crash matrix:"
   figure "cosigner crash points around flush-then-sign" "proposals, [0-9]+ crash runs, [0-9]+ bytes"
   figure "corrupted, deleted or replaced cosigner storage" "^corrupted storage:"
-  figure "a full disk under the cosigner (4 MiB tmpfs)" "^disk full:"
+  figure "a full disk under the cosigner and under the coordinator (4 MiB tmpfs)" "disk full:"
   figure "subset routing: rotating pairs, and a control run without chain observation" "^subset routing:"
   figure "seeded simulation: loss, duplication, reordering, crashes, clock skew" "^simulation:"
   figure "fuzz corpora replayed (decoder, NIS answers, policy, requests)" "^fuzz corpus"

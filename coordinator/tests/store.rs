@@ -148,3 +148,74 @@ fn pages_and_freeze() {
     drop(store);
     std::fs::remove_dir_all(path).unwrap();
 }
+
+fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// The store on a 4 MiB tmpfs that fills up: new proposals are refused with the storage error
+/// (nothing acknowledged), and once space is back every proposal accepted before is there.
+#[test]
+fn a_full_disk_refuses_new_proposals_and_loses_none() {
+    if !is_root() {
+        println!("not root: the disk-full test mounts a tmpfs and runs only as root (CI runs it)");
+        return;
+    }
+    let d = dir("full");
+    std::fs::create_dir_all(&d).unwrap();
+    let mount = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+        .arg(&d)
+        .status()
+        .unwrap();
+    assert!(mount.success());
+    let data = d.join("data");
+    let mut accepted = vec![];
+    let refusal = {
+        let store = Store::open(&data).unwrap();
+        {
+            use std::io::Write;
+            let mut filler = std::fs::File::create(d.join("filler")).unwrap();
+            let block = vec![0u8; 64 * 1024];
+            while filler.write_all(&block).is_ok() {}
+        }
+        let mut refusal = None;
+        for i in 0..2_000 {
+            let dr = draft(&format!("P-{i}"), &format!("k-{i}"), "d");
+            let stored = store
+                .put_draft(&dr)
+                .and_then(|_| store.accept(&record(&dr)));
+            match stored {
+                Ok(()) => accepted.push(dr.id),
+                Err(e) => {
+                    refusal = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        refusal
+    };
+    let refusal = refusal.unwrap_or_else(|| panic!("2,000 proposals stored on a full 4 MiB disk"));
+    assert!(
+        refusal.contains("No space left on device") || refusal.contains("os error 28"),
+        "{refusal}"
+    );
+    std::fs::remove_file(d.join("filler")).unwrap();
+    let store = Store::open(&data).unwrap();
+    let lost = accepted
+        .iter()
+        .filter(|id| store.get(id).unwrap().is_none())
+        .count();
+    let _ = std::process::Command::new("umount")
+        .arg("-l")
+        .arg(&d)
+        .status();
+    println!(
+        "coordinator disk full: {} proposals accepted on a 4 MiB tmpfs, the next refused ({refusal}); after reopening, {lost} lost",
+        accepted.len()
+    );
+    assert_eq!(lost, 0);
+}
