@@ -25,17 +25,45 @@ pub fn history<'a>(
             h.record(o);
         }
     }
-    for b in signed {
-        if b.deadline < now || on_chain.contains(&b.inner_hash) {
-            continue;
-        }
-        if let Status::Signed { reservation, .. } = &b.status {
-            for o in reservation {
-                h.record(o);
-            }
+    for reservation in unconfirmed(signed, &on_chain, now) {
+        for o in reservation {
+            h.record(o);
         }
     }
     h
+}
+
+/// This cosigner's signed reservations that can still confirm and are not on chain yet.
+fn unconfirmed<'a>(
+    signed: impl IntoIterator<Item = &'a Binding>,
+    on_chain: &HashSet<Hash256>,
+    now: NemTimestamp,
+) -> impl Iterator<Item = &'a [Outflow]> {
+    signed
+        .into_iter()
+        .filter(move |b| b.deadline >= now && !on_chain.contains(&b.inner_hash))
+        .filter_map(|b| match &b.status {
+            Status::Signed { reservation, .. } => Some(reservation.as_slice()),
+            _ => None,
+        })
+}
+
+/// The verdict on an examined offer: velocity from the chain and this cosigner's signed
+/// bindings, `safety.max_unconfirmed`, then the policy. `now` is this cosigner's clock.
+pub fn verdict<'a>(
+    policy: &Policy,
+    x: &Examined,
+    facts: &crate::examine::AccountFacts,
+    chain: &[ChainOutflow],
+    signed: impl IntoIterator<Item = &'a Binding> + Clone,
+    now: jiff::Timestamp,
+) -> Decision {
+    let now_nem = NemTimestamp::from_timestamp(now).unwrap_or_default();
+    let mut h = history(chain, signed.clone(), now_nem);
+    match unconfirmed_headroom(policy, x, facts, signed, chain, now_nem, &mut h) {
+        Some(fired) => Decision::from_fired(vec![fired], 0, &policy.hash),
+        None => evaluate(policy, x, now, &h),
+    }
 }
 
 /// `safety.max_unconfirmed`: refuses once this cosigner's own signed-but-unconfirmed XEM would
@@ -43,11 +71,11 @@ pub fn history<'a>(
 /// what other pairs may have signed that this cosigner cannot see (each of the n − 1 others
 /// holds at most the cap unconfirmed, and each payment needs m of them). Outflow then stays
 /// within every velocity limit whatever pairs a coordinator asks at once.
-pub fn unconfirmed_headroom(
+fn unconfirmed_headroom<'a>(
     policy: &Policy,
     x: &Examined,
     facts: &crate::examine::AccountFacts,
-    signed: &[&Binding],
+    signed: impl IntoIterator<Item = &'a Binding>,
     chain: &[ChainOutflow],
     now: NemTimestamp,
     history: &mut WindowedHistory,
@@ -62,14 +90,7 @@ pub fn unconfirmed_headroom(
             .map(|o| o.amount)
             .sum()
     };
-    let own: u128 = signed
-        .iter()
-        .filter(|b| b.deadline >= now && !on_chain.contains(&b.inner_hash))
-        .map(|b| match &b.status {
-            Status::Signed { reservation, .. } => xem_of(reservation),
-            _ => 0,
-        })
-        .sum();
+    let own: u128 = unconfirmed(signed, &on_chain, now).map(xem_of).sum();
     let at = x.tx.header.timestamp.to_timestamp();
     let this = xem_of(&Outflow::of(&x.tx, Some(x.proposer), at));
     if own + this > cap {

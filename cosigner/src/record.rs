@@ -59,6 +59,28 @@ impl Status {
     }
 }
 
+impl Binding {
+    /// The binding of an examined offer's proposal id to exactly the offered bytes.
+    pub fn of(
+        x: &crate::examine::Examined,
+        offer: &crate::examine::Offer,
+        first_seen_ms: i64,
+        status: Status,
+    ) -> Binding {
+        Binding {
+            proposal_id: x.proposal_id.clone(),
+            account: x.account,
+            inner_hash: x.inner_hash,
+            inner: offer.inner_transaction.clone(),
+            proposer: x.proposer,
+            proposer_signature: offer.proposer_signature.clone(),
+            deadline: x.tx.header.deadline,
+            first_seen_ms,
+            status,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {
     /// The operator's Unix user id, from the socket's peer credentials (not self-declared).

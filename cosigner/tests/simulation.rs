@@ -239,38 +239,16 @@ impl World {
                     required: 2,
                 };
                 check_facts(&x, &facts, &me).unwrap();
-                let mut history =
-                    cosigner::decide::history(&self.chain.outflows, cos.bindings.values(), my_now);
-                let signed: Vec<&Binding> = cos.bindings.values().collect();
-                let decision = match cosigner::decide::unconfirmed_headroom(
+                let decision = cosigner::decide::verdict(
                     &self.policy,
                     &x,
                     &facts,
-                    &signed,
                     &self.chain.outflows,
-                    my_now,
-                    &mut history,
-                ) {
-                    Some(fired) => policy::Decision::from_fired(vec![fired], 0, &self.policy.hash),
-                    None => cosigner::decide::evaluate(
-                        &self.policy,
-                        &x,
-                        my_now.to_timestamp(),
-                        &history,
-                    ),
-                };
+                    cos.bindings.values(),
+                    my_now.to_timestamp(),
+                );
                 let status = cosigner::decide::status(&decision, &x.tx, x.proposer, vec![], 0);
-                let binding = Binding {
-                    proposal_id: x.proposal_id.clone(),
-                    account: x.account,
-                    inner_hash: x.inner_hash,
-                    inner: offer.inner_transaction.clone(),
-                    proposer: x.proposer,
-                    proposer_signature: offer.proposer_signature.clone(),
-                    deadline: x.tx.header.deadline,
-                    first_seen_ms: 0,
-                    status: status.clone(),
-                };
+                let binding = Binding::of(&x, &offer, 0, status.clone());
                 self.cosigners[c].bindings.insert(id.into(), binding);
                 status
             }

@@ -50,22 +50,13 @@ impl Engine {
                 });
             }
         };
-        let binding = Binding {
-            proposal_id: x.proposal_id.clone(),
-            account: x.account,
-            inner_hash: x.inner_hash,
-            inner: offer.inner_transaction.clone(),
-            proposer: x.proposer,
-            proposer_signature: offer.proposer_signature.clone(),
-            deadline: x.tx.header.deadline,
-            first_seen_ms: self.now_ms(),
-            status: Status::AwaitingApproval {
-                approvals_required: 0,
-                reasons: vec![],
-                policy_hash,
-                approvals: vec![],
-            },
+        let pending = Status::AwaitingApproval {
+            approvals_required: 0,
+            reasons: vec![],
+            policy_hash,
+            approvals: vec![],
         };
+        let binding = Binding::of(&x, &offer, self.now_ms(), pending);
         self.evaluate_and_record(&mut ledger, binding, &x, vec![])
             .await
     }
@@ -159,21 +150,14 @@ impl Engine {
         } else {
             let now_nem = self.now_nem();
             ledger.prune(now_nem);
-            let mut history = decide::history(&snapshot.outflows, ledger.signed.values(), now_nem);
-            let signed: Vec<&Binding> = ledger.signed.values().collect();
-            let rules = &policy.loaded.linted.policy;
-            let decision = match decide::unconfirmed_headroom(
-                rules,
+            let decision = decide::verdict(
+                &policy.loaded.linted.policy,
                 x,
                 &snapshot.facts,
-                &signed,
                 &snapshot.outflows,
-                now_nem,
-                &mut history,
-            ) {
-                Some(fired) => policy::Decision::from_fired(vec![fired], 0, &rules.hash),
-                None => decide::evaluate(rules, x, self.now(), &history),
-            };
+                ledger.signed.values(),
+                self.now(),
+            );
             binding.status = decide::status(&decision, &x.tx, x.proposer, approvals, self.now_ms());
         }
         let event = Event::new(binding.status.name(), "policy")
