@@ -104,8 +104,7 @@ pub fn check_identity(store: &Store, key_file: &Path) -> Result<(), IntegrityErr
     match (recorded, here) {
         (Some(m), Some(found)) if m.store_id == found => {
             if let Some(head) = &m.head {
-                let entries = store.audit()?;
-                match entries.get(head.seq as usize) {
+                match store.audit_entry(head.seq)? {
                     Some(e) if e.hash == head.hash => {}
                     Some(_) => {
                         return Err(IntegrityError::Inconsistent(format!(
@@ -115,9 +114,9 @@ pub fn check_identity(store: &Store, key_file: &Path) -> Result<(), IntegrityErr
                         )));
                     }
                     None => {
+                        let holds = store.audit_head()?.map_or(0, |h| h.seq + 1);
                         return Err(IntegrityError::Inconsistent(format!(
-                            "the journal holds {} entries, and {} recorded entry {} as durable: storage lost its newest writes",
-                            entries.len(),
+                            "the journal holds {holds} entries, and {} recorded entry {} as durable: storage lost its newest writes",
                             path.display(),
                             head.seq
                         )));

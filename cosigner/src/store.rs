@@ -206,6 +206,12 @@ impl Store {
         self.audit.first()?.map(|(k, v)| decode(&k, &v)).transpose()
     }
 
+    /// Journal entry `seq`, if the journal has it.
+    pub fn audit_entry(&self, seq: u64) -> Result<Option<Entry>, StoreError> {
+        let key = seq.to_be_bytes();
+        self.audit.get(key)?.map(|v| decode(&key, &v)).transpose()
+    }
+
     /// The whole audit journal, in order.
     pub fn audit(&self) -> Result<Vec<Entry>, StoreError> {
         self.audit
