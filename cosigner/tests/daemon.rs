@@ -223,6 +223,24 @@ async fn signed_by_b(t: &mut TreasuryClient<Channel>, ids: &[String]) -> Vec<Str
     out
 }
 
+/// Polls until the coordinator holds B's signature for every one of `ids`, or `seconds` pass;
+/// the ones it holds.
+async fn until_signed_by_b(
+    t: &mut TreasuryClient<Channel>,
+    ids: &[String],
+    seconds: u64,
+) -> Vec<String> {
+    let mut got = vec![];
+    for _ in 0..seconds * 10 {
+        got = signed_by_b(t, ids).await;
+        if got.len() == ids.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    got
+}
+
 fn spawn(s: &Setup, failpoint: Option<&str>, log: &str) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hanko-cosigner"));
     cmd.args(["run", "--config"])
@@ -286,14 +304,7 @@ async fn crash_points_around_flush_then_sign_never_leak_an_unrecorded_signature(
 
     // A clean restart answers everything.
     let mut child = spawn(&s, None, "run-final");
-    let mut got = vec![];
-    for _ in 0..300 {
-        got = signed_by_b(&mut s.treasury, &ids).await;
-        if got.len() == ids.len() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let got = until_signed_by_b(&mut s.treasury, &ids, 30).await;
     assert_eq!(
         got.len(),
         ids.len(),
@@ -433,14 +444,7 @@ async fn an_unwritable_journal_means_no_signature() {
     let err = std::fs::read_to_string(s.dir.join("run-journal.err")).unwrap();
     assert!(err.contains("the audit journal cannot be written"), "{err}");
     let mut child = spawn(&s, None, "run-journal-ok");
-    let mut got = vec![];
-    for _ in 0..100 {
-        got = signed_by_b(&mut s.treasury, std::slice::from_ref(&id)).await;
-        if !got.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let got = until_signed_by_b(&mut s.treasury, std::slice::from_ref(&id), 10).await;
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(got, vec![id], "signed once storage works again");
@@ -529,13 +533,10 @@ async fn damaged_deleted_or_replaced_storage_never_starts_a_forgetful_cosigner()
         propose(&mut s.treasury, "store-2").await,
     ];
     let mut child = spawn(&s, None, "run-store");
-    for _ in 0..300 {
-        if signed_by_b(&mut s.treasury, &ids).await.len() == ids.len() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(signed_by_b(&mut s.treasury, &ids).await.len(), ids.len());
+    assert_eq!(
+        until_signed_by_b(&mut s.treasury, &ids, 30).await.len(),
+        ids.len()
+    );
     let _ = child.kill();
     let _ = child.wait();
     let data = s.dir.join("data");
@@ -674,14 +675,7 @@ async fn a_full_disk_means_no_signature_and_nothing_lost() {
     };
     let mut child = spawn(&s, None, "run-full");
     let mut ids = vec![propose(&mut s.treasury, "full-0").await];
-    let mut signed = vec![];
-    for _ in 0..100 {
-        signed = signed_by_b(&mut s.treasury, &ids).await;
-        if signed.len() == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let signed = until_signed_by_b(&mut s.treasury, &ids, 10).await;
     assert_eq!(signed.len(), 1, "nothing signed on the fresh tmpfs");
     // Fill the disk.
     {
@@ -695,17 +689,9 @@ async fn a_full_disk_means_no_signature_and_nothing_lost() {
     for i in 1..=40 {
         let id = propose(&mut s.treasury, &format!("full-{i}")).await;
         ids.push(id.clone());
-        let mut got = false;
-        for _ in 0..30 {
-            if !signed_by_b(&mut s.treasury, std::slice::from_ref(&id))
-                .await
-                .is_empty()
-            {
-                got = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let got = !until_signed_by_b(&mut s.treasury, std::slice::from_ref(&id), 3)
+            .await
+            .is_empty();
         if !got {
             refused_at = Some(i);
             break;
@@ -726,14 +712,7 @@ async fn a_full_disk_means_no_signature_and_nothing_lost() {
     // Space comes back: the store is whole, and what waited is signed.
     std::fs::remove_file(data.join("filler")).unwrap();
     let mut child = spawn(&s, None, "run-full-after");
-    let mut got = vec![];
-    for _ in 0..200 {
-        got = signed_by_b(&mut s.treasury, &ids).await;
-        if got.len() == ids.len() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let got = until_signed_by_b(&mut s.treasury, &ids, 20).await;
     let report = Command::new(env!("CARGO_BIN_EXE_hanko-cosigner"))
         .args(["status", "--json", "--socket"])
         .arg(s.dir.join("operator.sock"))
