@@ -24,12 +24,34 @@ use crate::core::ProposalRecord;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error("storage: {0}")]
-    Sled(#[from] sled::Error),
+    /// Sled's own text is not shown as a cause: `plain` says it in words.
+    #[error("storage: {}", plain(.0))]
+    Sled(sled::Error),
     #[error("stored record {key} is corrupt: {reason}")]
     Corrupt { key: String, reason: String },
     #[error("idempotency key '{key}' already names proposal {existing} with a different request")]
     IdempotencyConflict { key: String, existing: String },
+}
+
+/// Sled's error in words for an operator (its own text prints I/O errors in debug form).
+fn plain(e: &sled::Error) -> String {
+    match e {
+        sled::Error::Io(io) => match (io.raw_os_error(), io.kind()) {
+            (Some(code), _) => std::io::Error::from_raw_os_error(code).to_string(),
+            (None, std::io::ErrorKind::StorageFull) => "No space left on device".into(),
+            _ => io.to_string(),
+        },
+        sled::Error::Corruption { .. } => {
+            "the data files are corrupted (restore the data directory from a backup)".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> StoreError {
+        StoreError::Sled(e)
+    }
 }
 
 /// A proposal the coordinator built and the proposer has not signed yet.
