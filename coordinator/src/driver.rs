@@ -167,6 +167,13 @@ impl Coordinator {
         self.store.freeze().ok().flatten().is_some_and(|f| f.frozen)
     }
 
+    /// A proposal as saved: waits for a transition being written to finish its flush, so a
+    /// reader never sees a change that a crash could still take back.
+    pub async fn saved(&self, id: &str) -> Result<Option<ProposalRecord>, StoreError> {
+        let _guard = self.lock.lock().await;
+        self.store.get(id)
+    }
+
     /// Applies one event: step, persist, then act.
     pub async fn apply(
         self: &Arc<Self>,

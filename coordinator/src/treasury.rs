@@ -284,8 +284,8 @@ impl Treasury for TreasuryService {
         let id = request.into_inner().id;
         let r = self
             .coordinator
-            .store
-            .get(&id)
+            .saved(&id)
+            .await
             .map_err(storage)?
             .ok_or_else(|| Status::not_found(format!("id: no proposal {id}")))?;
         Ok(Response::new(convert::proposal(&r)))
@@ -370,8 +370,8 @@ impl Treasury for TreasuryService {
             vec![]
         } else {
             self.coordinator
-                .store
-                .get(&id)
+                .saved(&id)
+                .await
                 .map_err(storage)?
                 .map(|r| vec![convert::proposal(&r)])
                 .unwrap_or_default()
