@@ -87,11 +87,7 @@ impl Admin for AdminService {
             .store
             .freeze()
             .map_err(|e| Status::unavailable(e.to_string()))?;
-        let unfinished = self
-            .store
-            .active()
-            .map_err(|e| Status::unavailable(e.to_string()))?
-            .len() as u64;
+        let unfinished = self.store.unfinished() as u64;
         let (cosigners, node_reachable) = match &self.coordinator {
             Some(c) => (cosigners(c), c.node.heartbeat().await.is_ok()),
             None => (vec![], false),

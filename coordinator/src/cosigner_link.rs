@@ -101,10 +101,9 @@ impl CosignerLink for CosignerLinkService {
         let waiting: Vec<pb::ProposalForSigning> = c
             .store
             .active()
-            .map_err(|e| Status::unavailable(e.to_string()))?
             .iter()
             .filter(|r| r.cosigners.contains(&key) && !decided(r, &key))
-            .map(convert::offer)
+            .map(|r| convert::offer(r))
             .collect();
         tracing::info!(cosigner = %who.name, waiting = waiting.len(), "cosigner subscribed");
         let subscribed = c.board.subscribed(key);

@@ -43,7 +43,7 @@ pub async fn run(config_path: &Path, ready: &dyn Fn()) -> Result<()> {
         tick: Duration::from_millis(config.tick_ms),
         limits,
     };
-    let unfinished = store.active()?.len();
+    let unfinished = store.unfinished();
     let webhooks = crate::webhook::Webhooks::new(&config.webhooks).map_err(anyhow::Error::msg)?;
     let coordinator = Coordinator::with_webhooks(store.clone(), node, settings, webhooks);
     let (stop, stop_rx) = tokio::sync::watch::channel(false);

@@ -2,7 +2,7 @@
 //! Announces go to the NIS node and their answers come back as events; a ticker drives retries
 //! and deadline checks. While frozen, nothing is distributed or broadcast.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,14 +37,16 @@ pub struct Coordinator {
     pub store: Arc<Store>,
     pub node: NisClient,
     pub settings: Settings,
-    /// Serializes transitions: one event at a time, persisted before anything acts on it.
+    /// Serializes transitions: one event at a time, written before anything acts on it.
     lock: tokio::sync::Mutex<()>,
+    /// Transitions written and waiting for their flush, in write order, with what they do.
+    outbox: Mutex<VecDeque<Committed>>,
     /// Announces under way, so a tick does not send the same bytes twice at once.
     in_flight: Mutex<HashSet<(String, [u8; 32])>>,
     /// Proposals to offer cosigners (Distribute).
-    pub offers: broadcast::Sender<ProposalRecord>,
+    pub offers: broadcast::Sender<Arc<ProposalRecord>>,
     /// Every saved state change (Watch).
-    pub changes: broadcast::Sender<ProposalRecord>,
+    pub changes: broadcast::Sender<Arc<ProposalRecord>>,
     /// Subscriptions and heartbeats of cosigners (Admin.Status).
     pub board: Arc<crate::board::Board>,
     pub metrics: crate::metrics::Metrics,
@@ -53,6 +55,15 @@ pub struct Coordinator {
     pub webhooks: crate::webhook::Webhooks,
     /// Standard gRPC health: SERVING only while not frozen, the node answers and storage writes.
     pub health: std::sync::Mutex<Option<tonic_health::server::HealthReporter>>,
+}
+
+/// A transition written to the store: once it is on disk, watchers, metrics and webhooks
+/// hear of it (if it changed the record) and its actions run.
+struct Committed {
+    seq: u64,
+    old: Option<ProposalRecord>,
+    next: Arc<ProposalRecord>,
+    actions: Vec<Action>,
 }
 
 fn now() -> NemTimestamp {
@@ -109,6 +120,7 @@ impl Coordinator {
             node,
             settings,
             lock: tokio::sync::Mutex::new(()),
+            outbox: Default::default(),
             in_flight: Mutex::new(HashSet::new()),
             offers,
             changes,
@@ -167,44 +179,77 @@ impl Coordinator {
         self.store.freeze().ok().flatten().is_some_and(|f| f.frozen)
     }
 
-    /// A proposal as saved: waits for a transition being written to finish its flush, so a
-    /// reader never sees a change that a crash could still take back.
+    /// A proposal as saved: once everything a reader could see is on disk, so a reader
+    /// never sees a change that a crash could still take back.
     pub async fn saved(&self, id: &str) -> Result<Option<ProposalRecord>, StoreError> {
-        let _guard = self.lock.lock().await;
-        self.store.get(id)
+        let record = self.store.get(id)?;
+        self.store.settled(record).await
     }
 
-    /// Applies one event: step, persist, then act.
+    /// Applies one event: step and write under the transition lock, wait for the write to be
+    /// on disk (one flush serves every transition waiting with it), then act. Effects run in
+    /// the order the transitions were written, and only once they are durable.
     pub async fn apply(
         self: &Arc<Self>,
         id: &str,
         event: Event,
     ) -> Result<ProposalRecord, DriverError> {
-        let (next, actions) = {
+        let step = step_name(&event);
+        let (next, ticket, seq) = {
             let _guard = self.lock.lock().await;
             let record = self
                 .store
                 .get(id)?
                 .ok_or_else(|| DriverError::NotFound(id.to_string()))?;
-            let step = step_name(&event);
             let (next, actions) = core::step(&record, event, now())?;
-            if next != record {
-                self.store.update(&next, step)?;
-                self.metrics.changed(&record, &next);
-                self.observe_signing(&record, &next);
-                if next.state != record.state {
-                    self.webhooks.state_changed(&next);
-                }
-                // Watchers see every saved change: decisions as they arrive, not only states.
-                let _ = self.changes.send(next.clone());
-            }
-            (next, actions)
+            let next = Arc::new(next);
+            let (old, ticket) = if *next == record {
+                (None, None)
+            } else {
+                let ticket = self.store.write_update(&record, &next, step)?;
+                (Some(record), Some(ticket))
+            };
+            // Unchanged, the record may still be a write not yet on disk: act once it is.
+            let seq = ticket.map_or_else(|| self.store.counted(), |t| t.seq);
+            self.outbox
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push_back(Committed {
+                    seq,
+                    old,
+                    next: next.clone(),
+                    actions,
+                });
+            (next, ticket, seq)
         };
-        self.perform(&next, actions);
-        Ok(next)
+        match ticket {
+            Some(ticket) => self.store.settle(ticket).await?,
+            None => self.store.durable(seq).await?,
+        }
+        self.release();
+        Ok(Arc::unwrap_or_clone(next))
     }
 
-    fn perform(self: &Arc<Self>, r: &ProposalRecord, actions: Vec<Action>) {
+    /// Runs, in write order, the effects of every transition now on disk.
+    fn release(self: &Arc<Self>) {
+        let flushed = self.store.flushed();
+        let mut outbox = self.outbox.lock().unwrap_or_else(|e| e.into_inner());
+        while outbox.front().is_some_and(|c| c.seq <= flushed) {
+            let Some(c) = outbox.pop_front() else { break };
+            if let Some(old) = &c.old {
+                self.metrics.changed(old, &c.next);
+                self.observe_signing(old, &c.next);
+                if c.next.state != old.state {
+                    self.webhooks.state_changed(&c.next);
+                }
+                // Watchers see every saved change: decisions as they arrive, not only states.
+                let _ = self.changes.send(c.next.clone());
+            }
+            self.perform(&c.next, c.actions);
+        }
+    }
+
+    fn perform(self: &Arc<Self>, r: &Arc<ProposalRecord>, actions: Vec<Action>) {
         let frozen = self.frozen();
         for action in actions {
             match action {
@@ -329,14 +374,7 @@ impl Coordinator {
         loop {
             tokio::select! {
                 _ = interval.tick() => {
-                    let active = match self.store.active() {
-                        Ok(a) => a,
-                        Err(e) => {
-                            tracing::error!(error = %e, "cannot read unfinished proposals");
-                            continue;
-                        }
-                    };
-                    for r in active {
+                    for r in self.store.active() {
                         if r.state == core::State::Announced {
                             self.look_on_chain(&r);
                         }

@@ -147,7 +147,7 @@ impl Metrics {
     }
 
     /// The text exposition, after refreshing the gauges that are read at scrape time.
-    pub fn render(&self, unfinished: &[ProposalRecord], frozen: bool) -> String {
+    pub fn render(&self, unfinished: &[Arc<ProposalRecord>], frozen: bool) -> String {
         self.unfinished.clear();
         for r in unfinished {
             self.unfinished.get_or_create(&state_label(r.state)).inc();
@@ -219,7 +219,7 @@ pub async fn serve(
         axum::routing::get(move || {
             let c = coordinator.clone();
             async move {
-                let unfinished = c.store.active().unwrap_or_default();
+                let unfinished = c.store.active();
                 let body = c.metrics.render(&unfinished, c.frozen());
                 (
                     [(

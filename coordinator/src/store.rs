@@ -10,6 +10,7 @@
 //! change it records: if it cannot be written, the change is not made (fail closed).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use nem::{Address, NemTimestamp};
 use serde::{Deserialize, Serialize};
@@ -20,7 +21,9 @@ use thiserror::Error;
 use hanko_proto::audit::{self, Entry, Event, Head};
 use sled::transaction::TransactionalTree;
 
+use crate::commit::{GroupCommit, Ticket};
 use crate::core::ProposalRecord;
+use crate::live::Live;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -31,6 +34,8 @@ pub enum StoreError {
     Corrupt { key: String, reason: String },
     #[error("idempotency key '{key}' already names proposal {existing} with a different request")]
     IdempotencyConflict { key: String, existing: String },
+    #[error("storage: the flush did not finish: {0}")]
+    Interrupted(String),
 }
 
 /// Sled's error in words for an operator (its own text prints I/O errors in debug form).
@@ -84,6 +89,8 @@ pub struct Store {
     by_inner: sled::Tree,
     audit: sled::Tree,
     meta: sled::Tree,
+    commit: GroupCommit,
+    live: Live,
 }
 
 fn now_ms() -> i64 {
@@ -209,7 +216,7 @@ fn tx_error(e: TransactionError<StoreError>) -> StoreError {
 impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let db = sled::Config::new().path(dir).open()?;
-        Ok(Store {
+        let store = Store {
             proposals: db.open_tree("proposals")?,
             idempotency: db.open_tree("idempotency")?,
             active: db.open_tree("active")?,
@@ -218,17 +225,63 @@ impl Store {
             audit: db.open_tree("audit")?,
             meta: db.open_tree("meta")?,
             db,
-        })
+            commit: GroupCommit::default(),
+            live: Live::default(),
+        };
+        for record in store.load_active()? {
+            store.live.wrote(&record);
+        }
+        Ok(store)
     }
 
     fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
+        self.commit.flush_now(&self.db)
+    }
+
+    /// Returns once `ticket`'s write is on disk (one flush settles every write made before
+    /// it started).
+    pub async fn settle(&self, ticket: Ticket) -> Result<(), StoreError> {
+        self.commit.durable(&self.db, ticket.seq).await?;
+        hanko_proto::failpoint::hit_step("coordinator", ticket.step, "_saved");
         Ok(())
+    }
+
+    /// Returns once every write up to `seq` is on disk.
+    pub async fn durable(&self, seq: u64) -> Result<(), StoreError> {
+        self.commit.durable(&self.db, seq).await
+    }
+
+    /// The number of writes made so far (see [`GroupCommit::counted`]).
+    pub fn counted(&self) -> u64 {
+        self.commit.counted()
+    }
+
+    /// Every write up to this number is on disk.
+    pub fn flushed(&self) -> u64 {
+        self.commit.flushed()
+    }
+
+    /// Flushes since the store was opened.
+    pub fn flushes(&self) -> u64 {
+        self.commit.flushes()
+    }
+
+    /// `read`, once everything it could have seen is on disk: what a client is shown is
+    /// never something a crash could still take back.
+    pub async fn settled<T>(&self, read: T) -> Result<T, StoreError> {
+        self.commit.durable(&self.db, self.commit.counted()).await?;
+        Ok(read)
     }
 
     /// Stores a draft under its idempotency key, or returns the draft (or proposal id) the key
     /// already names. A different request under a known key is a conflict.
-    pub fn put_draft(&self, draft: &Draft) -> Result<Draft, StoreError> {
+    pub async fn put_draft(&self, draft: &Draft) -> Result<Draft, StoreError> {
+        let (stored, ticket) = self.commit.write("draft", || self.write_draft(draft))?;
+        self.settle(ticket).await?;
+        Ok(stored)
+    }
+
+    fn write_draft(&self, draft: &Draft) -> Result<Draft, StoreError> {
         let value = encode(draft)?;
         let result = (&self.idempotency, &self.drafts, &self.proposals).transaction(
             |(idem, drafts, proposals)| {
@@ -272,11 +325,7 @@ impl Store {
                 Ok(draft.clone())
             },
         );
-        let stored = result.map_err(tx_error)?;
-        hanko_proto::failpoint::hit("coordinator", "draft_written");
-        self.flush()?;
-        hanko_proto::failpoint::hit("coordinator", "draft_saved");
-        Ok(stored)
+        result.map_err(tx_error)
     }
 
     pub fn draft(&self, id: &str) -> Result<Option<Draft>, StoreError> {
@@ -286,21 +335,20 @@ impl Store {
             .transpose()
     }
 
-    /// Turns a draft into an accepted proposal, in one step with its audit entry; flushed
+    /// Turns a draft into an accepted proposal, in one step with its audit entry; on disk
     /// before it returns.
-    pub fn accept(&self, record: &ProposalRecord) -> Result<(), StoreError> {
-        self.accept_unflushed(record)?;
-        hanko_proto::failpoint::hit("coordinator", "proposal_written");
-        self.flush()?;
-        hanko_proto::failpoint::hit("coordinator", "proposal_saved");
-        Ok(())
+    pub async fn accept(&self, record: &ProposalRecord) -> Result<(), StoreError> {
+        let ((), ticket) = self
+            .commit
+            .write("proposal", || self.accept_unflushed(record))?;
+        self.settle(ticket).await
     }
 
     /// Accepts many records (an import), each in its own transaction with its audit entry,
     /// and flushes once at the end: nothing is acknowledged before that flush returns.
     pub fn accept_batch(&self, records: &[ProposalRecord]) -> Result<(), StoreError> {
         for r in records {
-            self.accept_unflushed(r)?;
+            let ((), _) = self.commit.write("import", || self.accept_unflushed(r))?;
         }
         self.flush()
     }
@@ -333,41 +381,60 @@ impl Store {
                 Ok(())
             })
             .map_err(tx_error)?;
+        self.live.wrote(record);
         Ok(())
     }
 
-    /// Saves a record after a transition, with an audit entry for each change; a finished
-    /// proposal leaves the active index. `step` names the transition for the crash points.
-    pub fn update(&self, record: &ProposalRecord, step: &str) -> Result<(), StoreError> {
+    /// Writes a record after a transition from `old`, with an audit entry for each change;
+    /// a finished proposal leaves the active index. `step` names the transition for the crash
+    /// points. Not durable until the ticket is settled.
+    pub fn write_update(
+        &self,
+        old: &ProposalRecord,
+        record: &ProposalRecord,
+        step: &'static str,
+    ) -> Result<Ticket, StoreError> {
         let value = encode(record)?;
         let terminal = record.state.is_terminal();
-        (&self.proposals, &self.active, &self.audit, &self.meta)
-            .transaction(|(proposals, active, audit, meta)| {
-                let old = proposals.insert(record.id.as_bytes(), value.clone())?;
-                if let Some(old) = old {
-                    let old: ProposalRecord = decode(record.id.as_bytes(), &old)
-                        .map_err(ConflictableTransactionError::Abort)?;
-                    for event in changes(&old, record) {
-                        append(audit, meta, event)?;
+        let events = changes(old, record);
+        let ((), ticket) = self.commit.write(step, || {
+            (&self.proposals, &self.active, &self.audit, &self.meta)
+                .transaction(|(proposals, active, audit, meta)| {
+                    proposals.insert(record.id.as_bytes(), value.clone())?;
+                    for event in &events {
+                        append(audit, meta, event.clone())?;
                     }
-                }
-                if terminal {
-                    active.remove(record.id.as_bytes())?;
-                } else {
-                    active.insert(record.id.as_bytes(), record.account.to_string().as_bytes())?;
-                }
-                Ok(())
-            })
-            .map_err(tx_error)?;
-        hanko_proto::failpoint::hit_step("coordinator", step, "_written");
-        self.flush()?;
-        hanko_proto::failpoint::hit_step("coordinator", step, "_saved");
-        Ok(())
+                    if terminal {
+                        active.remove(record.id.as_bytes())?;
+                    } else {
+                        active
+                            .insert(record.id.as_bytes(), record.account.to_string().as_bytes())?;
+                    }
+                    Ok(())
+                })
+                .map_err(tx_error)?;
+            self.live.wrote(record);
+            Ok(())
+        })?;
+        Ok(ticket)
+    }
+
+    /// [`Store::write_update`], settled.
+    pub async fn update(
+        &self,
+        old: &ProposalRecord,
+        record: &ProposalRecord,
+        step: &'static str,
+    ) -> Result<(), StoreError> {
+        let ticket = self.write_update(old, record, step)?;
+        self.settle(ticket).await
     }
 
     /// Writes and flushes a small marker: fails when storage cannot take writes.
     pub fn probe(&self) -> Result<(), StoreError> {
-        self.meta.insert(b"probe", &now_ms().to_be_bytes())?;
+        let (_, _) = self.commit.write("probe", || {
+            Ok(self.meta.insert(b"probe", &now_ms().to_be_bytes())?)
+        })?;
         self.flush()
     }
 
@@ -381,9 +448,11 @@ impl Store {
 
     /// Records an event that changes no proposal (an alert, say); flushed before it returns.
     pub fn record(&self, event: Event) -> Result<Entry, StoreError> {
-        let entry = (&self.audit, &self.meta)
-            .transaction(|(audit, meta)| append(audit, meta, event.clone()))
-            .map_err(tx_error)?;
+        let (entry, _) = self.commit.write("record", || {
+            (&self.audit, &self.meta)
+                .transaction(|(audit, meta)| append(audit, meta, event.clone()))
+                .map_err(tx_error)
+        })?;
         self.flush()?;
         Ok(entry)
     }
@@ -406,7 +475,11 @@ impl Store {
         Ok((entries, head))
     }
 
+    /// A proposal: an unfinished one from memory, a finished one from disk.
     pub fn get(&self, id: &str) -> Result<Option<ProposalRecord>, StoreError> {
+        if let Some(r) = self.live.get(id) {
+            return Ok(Some(Arc::unwrap_or_clone(r)));
+        }
         self.proposals
             .get(id.as_bytes())?
             .map(|b| decode(id.as_bytes(), &b))
@@ -420,26 +493,23 @@ impl Store {
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
-    /// How many unfinished proposals `account` has, read from the active index alone (its
-    /// values name the account; an entry written before they did is decoded instead).
-    pub fn count_active(&self, account: &Address) -> Result<usize, StoreError> {
-        let name = account.to_string();
-        let mut n = 0;
-        for item in self.active.iter() {
-            let (id, value) = item?;
-            let mine = if value.is_empty() {
-                self.get(&String::from_utf8_lossy(&id))?
-                    .is_some_and(|r| r.account == *account)
-            } else {
-                value.as_ref() == name.as_bytes()
-            };
-            n += usize::from(mine);
-        }
-        Ok(n)
+    /// How many unfinished proposals `account` has.
+    pub fn count_active(&self, account: &Address) -> usize {
+        self.live.count(account)
     }
 
-    /// Every unfinished proposal: what a restart resumes.
-    pub fn active(&self) -> Result<Vec<ProposalRecord>, StoreError> {
+    /// Every unfinished proposal, in id order: what a restart resumes.
+    pub fn active(&self) -> Vec<Arc<ProposalRecord>> {
+        self.live.all()
+    }
+
+    /// How many proposals are unfinished.
+    pub fn unfinished(&self) -> usize {
+        self.live.len()
+    }
+
+    /// The unfinished proposals on disk, read once when the store opens.
+    fn load_active(&self) -> Result<Vec<ProposalRecord>, StoreError> {
         let mut out = Vec::new();
         for item in self.active.iter() {
             let (id, _) = item?;
@@ -455,24 +525,15 @@ impl Store {
         Ok(out)
     }
 
-    /// A page of unfinished proposals in id order, after `after` (exclusive): read from the
-    /// active index, so its cost does not grow with the history.
+    /// A page of unfinished proposals in id order, after `after` (exclusive): read from
+    /// memory, so its cost does not grow with the history.
     pub fn page_active(
         &self,
         after: Option<&str>,
         limit: usize,
         keep: impl Fn(&ProposalRecord) -> bool,
-    ) -> Result<(Vec<ProposalRecord>, Option<String>), StoreError> {
-        let records = after_key(&self.active, after).filter_map(|item| match item {
-            Ok((id, _)) => self
-                .proposals
-                .get(&id)
-                .map_err(StoreError::from)
-                .and_then(|b| b.map(|b| decode(&id, &b)).transpose())
-                .transpose(),
-            Err(e) => Some(Err(e.into())),
-        });
-        collect_page(records, limit, keep)
+    ) -> (Vec<ProposalRecord>, Option<String>) {
+        self.live.page(after, limit, keep)
     }
 
     /// A page of proposals in id order, after `after` (exclusive).
@@ -501,13 +562,15 @@ impl Store {
         let value = encode(freeze)?;
         let kind = if freeze.frozen { "freeze" } else { "unfreeze" };
         let event = Event::new(kind, &freeze.by).detail(vec![freeze.reason.clone()]);
-        (&self.audit, &self.meta)
-            .transaction(|(audit, meta)| {
-                meta.insert(b"freeze", value.clone())?;
-                append(audit, meta, event.clone())?;
-                Ok(())
-            })
-            .map_err(tx_error)?;
+        let ((), _) = self.commit.write("freeze", || {
+            (&self.audit, &self.meta)
+                .transaction(|(audit, meta)| {
+                    meta.insert(b"freeze", value.clone())?;
+                    append(audit, meta, event.clone())?;
+                    Ok(())
+                })
+                .map_err(tx_error)
+        })?;
         self.flush()
     }
 }

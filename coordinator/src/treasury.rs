@@ -8,7 +8,7 @@ use hanko_proto::v1 as pb;
 use hanko_proto::v1::treasury_server::Treasury;
 use nem::{PublicKey, Signature};
 use sha2::{Digest, Sha256};
-use tokio_stream::{Stream, StreamExt};
+use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
 use crate::auth::{Clients, Role};
@@ -16,6 +16,7 @@ use crate::build::{WithdrawalRequest, build_inner};
 use crate::convert;
 use crate::core::{Event, ProposalRecord, State};
 use crate::driver::{Coordinator, DriverError};
+
 use crate::store::{Draft, StoreError};
 
 pub struct TreasuryService {
@@ -53,7 +54,7 @@ fn bytes32(field: &str, b: &[u8]) -> Result<[u8; 32], Status> {
 /// ResourceExhausted when `account` already has the most unfinished proposals allowed.
 fn check_pending(c: &Coordinator, account: &nem::Address) -> Result<(), Status> {
     let max = c.settings.limits.max_pending_per_account;
-    let pending = c.store.count_active(account).map_err(storage)?;
+    let pending = c.store.count_active(account);
     if pending >= max {
         return Err(Status::resource_exhausted(format!(
             "account: {account} has {pending} unfinished proposals, the most allowed \
@@ -119,15 +120,18 @@ impl Treasury for TreasuryService {
         )));
         if let Some(id) = c.store.id_for_key(&r.idempotency_key).map_err(storage)? {
             // A retry: answer with what was prepared (or proposed) under this key.
-            let existing = c.store.put_draft(&Draft {
-                id,
-                idempotency_key: r.idempotency_key.clone(),
-                account: nem::Address::parse(&r.account)
-                    .map_err(|e| Status::invalid_argument(format!("account: {e}")))?,
-                inner: vec![],
-                deadline: nem::NemTimestamp(0),
-                request_digest: digest,
-            });
+            let existing = c
+                .store
+                .put_draft(&Draft {
+                    id,
+                    idempotency_key: r.idempotency_key.clone(),
+                    account: nem::Address::parse(&r.account)
+                        .map_err(|e| Status::invalid_argument(format!("account: {e}")))?,
+                    inner: vec![],
+                    deadline: nem::NemTimestamp(0),
+                    request_digest: digest,
+                })
+                .await;
             let d = existing.map_err(storage)?;
             return Ok(Response::new(pb::PrepareResponse {
                 intent: hanko_proto::intent(&d.id, &d.inner),
@@ -180,7 +184,7 @@ impl Treasury for TreasuryService {
             deadline: tx.header.deadline,
             request_digest: digest,
         };
-        let d = c.store.put_draft(&draft).map_err(storage)?;
+        let d = c.store.put_draft(&draft).await.map_err(storage)?;
         Ok(Response::new(pb::PrepareResponse {
             intent: hanko_proto::intent(&d.id, &d.inner),
             proposal_id: d.id,
@@ -267,7 +271,7 @@ impl Treasury for TreasuryService {
             confirmed_height: None,
             reason: None,
         };
-        c.store.accept(&record).map_err(storage)?;
+        c.store.accept(&record).await.map_err(storage)?;
         c.accepted(&record.id);
         tracing::info!(proposal = %record.id, account = %record.account, inner_hash = %record.inner_hash, "proposal accepted");
         let stored = c.apply(&record.id, Event::Tick).await.map_err(driver)?;
@@ -325,9 +329,10 @@ impl Treasury for TreasuryService {
         let (page, next) = if unfinished_only {
             store.page_active(after, size, keep)
         } else {
-            store.page(after, size, keep)
-        }
-        .map_err(storage)?;
+            store.page(after, size, keep).map_err(storage)?
+        };
+        // Shown only once on disk, as Get and Watch do.
+        let (page, next) = store.settled((page, next)).await.map_err(storage)?;
         Ok(Response::new(pb::ListResponse {
             proposals: page.iter().map(convert::proposal).collect(),
             next_page_token: next.unwrap_or_default(),
@@ -364,25 +369,57 @@ impl Treasury for TreasuryService {
         self.clients
             .authorize(&request, &[Role::Proposer, Role::Auditor, Role::Admin])?;
         let id = request.into_inner().id;
-        let changes =
-            tokio_stream::wrappers::BroadcastStream::new(self.coordinator.changes.subscribe());
+        // Subscribed before the first read, so no change falls between the two.
+        let changes = self.coordinator.changes.subscribe();
         let current = if id.is_empty() {
-            vec![]
+            None
         } else {
-            self.coordinator
-                .saved(&id)
-                .await
-                .map_err(storage)?
-                .map(|r| vec![convert::proposal(&r)])
-                .unwrap_or_default()
+            self.coordinator.saved(&id).await.map_err(storage)?
         };
-        let filter = id.clone();
-        let stream = tokio_stream::iter(current.into_iter().map(Ok)).chain(changes.filter_map(
-            move |item| match item {
-                Ok(r) if filter.is_empty() || r.id == filter => Some(Ok(convert::proposal(&r))),
-                _ => None,
-            },
-        ));
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        tokio::spawn(follow(self.coordinator.clone(), id, current, changes, tx));
+        let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
         Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+/// Feeds one Watch: `current` first, then each saved change of proposal `id` (of every
+/// proposal when `id` is empty), until the client goes away. A watcher that falls behind
+/// reads its proposal again; one watching everything is told what it missed and ends.
+async fn follow(
+    c: Arc<Coordinator>,
+    id: String,
+    current: Option<ProposalRecord>,
+    mut changes: tokio::sync::broadcast::Receiver<Arc<ProposalRecord>>,
+    tx: tokio::sync::mpsc::Sender<Result<pb::Proposal, Status>>,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    if let Some(r) = current
+        && tx.send(Ok(convert::proposal(&r))).await.is_err()
+    {
+        return;
+    }
+    loop {
+        let item = tokio::select! {
+            item = changes.recv() => item,
+            () = tx.closed() => return,
+        };
+        let send = match item {
+            Ok(r) if id.is_empty() || r.id == id => Ok(convert::proposal(&r)),
+            Ok(_) => continue,
+            Err(RecvError::Closed) => return,
+            Err(RecvError::Lagged(missed)) if id.is_empty() => Err(Status::data_loss(format!(
+                "this watch fell behind and missed {missed} changes; watch again"
+            ))),
+            Err(RecvError::Lagged(_)) => match c.saved(&id).await {
+                Ok(Some(r)) => Ok(convert::proposal(&r)),
+                Ok(None) => continue,
+                Err(e) => Err(storage(e)),
+            },
+        };
+        let last = send.is_err();
+        if tx.send(send).await.is_err() || last {
+            return;
+        }
     }
 }

@@ -47,17 +47,23 @@ fn record(d: &Draft) -> ProposalRecord {
     }
 }
 
-#[test]
-fn drafts_are_idempotent_and_conflicts_named() {
+#[tokio::test]
+async fn drafts_are_idempotent_and_conflicts_named() {
     let path = dir("drafts");
     let store = Store::open(&path).unwrap();
-    let first = store.put_draft(&draft("p-1", "k-1", "pay 5 to X")).unwrap();
-    let retry = store.put_draft(&draft("p-2", "k-1", "pay 5 to X")).unwrap();
+    let first = store
+        .put_draft(&draft("p-1", "k-1", "pay 5 to X"))
+        .await
+        .unwrap();
+    let retry = store
+        .put_draft(&draft("p-2", "k-1", "pay 5 to X"))
+        .await
+        .unwrap();
     assert_eq!(
         retry.id, first.id,
         "a retry with the same key gets the same proposal id"
     );
-    match store.put_draft(&draft("p-3", "k-1", "pay 500 to Y")) {
+    match store.put_draft(&draft("p-3", "k-1", "pay 500 to Y")).await {
         Err(StoreError::IdempotencyConflict { existing, .. }) => assert_eq!(existing, "p-1"),
         other => panic!("{other:?}"),
     }
@@ -65,51 +71,50 @@ fn drafts_are_idempotent_and_conflicts_named() {
     std::fs::remove_dir_all(path).unwrap();
 }
 
-#[test]
-fn accepted_proposals_survive_reopening_and_leave_active_when_finished() {
+#[tokio::test]
+async fn accepted_proposals_survive_reopening_and_leave_active_when_finished() {
     let path = dir("accept");
     let d = draft("p-1", "k-1", "x");
     {
         let store = Store::open(&path).unwrap();
-        store.put_draft(&d).unwrap();
-        store.accept(&record(&d)).unwrap();
+        store.put_draft(&d).await.unwrap();
+        store.accept(&record(&d)).await.unwrap();
         assert!(
             store.draft("p-1").unwrap().is_none(),
             "the draft became the proposal"
         );
     }
     let store = Store::open(&path).unwrap();
-    let active = store.active().unwrap();
-    assert_eq!(active, vec![record(&d)]);
+    let active = store.active();
+    assert_eq!(active, vec![std::sync::Arc::new(record(&d))]);
     assert_eq!(store.id_for_key("k-1").unwrap().as_deref(), Some("p-1"));
     // The same key after acceptance still answers with the same proposal.
     assert_eq!(
-        store.put_draft(&draft("p-9", "k-1", "x")).unwrap().id,
+        store.put_draft(&draft("p-9", "k-1", "x")).await.unwrap().id,
         "p-1"
     );
 
     let mut done = record(&d);
     done.state = State::Confirmed;
-    store.update(&done, "test").unwrap();
-    assert!(store.active().unwrap().is_empty());
+    store.update(&record(&d), &done, "test").await.unwrap();
+    assert!(store.active().is_empty());
     assert_eq!(store.get("p-1").unwrap().unwrap().state, State::Confirmed);
     drop(store);
     std::fs::remove_dir_all(path).unwrap();
 }
 
-#[test]
-fn pages_and_freeze() {
+#[tokio::test]
+async fn pages_and_freeze() {
     let path = dir("pages");
     let store = Store::open(&path).unwrap();
     for i in 0..7 {
         let d = draft(&format!("p-{i}"), &format!("k-{i}"), "x");
-        store.put_draft(&d).unwrap();
+        store.put_draft(&d).await.unwrap();
         let mut r = record(&d);
         if i % 2 == 0 {
             r.state = State::Confirmed;
         }
-        store.accept(&r).unwrap();
-        store.update(&r, "test").unwrap();
+        store.accept(&r).await.unwrap();
     }
     let (first, token) = store
         .page(None, 2, |r| r.state == State::Confirmed)
@@ -129,7 +134,7 @@ fn pages_and_freeze() {
         .page(token.as_deref(), 2, |r| r.state == State::Confirmed)
         .unwrap();
     assert!(rest.is_empty() && end.is_none());
-    assert_eq!(store.active().unwrap().len(), 3);
+    assert_eq!(store.active().len(), 3);
 
     store
         .set_freeze(&Freeze {
@@ -149,6 +154,51 @@ fn pages_and_freeze() {
     std::fs::remove_dir_all(path).unwrap();
 }
 
+/// Group commit: transitions written by many requests are settled by one flush, each reported
+/// durable only once a flush that started after it returned, and all there after reopening.
+#[tokio::test]
+async fn one_flush_settles_the_writes_made_before_it() {
+    let path = dir("group");
+    let store = Store::open(&path).unwrap();
+    let mut records = vec![];
+    for i in 0..10 {
+        let d = draft(&format!("p-{i}"), &format!("k-{i}"), "x");
+        store.put_draft(&d).await.unwrap();
+        store.accept(&record(&d)).await.unwrap();
+        records.push(record(&d));
+    }
+    let before = store.flushes();
+    let mut tickets = vec![];
+    for r in &records {
+        let mut next = r.clone();
+        next.state = State::Confirmed;
+        tickets.push(store.write_update(r, &next, "test").unwrap());
+    }
+    assert!(
+        store.flushed() < tickets[0].seq,
+        "nothing written is reported durable before a flush"
+    );
+    let last = tickets.pop().unwrap();
+    store.settle(last).await.unwrap();
+    assert!(store.flushed() >= last.seq);
+    for t in tickets {
+        store.settle(t).await.unwrap();
+    }
+    assert_eq!(
+        store.flushes() - before,
+        1,
+        "the writes made before the flush needed no other"
+    );
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert!(store.active().is_empty());
+    for r in &records {
+        assert_eq!(store.get(&r.id).unwrap().unwrap().state, State::Confirmed);
+    }
+    drop(store);
+    std::fs::remove_dir_all(path).unwrap();
+}
+
 fn is_root() -> bool {
     std::process::Command::new("id")
         .arg("-u")
@@ -158,8 +208,8 @@ fn is_root() -> bool {
 
 /// The store on a 4 MiB tmpfs that fills up: new proposals are refused with the storage error
 /// (nothing acknowledged), and once space is back every proposal accepted before is there.
-#[test]
-fn a_full_disk_refuses_new_proposals_and_loses_none() {
+#[tokio::test]
+async fn a_full_disk_refuses_new_proposals_and_loses_none() {
     if !is_root() {
         println!("not root: the disk-full test mounts a tmpfs and runs only as root (CI runs it)");
         return;
@@ -185,9 +235,10 @@ fn a_full_disk_refuses_new_proposals_and_loses_none() {
         let mut refusal = None;
         for i in 0..2_000 {
             let dr = draft(&format!("P-{i}"), &format!("k-{i}"), "d");
-            let stored = store
-                .put_draft(&dr)
-                .and_then(|_| store.accept(&record(&dr)));
+            let stored = match store.put_draft(&dr).await {
+                Ok(_) => store.accept(&record(&dr)).await,
+                Err(e) => Err(e),
+            };
             match stored {
                 Ok(()) => accepted.push(dr.id),
                 Err(e) => {

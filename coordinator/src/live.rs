@@ -1,0 +1,83 @@
+//! Unfinished proposals in memory, as last written: transitions, the ticker, pending limits
+//! and listings of pending work read them here instead of decoding them from disk. It holds
+//! only unfinished work, so its size follows what is pending, never the history.
+//!
+//! Only the store's writers change it, in the same step as the write to sled (under the
+//! group commit's lock), so it never disagrees with what sled would answer.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use nem::Address;
+
+use crate::core::ProposalRecord;
+
+#[derive(Default)]
+pub struct Live {
+    records: Mutex<BTreeMap<String, Arc<ProposalRecord>>>,
+}
+
+impl Live {
+    fn records(&self) -> MutexGuard<'_, BTreeMap<String, Arc<ProposalRecord>>> {
+        self.records.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps `record` while it is unfinished; forgets it once it is finished.
+    pub fn wrote(&self, record: &ProposalRecord) {
+        if record.state.is_terminal() {
+            self.records().remove(&record.id);
+        } else {
+            self.records()
+                .insert(record.id.clone(), Arc::new(record.clone()));
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<Arc<ProposalRecord>> {
+        self.records().get(id).cloned()
+    }
+
+    /// Every unfinished proposal, in id order.
+    pub fn all(&self) -> Vec<Arc<ProposalRecord>> {
+        self.records().values().cloned().collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.records().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records().is_empty()
+    }
+
+    pub fn count(&self, account: &Address) -> usize {
+        self.records()
+            .values()
+            .filter(|r| r.account == *account)
+            .count()
+    }
+
+    /// Up to `limit` unfinished proposals that `keep` accepts, in id order after `after`
+    /// (exclusive), and the token of the next page if there is one.
+    pub fn page(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&ProposalRecord) -> bool,
+    ) -> (Vec<ProposalRecord>, Option<String>) {
+        let records = self.records();
+        let range = match after {
+            Some(a) => {
+                records.range::<str, _>((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded))
+            }
+            None => records.range::<str, _>(..),
+        };
+        let mut out = Vec::new();
+        for r in range.map(|(_, r)| r).filter(|r| keep(r)) {
+            out.push((**r).clone());
+            if out.len() == limit {
+                return (out, Some(r.id.clone()));
+            }
+        }
+        (out, None)
+    }
+}
