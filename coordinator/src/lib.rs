@@ -8,7 +8,6 @@ pub mod admin;
 pub mod auth;
 pub mod board;
 pub mod build;
-pub mod commit;
 pub mod config;
 pub mod convert;
 pub mod core;

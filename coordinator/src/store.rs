@@ -21,9 +21,9 @@ use thiserror::Error;
 use hanko_proto::audit::{self, Entry, Event, Head};
 use sled::transaction::TransactionalTree;
 
-use crate::commit::{GroupCommit, Ticket};
 use crate::core::ProposalRecord;
 use crate::live::Live;
+use hanko_proto::commit::GroupCommit;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -34,8 +34,17 @@ pub enum StoreError {
     Corrupt { key: String, reason: String },
     #[error("idempotency key '{key}' already names proposal {existing} with a different request")]
     IdempotencyConflict { key: String, existing: String },
-    #[error("storage: the flush did not finish: {0}")]
-    Interrupted(String),
+    #[error("storage: {0}")]
+    Interrupted(#[from] hanko_proto::commit::Interrupted),
+}
+
+/// A write that is not durable yet: `seq` is its place in the store's count of writes, `step`
+/// names it for the crash points (`<step>_written`, `<step>_saved`).
+#[must_use = "a write is acknowledged only after it is settled"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket {
+    pub seq: u64,
+    pub step: &'static str,
 }
 
 /// Sled's error in words for an operator (its own text prints I/O errors in debug form).
@@ -235,20 +244,35 @@ impl Store {
     }
 
     fn flush(&self) -> Result<(), StoreError> {
-        self.commit.flush_now(&self.db)
+        self.commit.flush_now(|| Ok(self.db.flush().map(|_| ())?))
+    }
+
+    /// Makes one write with `write`, counted for the group commit; not durable until the
+    /// ticket is settled.
+    fn write<T>(
+        &self,
+        step: &'static str,
+        write: impl FnOnce() -> Result<T, StoreError>,
+    ) -> Result<(T, Ticket), StoreError> {
+        let (value, seq) = self.commit.write(write)?;
+        hanko_proto::failpoint::hit_step("coordinator", step, "_written");
+        Ok((value, Ticket { seq, step }))
     }
 
     /// Returns once `ticket`'s write is on disk (one flush settles every write made before
     /// it started).
     pub async fn settle(&self, ticket: Ticket) -> Result<(), StoreError> {
-        self.commit.durable(&self.db, ticket.seq).await?;
+        self.durable(ticket.seq).await?;
         hanko_proto::failpoint::hit_step("coordinator", ticket.step, "_saved");
         Ok(())
     }
 
     /// Returns once every write up to `seq` is on disk.
     pub async fn durable(&self, seq: u64) -> Result<(), StoreError> {
-        self.commit.durable(&self.db, seq).await
+        let db = self.db.clone();
+        self.commit
+            .durable(seq, move || Ok::<_, StoreError>(db.flush().map(|_| ())?))
+            .await
     }
 
     /// The number of writes made so far (see [`GroupCommit::counted`]).
@@ -269,14 +293,14 @@ impl Store {
     /// `read`, once everything it could have seen is on disk: what a client is shown is
     /// never something a crash could still take back.
     pub async fn settled<T>(&self, read: T) -> Result<T, StoreError> {
-        self.commit.durable(&self.db, self.commit.counted()).await?;
+        self.durable(self.commit.counted()).await?;
         Ok(read)
     }
 
     /// Stores a draft under its idempotency key, or returns the draft (or proposal id) the key
     /// already names. A different request under a known key is a conflict.
     pub async fn put_draft(&self, draft: &Draft) -> Result<Draft, StoreError> {
-        let (stored, ticket) = self.commit.write("draft", || self.write_draft(draft))?;
+        let (stored, ticket) = self.write("draft", || self.write_draft(draft))?;
         self.settle(ticket).await?;
         Ok(stored)
     }
@@ -338,9 +362,7 @@ impl Store {
     /// Turns a draft into an accepted proposal, in one step with its audit entry; on disk
     /// before it returns.
     pub async fn accept(&self, record: &ProposalRecord) -> Result<(), StoreError> {
-        let ((), ticket) = self
-            .commit
-            .write("proposal", || self.accept_unflushed(record))?;
+        let ((), ticket) = self.write("proposal", || self.accept_unflushed(record))?;
         self.settle(ticket).await
     }
 
@@ -348,7 +370,7 @@ impl Store {
     /// and flushes once at the end: nothing is acknowledged before that flush returns.
     pub fn accept_batch(&self, records: &[ProposalRecord]) -> Result<(), StoreError> {
         for r in records {
-            let ((), _) = self.commit.write("import", || self.accept_unflushed(r))?;
+            let ((), _) = self.write("import", || self.accept_unflushed(r))?;
         }
         self.flush()
     }
@@ -397,7 +419,7 @@ impl Store {
         let value = encode(record)?;
         let terminal = record.state.is_terminal();
         let events = changes(old, record);
-        let ((), ticket) = self.commit.write(step, || {
+        let ((), ticket) = self.write(step, || {
             (&self.proposals, &self.active, &self.audit, &self.meta)
                 .transaction(|(proposals, active, audit, meta)| {
                     proposals.insert(record.id.as_bytes(), value.clone())?;
@@ -432,7 +454,7 @@ impl Store {
 
     /// Writes and flushes a small marker: fails when storage cannot take writes.
     pub fn probe(&self) -> Result<(), StoreError> {
-        let (_, _) = self.commit.write("probe", || {
+        let (_, _) = self.write("probe", || {
             Ok(self.meta.insert(b"probe", &now_ms().to_be_bytes())?)
         })?;
         self.flush()
@@ -448,7 +470,7 @@ impl Store {
 
     /// Records an event that changes no proposal (an alert, say); flushed before it returns.
     pub fn record(&self, event: Event) -> Result<Entry, StoreError> {
-        let (entry, _) = self.commit.write("record", || {
+        let (entry, _) = self.write("record", || {
             (&self.audit, &self.meta)
                 .transaction(|(audit, meta)| append(audit, meta, event.clone()))
                 .map_err(tx_error)
@@ -562,7 +584,7 @@ impl Store {
         let value = encode(freeze)?;
         let kind = if freeze.frozen { "freeze" } else { "unfreeze" };
         let event = Event::new(kind, &freeze.by).detail(vec![freeze.reason.clone()]);
-        let ((), _) = self.commit.write("freeze", || {
+        let ((), _) = self.write("freeze", || {
             (&self.audit, &self.meta)
                 .transaction(|(audit, meta)| {
                     meta.insert(b"freeze", value.clone())?;

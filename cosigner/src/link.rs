@@ -137,9 +137,10 @@ impl Session<'_> {
                     }
                 }
                 _ = heartbeat.tick() => {
-                    let status = self.engine.status().ok();
+                    // The freeze flag alone: a full status reads every binding.
+                    let frozen = self.engine.store().freeze().ok().flatten().is_some_and(|f| f.frozen);
                     let beat = pb::HeartbeatRequest {
-                        frozen: status.as_ref().is_some_and(|s| s.frozen.is_some()),
+                        frozen,
                         policy_hash: self.engine.policy().hash().into(),
                         version: env!("CARGO_PKG_VERSION").into(),
                     };

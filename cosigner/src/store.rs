@@ -22,6 +22,8 @@ pub enum StoreError {
     Sled(sled::Error),
     #[error("stored record {key} is corrupt: {reason}")]
     Corrupt { key: String, reason: String },
+    #[error("storage: {0}")]
+    Interrupted(#[from] hanko_proto::commit::Interrupted),
 }
 
 /// Sled's error in words for an operator (its own text prints I/O errors in debug form).
@@ -62,6 +64,8 @@ pub struct Store {
     /// Where every flush also records the durable journal head, outside sled (see
     /// `integrity`): a store that silently lost its tail is then caught at the next start.
     marker: std::sync::OnceLock<std::path::PathBuf>,
+    /// Decisions made one after another become durable together (see `hanko_proto::commit`).
+    commit: hanko_proto::commit::GroupCommit,
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
@@ -93,6 +97,7 @@ impl Store {
             meta: db.open_tree("meta")?,
             db,
             marker: Default::default(),
+            commit: Default::default(),
         })
     }
 
@@ -106,12 +111,29 @@ impl Store {
         self.write(binding, None, event)
     }
 
+    /// Writes counted for the group commit (see `hanko_proto::commit`).
+    pub fn written(&self) -> u64 {
+        self.commit.counted()
+    }
+
     /// Sets the freeze flag with its audit entry, in one transaction; not yet flushed.
     pub fn set_freeze(&self, freeze: &Freeze, event: Event) -> Result<Entry, StoreError> {
         self.write(None, Some(freeze), event)
     }
 
     fn write(
+        &self,
+        binding: Option<&Binding>,
+        freeze: Option<&Freeze>,
+        event: Event,
+    ) -> Result<Entry, StoreError> {
+        let (entry, _) = self
+            .commit
+            .write(|| self.write_unflushed(binding, freeze, event))?;
+        Ok(entry)
+    }
+
+    fn write_unflushed(
         &self,
         binding: Option<&Binding>,
         freeze: Option<&Freeze>,
@@ -153,10 +175,7 @@ impl Store {
 
     /// The random id this store was given when it was tied to its key (see `integrity`).
     pub fn store_id(&self) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .meta
-            .get("store_id")?
-            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+        store_id_in(&self.meta)
     }
 
     /// Gives the store a random id, flushed before it returns.
@@ -165,8 +184,10 @@ impl Store {
         getrandom::fill(&mut raw)
             .map_err(|e| StoreError::Sled(sled::Error::Io(std::io::Error::other(e.to_string()))))?;
         let id = hex::encode(raw);
-        self.meta.insert("store_id", id.as_bytes())?;
-        self.db.flush()?;
+        let (_, _) = self
+            .commit
+            .write(|| self.meta.insert("store_id", id.as_bytes()))?;
+        self.commit.flush_now(|| self.db.flush().map(|_| ()))?;
         Ok(id)
     }
 
@@ -175,20 +196,17 @@ impl Store {
         let _ = self.marker.set(path);
     }
 
+    /// Makes every write made so far durable, and records the journal head it made durable
+    /// in the marker. Writes made while another flush runs share the next one.
     pub async fn flush(&self) -> Result<(), StoreError> {
-        // Read before the flush: everything up to this head is durable once it returns.
-        let head = self.audit_head()?;
-        self.db.flush_async().await?;
-        if let (Some(path), Some(head)) = (self.marker.get(), head) {
-            let id = self.store_id()?.unwrap_or_default();
-            crate::integrity::write_marker(path, &id, Some(&head)).map_err(|e| {
-                StoreError::Sled(sled::Error::Io(std::io::Error::other(format!(
-                    "{}: {e}",
-                    path.display()
-                ))))
-            })?;
-        }
-        Ok(())
+        let flush = Flush {
+            db: self.db.clone(),
+            meta: self.meta.clone(),
+            marker: self.marker.get().cloned(),
+        };
+        self.commit
+            .durable(self.commit.counted(), move || flush.run())
+            .await
     }
 
     pub fn freeze(&self) -> Result<Option<Freeze>, StoreError> {
@@ -217,10 +235,7 @@ impl Store {
 
     /// The journal's recorded head: the last entry's sequence number and hash.
     pub fn audit_head(&self) -> Result<Option<Head>, StoreError> {
-        self.meta
-            .get("audit_head")?
-            .map(|v| decode(b"audit_head", &v))
-            .transpose()
+        head_in(&self.meta)
     }
 
     /// The journal's first entry: when this cosigner first started.
@@ -243,5 +258,42 @@ impl Store {
                 decode(&k, &v)
             })
             .collect()
+    }
+}
+
+fn head_in(meta: &sled::Tree) -> Result<Option<Head>, StoreError> {
+    meta.get("audit_head")?
+        .map(|v| decode(b"audit_head", &v))
+        .transpose()
+}
+
+fn store_id_in(meta: &sled::Tree) -> Result<Option<String>, StoreError> {
+    Ok(meta
+        .get("store_id")?
+        .map(|v| String::from_utf8_lossy(&v).into_owned()))
+}
+
+/// One flush of the store, run on a blocking thread.
+struct Flush {
+    db: sled::Db,
+    meta: sled::Tree,
+    marker: Option<std::path::PathBuf>,
+}
+
+impl Flush {
+    fn run(self) -> Result<(), StoreError> {
+        // Read before the flush: everything up to this head is durable once it returns.
+        let head = head_in(&self.meta)?;
+        self.db.flush()?;
+        if let (Some(path), Some(head)) = (&self.marker, head) {
+            let id = store_id_in(&self.meta)?.unwrap_or_default();
+            crate::integrity::write_marker(path, &id, Some(&head)).map_err(|e| {
+                StoreError::Sled(sled::Error::Io(std::io::Error::other(format!(
+                    "{}: {e}",
+                    path.display()
+                ))))
+            })?;
+        }
+        Ok(())
     }
 }

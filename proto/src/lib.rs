@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod channel;
+pub mod commit;
 pub mod failpoint;
 pub mod pki;
 pub mod process;

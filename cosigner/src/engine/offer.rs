@@ -10,6 +10,12 @@ use crate::decide;
 use crate::examine::{Examined, Offer, check_facts, examine};
 use crate::record::{Binding, Status};
 
+/// A decision written to the store and counted in the ledger, not yet on disk.
+pub(super) struct Recorded {
+    binding: Binding,
+    policy_hash: String,
+}
+
 impl Engine {
     /// Decides on one offer. The work runs in its own task: a caller that gives up (a cancelled
     /// RPC, a dropped connection) cannot cut a decision in half.
@@ -57,8 +63,13 @@ impl Engine {
             approvals: vec![],
         };
         let binding = Binding::of(&x, &offer, self.now_ms(), pending);
-        self.evaluate_and_record(&mut ledger, binding, &x, vec![])
-            .await
+        let recorded = self
+            .evaluate_and_record(&mut ledger, binding, &x, vec![])
+            .await?;
+        // The next offer may be decided while this one is flushed: the ledger already
+        // counts it, and its answer leaves only once it is on disk.
+        drop(ledger);
+        self.answer(recorded).await
     }
 
     /// A known proposal id with other bytes: never signed, always alerted.
@@ -124,17 +135,19 @@ impl Engine {
             proposer_signature: b.proposer_signature.clone(),
         };
         let x = examine(&offer, &self.identity()).map_err(|r| Deferred::Sign(r.to_string()))?;
-        self.evaluate_and_record(ledger, b, &x, approvals).await
+        let recorded = self.evaluate_and_record(ledger, b, &x, approvals).await?;
+        self.answer(recorded).await
     }
 
-    /// Reads the chain, asks the policy, records the outcome (flushed), then signs if allowed.
+    /// Reads the chain, asks the policy and writes the outcome, counted in the ledger; the
+    /// answer waits for [`Engine::answer`].
     async fn evaluate_and_record(
         &self,
         ledger: &mut Ledger,
         mut binding: Binding,
         x: &Examined,
         approvals: Vec<crate::record::Approval>,
-    ) -> Result<Answer, Deferred> {
+    ) -> Result<Recorded, Deferred> {
         let snapshot = self
             .chain
             .current(&x.account)
@@ -171,18 +184,38 @@ impl Engine {
             });
         self.store.commit(Some(&binding), event)?;
         hanko_proto::failpoint::hit("cosigner", "decision_recorded");
+        ledger.note(&binding);
+        Ok(Recorded {
+            binding,
+            policy_hash: policy.hash().to_string(),
+        })
+    }
+
+    /// Flushes a recorded decision (with every one written before it), then signs if it
+    /// allows: no signature leaves before its record is on disk.
+    pub(super) async fn answer(&self, recorded: Recorded) -> Result<Answer, Deferred> {
+        let Recorded {
+            binding,
+            policy_hash,
+        } = recorded;
         self.store.flush().await?;
         hanko_proto::failpoint::hit("cosigner", "decision_flushed");
-        ledger.note(&binding);
         tracing::info!(
             proposal = %binding.proposal_id,
             inner_hash = %binding.inner_hash,
             outcome = binding.status.name(),
-            policy = %policy.hash(),
+            policy = %policy_hash,
             "decided"
         );
         match &binding.status {
-            Status::Signed { .. } => self.signature(&binding),
+            Status::Signed { .. } => {
+                // A freeze that came while this was flushed holds the signature back; the
+                // recorded decision is signed again once unfrozen.
+                if let Some(why) = self.frozen()? {
+                    return Err(Deferred::Frozen(why));
+                }
+                self.signature(&binding)
+            }
             _ => self.unsigned_answer(&binding.status),
         }
     }

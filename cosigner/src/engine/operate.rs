@@ -212,7 +212,8 @@ impl Engine {
             awaiting_approval: count("awaiting_approval"),
             signed: count("signed"),
             refused: count("refused") + count("rejected_by_operator"),
-            audit_entries: self.store.audit()?.len(),
+            // Sequence numbers run from 0 without gaps (`hanko audit verify` checks it).
+            audit_entries: self.store.audit_head()?.map_or(0, |h| h.seq as usize + 1),
             alerts: self.alerts(),
         })
     }
