@@ -28,6 +28,10 @@ pub struct E2e {
     pub cpu_ms_per_withdrawal: f64,
     /// The same, process by process (the driver is "proposers").
     pub cpu_ms_by_process: Vec<(String, f64)>,
+    /// The coordinator's store: writes, and flushes (fsyncs) that settled them, per
+    /// withdrawal (group commit: one flush serves every write made while the last one ran).
+    pub coordinator_writes_per_withdrawal: f64,
+    pub coordinator_flushes_per_withdrawal: f64,
     pub ceiling: Ceiling,
     /// per_second / ceiling.per_second.
     pub ratio_to_ceiling: f64,
@@ -170,7 +174,7 @@ pub fn run(
     let named = local.pids();
     let pids: Vec<u32> = named.iter().map(|(_, p)| *p).collect();
     let fsync = fsync_us(200)?;
-    let (latencies, seconds, cpu) = runtime.block_on(async {
+    let (latencies, seconds, cpu, store) = runtime.block_on(async {
         // One warm-up withdrawal: connections, caches.
         drive(&local, 1, 1, "warm").await?;
         let each = |pids: &[u32]| -> Vec<f64> {
@@ -179,16 +183,22 @@ pub fn run(
                 .chain(std::iter::once(cpu_ms(std::process::id())))
                 .collect()
         };
+        let store_before = store_counts(&local).await?;
         let cpu_before = each(&pids);
         let start = Instant::now();
         let latencies = drive(&local, withdrawals, proposers, "run").await?;
         let seconds = start.elapsed().as_secs_f64();
+        let store_after = store_counts(&local).await?;
+        let store = (
+            store_after.0 - store_before.0,
+            store_after.1 - store_before.1,
+        );
         let cpu: Vec<f64> = each(&pids)
             .iter()
             .zip(&cpu_before)
             .map(|(a, b)| a - b)
             .collect();
-        Ok::<_, anyhow::Error>((latencies, seconds, cpu))
+        Ok::<_, anyhow::Error>((latencies, seconds, cpu, store))
     })?;
     let per = latencies.len().max(1) as f64;
     let cpu_ms_by_process: Vec<(String, f64)> = named
@@ -218,10 +228,24 @@ pub fn run(
             propose_p50_ms: percentile(&proposing, 0.50),
             cpu_ms_per_withdrawal: cpu / sorted.len().max(1) as f64,
             cpu_ms_by_process,
+            coordinator_writes_per_withdrawal: store.0 / per,
+            coordinator_flushes_per_withdrawal: store.1 / per,
             ratio_to_ceiling: per_second / ceiling.per_second,
             ceiling,
         },
         local,
+    ))
+}
+
+/// The coordinator store's writes and flushes so far, from its metrics.
+async fn store_counts(local: &Local) -> Result<(f64, f64)> {
+    let text = local.metrics().await.map_err(|e| anyhow!("{e}"))?;
+    let read = |name: &str| {
+        hanko_cli::local::metric(&text, name).ok_or_else(|| anyhow!("no {name} in the metrics"))
+    };
+    Ok((
+        read("hanko_coordinator_store_writes_total")?,
+        read("hanko_coordinator_store_flushes_total")?,
     ))
 }
 

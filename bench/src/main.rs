@@ -143,6 +143,10 @@ fn main() -> Result<std::process::ExitCode> {
         .collect();
     println!("CPU ms per withdrawal by process: {}", by.join(", "));
     println!(
+        "coordinator store per withdrawal: {:.1} writes settled by {:.1} flushes",
+        e.coordinator_writes_per_withdrawal, e.coordinator_flushes_per_withdrawal
+    );
+    println!(
         "ceiling: {} NIS1 signs × {:.1} µs + {} NIS1 verifies × {:.1} µs + {} Ed25519 signs × \
          {:.1} µs + {} Ed25519 verifies × {:.1} µs + {} fsyncs × {:.0} µs = {:.0} µs per \
          withdrawal; {} cores → {:.0} withdrawals/s; reached {:.1} % of it (goal: 40 %, p99 < 25 ms)",

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
@@ -38,6 +38,13 @@ pub struct AnnounceLabel {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct AlertLabel {
     pub kind: String,
+}
+
+/// The proposal store's writes and flushes, for the group commit's figures.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreCounts {
+    pub writes: u64,
+    pub flushes: u64,
 }
 
 pub struct Metrics {
@@ -147,7 +154,12 @@ impl Metrics {
     }
 
     /// The text exposition, after refreshing the gauges that are read at scrape time.
-    pub fn render(&self, unfinished: &[Arc<ProposalRecord>], frozen: bool) -> String {
+    pub fn render(
+        &self,
+        unfinished: &[Arc<ProposalRecord>],
+        frozen: bool,
+        store: StoreCounts,
+    ) -> String {
         self.unfinished.clear();
         for r in unfinished {
             self.unfinished.get_or_create(&state_label(r.state)).inc();
@@ -200,6 +212,17 @@ impl Metrics {
             "1 when the NIS node answered the last watcher pass",
             self.node_reachable.clone(),
         );
+        registry.register(
+            "store_writes",
+            "Writes to the proposal store since the coordinator started",
+            ConstCounter::new(store.writes),
+        );
+        registry.register(
+            "store_flushes",
+            "Flushes (fsyncs) of the proposal store since the coordinator started; each \
+             settles every write made before it",
+            ConstCounter::new(store.flushes),
+        );
         let mut out = String::new();
         if prometheus_client::encoding::text::encode(&mut out, &registry).is_err() {
             out.clear();
@@ -220,7 +243,11 @@ pub async fn serve(
             let c = coordinator.clone();
             async move {
                 let unfinished = c.store.active();
-                let body = c.metrics.render(&unfinished, c.frozen());
+                let store = StoreCounts {
+                    writes: c.store.counted(),
+                    flushes: c.store.flushes(),
+                };
+                let body = c.metrics.render(&unfinished, c.frozen(), store);
                 (
                     [(
                         axum::http::header::CONTENT_TYPE,

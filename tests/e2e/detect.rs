@@ -11,18 +11,10 @@ use nem::tx::{Body, Header, Transfer};
 use nem::{Amount, KeyPair, NemTimestamp, Network, Transaction};
 
 use crate::common::*;
+use hanko_cli::local::metric;
 
 async fn scrape(local: &hanko_cli::local::Local) -> String {
-    let url = format!("http://{}/metrics", local.layout.metrics_addr);
-    reqwest::get(&url).await.unwrap().text().await.unwrap()
-}
-
-/// The value of one metric line, e.g. `hanko_coordinator_frozen`.
-fn metric(text: &str, name: &str) -> Option<f64> {
-    text.lines()
-        .find(|l| l.split_whitespace().next() == Some(name))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
+    local.metrics().await.unwrap()
 }
 
 fn cosigner_key(local: &hanko_cli::local::Local, i: usize) -> KeyPair {
@@ -197,6 +189,10 @@ async fn metrics_count_states_decisions_and_announces() {
         metric(&text, "hanko_coordinator_signing_latency_seconds_count").is_some_and(|v| v >= 2.0),
         "{text}"
     );
+    // Each flush settles at least one write; a confirmed proposal took several of each.
+    let writes = metric(&text, "hanko_coordinator_store_writes_total").unwrap_or_default();
+    let flushes = metric(&text, "hanko_coordinator_store_flushes_total").unwrap_or_default();
+    assert!(flushes >= 5.0 && writes >= flushes, "{text}");
     // A refusal is counted under the rule the cosigner named.
     let refused = local
         .propose(&ctx.unlisted, "2", "", "metrics-2")

@@ -169,6 +169,18 @@ impl Local {
         Ok(response.data)
     }
 
+    /// The coordinator's Prometheus metrics, as text.
+    pub async fn metrics(&self) -> Result<String, CliError> {
+        let url = format!("http://{}/metrics", self.layout.metrics_addr);
+        let answer = reqwest::get(&url)
+            .await
+            .map_err(|e| CliError::Io(format!("{url}: {e}")))?;
+        answer
+            .text()
+            .await
+            .map_err(|e| CliError::Io(format!("{url}: {e}")))
+    }
+
     /// The multisig account's balance in micro-XEM, as the dev node reports it.
     pub async fn balance(&self, address: &nem::Address) -> Result<u64, CliError> {
         let info = self.node.account(address).await.map_err(nis)?;
@@ -344,4 +356,12 @@ async fn wait_on(
             }
         }
     }
+}
+
+/// The value of one line of Prometheus text, e.g. `hanko_coordinator_frozen`.
+pub fn metric(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find(|l| l.split_whitespace().next() == Some(name))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
 }
