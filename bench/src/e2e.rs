@@ -32,6 +32,8 @@ pub struct E2e {
     /// withdrawal (group commit: one flush serves every write made while the last one ran).
     pub coordinator_writes_per_withdrawal: f64,
     pub coordinator_flushes_per_withdrawal: f64,
+    /// Mean time of one of those flushes.
+    pub coordinator_flush_ms: f64,
     pub ceiling: Ceiling,
     /// per_second / ceiling.per_second.
     pub ratio_to_ceiling: f64,
@@ -162,6 +164,8 @@ pub fn start() -> Result<Local> {
     Local::start(&exe, &plan).map_err(|e| anyhow!("{e}"))
 }
 
+static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// Drives `withdrawals` through `local` with `proposers` concurrent proposers.
 pub fn run(
     local: Local,
@@ -173,10 +177,12 @@ pub fn run(
     let local = Arc::new(local);
     let named = local.pids();
     let pids: Vec<u32> = named.iter().map(|(_, p)| *p).collect();
-    let fsync = fsync_us(200)?;
+    let fsync_before = fsync_us(200)?;
     let (latencies, seconds, cpu, store) = runtime.block_on(async {
         // One warm-up withdrawal: connections, caches.
-        drive(&local, 1, 1, "warm").await?;
+        // Each run its own idempotency keys: a key used before answers with its old proposal.
+        let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        drive(&local, 1, 1, &format!("warm{run}")).await?;
         let each = |pids: &[u32]| -> Vec<f64> {
             pids.iter()
                 .map(|p| cpu_ms(*p))
@@ -186,12 +192,13 @@ pub fn run(
         let store_before = store_counts(&local).await?;
         let cpu_before = each(&pids);
         let start = Instant::now();
-        let latencies = drive(&local, withdrawals, proposers, "run").await?;
+        let latencies = drive(&local, withdrawals, proposers, &format!("run{run}")).await?;
         let seconds = start.elapsed().as_secs_f64();
         let store_after = store_counts(&local).await?;
         let store = (
             store_after.0 - store_before.0,
             store_after.1 - store_before.1,
+            store_after.2 - store_before.2,
         );
         let cpu: Vec<f64> = each(&pids)
             .iter()
@@ -200,6 +207,8 @@ pub fn run(
             .collect();
         Ok::<_, anyhow::Error>((latencies, seconds, cpu, store))
     })?;
+    // This machine's fsync time drifts: priced before and after the run, and averaged.
+    let fsync = (fsync_before + fsync_us(200)?) / 2.0;
     let per = latencies.len().max(1) as f64;
     let cpu_ms_by_process: Vec<(String, f64)> = named
         .iter()
@@ -230,6 +239,7 @@ pub fn run(
             cpu_ms_by_process,
             coordinator_writes_per_withdrawal: store.0 / per,
             coordinator_flushes_per_withdrawal: store.1 / per,
+            coordinator_flush_ms: store.2 * 1e3 / store.1.max(1.0),
             ratio_to_ceiling: per_second / ceiling.per_second,
             ceiling,
         },
@@ -238,7 +248,7 @@ pub fn run(
 }
 
 /// The coordinator store's writes and flushes so far, from its metrics.
-async fn store_counts(local: &Local) -> Result<(f64, f64)> {
+async fn store_counts(local: &Local) -> Result<(f64, f64, f64)> {
     let text = local.metrics().await.map_err(|e| anyhow!("{e}"))?;
     let read = |name: &str| {
         hanko_cli::local::metric(&text, name).ok_or_else(|| anyhow!("no {name} in the metrics"))
@@ -246,6 +256,7 @@ async fn store_counts(local: &Local) -> Result<(f64, f64)> {
     Ok((
         read("hanko_coordinator_store_writes_total")?,
         read("hanko_coordinator_store_flushes_total")?,
+        read("hanko_coordinator_store_flush_seconds_total")?,
     ))
 }
 

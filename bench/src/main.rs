@@ -70,7 +70,10 @@ fn main() -> Result<std::process::ExitCode> {
         .build()?;
     let local = e2e::start()?;
     let dir = local.dir().to_path_buf();
-    let (end_to_end, mut local) = e2e::run(local, &runtime, count, proposers, &figures)?;
+    let (end_to_end, local) = e2e::run(local, &runtime, count, proposers, &figures)?;
+    // The same path with nothing queued: one proposer, one withdrawal at a time.
+    let alone = if args.smoke { 5 } else { 100 };
+    let (one_by_one, mut local) = e2e::run(local, &runtime, alone, 1, &figures)?;
     let stored = args
         .stored
         .unwrap_or(if args.smoke { 5_000 } else { 1_000_000 });
@@ -136,6 +139,19 @@ fn main() -> Result<std::process::ExitCode> {
         e.propose_p50_ms,
         e.cpu_ms_per_withdrawal
     );
+    let o = &one_by_one;
+    println!(
+        "one proposer, one withdrawal at a time ({} withdrawals): p50 {:.1} ms, p95 {:.1} ms, \
+         p99 {:.1} ms (p50 {:.1} ms until stored); at {} in flight the p99 goal of 25 ms would \
+         need {:.0} withdrawals/s (Little's law: in flight / latency)",
+        o.withdrawals,
+        o.p50_ms,
+        o.p95_ms,
+        o.p99_ms,
+        o.propose_p50_ms,
+        e.proposers,
+        e.proposers as f64 / 0.025
+    );
     let by: Vec<String> = e
         .cpu_ms_by_process
         .iter()
@@ -143,8 +159,10 @@ fn main() -> Result<std::process::ExitCode> {
         .collect();
     println!("CPU ms per withdrawal by process: {}", by.join(", "));
     println!(
-        "coordinator store per withdrawal: {:.1} writes settled by {:.1} flushes",
-        e.coordinator_writes_per_withdrawal, e.coordinator_flushes_per_withdrawal
+        "coordinator store per withdrawal: {:.1} writes settled by {:.2} flushes of {:.1} ms each",
+        e.coordinator_writes_per_withdrawal,
+        e.coordinator_flushes_per_withdrawal,
+        e.coordinator_flush_ms
     );
     println!(
         "ceiling: {} NIS1 signs × {:.1} µs + {} NIS1 verifies × {:.1} µs + {} Ed25519 signs × \
@@ -187,6 +205,7 @@ fn main() -> Result<std::process::ExitCode> {
             "crypto": figures,
             "policy": policy_figures,
             "end_to_end": end_to_end,
+            "end_to_end_one_proposer": one_by_one,
         });
         std::fs::write(&path, serde_json::to_string_pretty(&report)?)
             .with_context(|| format!("cannot write {}", path.display()))?;

@@ -45,8 +45,8 @@ pub struct Coordinator {
     in_flight: Mutex<HashSet<(String, [u8; 32])>>,
     /// Proposals to offer cosigners (Distribute).
     pub offers: broadcast::Sender<Arc<ProposalRecord>>,
-    /// Every saved state change (Watch).
-    pub changes: broadcast::Sender<Arc<ProposalRecord>>,
+    /// Every saved change, to the watchers of its proposal (Watch).
+    pub watchers: crate::watchers::Watchers,
     /// Subscriptions and heartbeats of cosigners (Admin.Status).
     pub board: Arc<crate::board::Board>,
     pub metrics: crate::metrics::Metrics,
@@ -114,7 +114,6 @@ impl Coordinator {
         webhooks: crate::webhook::Webhooks,
     ) -> Arc<Coordinator> {
         let (offers, _) = broadcast::channel(1024);
-        let (changes, _) = broadcast::channel(1024);
         Arc::new(Coordinator {
             store,
             node,
@@ -123,7 +122,7 @@ impl Coordinator {
             outbox: Default::default(),
             in_flight: Mutex::new(HashSet::new()),
             offers,
-            changes,
+            watchers: Default::default(),
             board: Default::default(),
             metrics: Default::default(),
             accepted_at: Default::default(),
@@ -243,7 +242,7 @@ impl Coordinator {
                     self.webhooks.state_changed(&c.next);
                 }
                 // Watchers see every saved change: decisions as they arrive, not only states.
-                let _ = self.changes.send(c.next.clone());
+                self.watchers.publish(&c.next);
             }
             self.perform(&c.next, c.actions);
         }

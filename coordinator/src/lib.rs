@@ -23,4 +23,5 @@ pub mod testing;
 pub mod treasury;
 pub mod verify;
 pub mod watch;
+pub mod watchers;
 pub mod webhook;

@@ -45,6 +45,7 @@ pub struct AlertLabel {
 pub struct StoreCounts {
     pub writes: u64,
     pub flushes: u64,
+    pub flush_seconds: f64,
 }
 
 pub struct Metrics {
@@ -223,6 +224,11 @@ impl Metrics {
              settles every write made before it",
             ConstCounter::new(store.flushes),
         );
+        registry.register(
+            "store_flush_seconds",
+            "Seconds spent in those flushes",
+            ConstCounter::new(store.flush_seconds),
+        );
         let mut out = String::new();
         if prometheus_client::encoding::text::encode(&mut out, &registry).is_err() {
             out.clear();
@@ -246,6 +252,7 @@ pub async fn serve(
                 let store = StoreCounts {
                     writes: c.store.counted(),
                     flushes: c.store.flushes(),
+                    flush_seconds: c.store.flush_seconds(),
                 };
                 let body = c.metrics.render(&unfinished, c.frozen(), store);
                 (

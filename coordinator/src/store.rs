@@ -290,6 +290,11 @@ impl Store {
         self.commit.flushes()
     }
 
+    /// Seconds those flushes took.
+    pub fn flush_seconds(&self) -> f64 {
+        self.commit.flush_seconds()
+    }
+
     /// `read`, once everything it could have seen is on disk: what a client is shown is
     /// never something a crash could still take back.
     pub async fn settled<T>(&self, read: T) -> Result<T, StoreError> {

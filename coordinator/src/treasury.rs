@@ -370,7 +370,7 @@ impl Treasury for TreasuryService {
             .authorize(&request, &[Role::Proposer, Role::Auditor, Role::Admin])?;
         let id = request.into_inner().id;
         // Subscribed before the first read, so no change falls between the two.
-        let changes = self.coordinator.changes.subscribe();
+        let changes = self.coordinator.watchers.subscribe(&id);
         let current = if id.is_empty() {
             None
         } else {
@@ -405,8 +405,7 @@ async fn follow(
             () = tx.closed() => return,
         };
         let send = match item {
-            Ok(r) if id.is_empty() || r.id == id => Ok(convert::proposal(&r)),
-            Ok(_) => continue,
+            Ok(r) => Ok(convert::proposal(&r)),
             Err(RecvError::Closed) => return,
             Err(RecvError::Lagged(missed)) if id.is_empty() => Err(Status::data_loss(format!(
                 "this watch fell behind and missed {missed} changes; watch again"

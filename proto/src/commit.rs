@@ -22,8 +22,9 @@ pub struct GroupCommit {
     flushed: AtomicU64,
     /// One flush at a time; the others wait for it and then look again.
     turn: tokio::sync::Mutex<()>,
-    /// Flushes that returned, for the figures.
+    /// Flushes that returned, and the time they took, for the figures.
     flushes: AtomicU64,
+    flush_micros: AtomicU64,
 }
 
 impl GroupCommit {
@@ -70,10 +71,11 @@ impl GroupCommit {
             return Ok(());
         }
         let target = self.counted();
+        let started = std::time::Instant::now();
         tokio::task::spawn_blocking(flush)
             .await
             .map_err(|e| Interrupted(e.to_string()))??;
-        self.done(target);
+        self.done(target, started);
         Ok(())
     }
 
@@ -81,14 +83,22 @@ impl GroupCommit {
     /// (imports, alerts, the freeze: rare writes outside the async paths).
     pub fn flush_now<E>(&self, flush: impl FnOnce() -> Result<(), E>) -> Result<(), E> {
         let target = self.counted();
+        let started = std::time::Instant::now();
         flush()?;
-        self.done(target);
+        self.done(target, started);
         Ok(())
     }
 
-    fn done(&self, target: u64) {
+    fn done(&self, target: u64, started: std::time::Instant) {
         self.flushed.fetch_max(target, Ordering::AcqRel);
         self.flushes.fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.flush_micros.fetch_add(micros, Ordering::Relaxed);
+    }
+
+    /// Seconds spent in flushes that returned.
+    pub fn flush_seconds(&self) -> f64 {
+        self.flush_micros.load(Ordering::Relaxed) as f64 / 1e6
     }
 }
 
