@@ -36,6 +36,15 @@ pub enum StoreError {
     IdempotencyConflict { key: String, existing: String },
     #[error("storage: {0}")]
     Interrupted(#[from] hanko_proto::commit::Interrupted),
+    #[error(
+        "account: {account} has {pending} unfinished proposals, the most allowed \
+         (limits.max_pending_per_account = {max}); wait for some to finish or cancel them"
+    )]
+    TooManyPending {
+        account: Address,
+        pending: usize,
+        max: usize,
+    },
 }
 
 /// A write that is not durable yet: `seq` is its place in the store's count of writes, `step`
@@ -364,11 +373,32 @@ impl Store {
             .transpose()
     }
 
-    /// Turns a draft into an accepted proposal, in one step with its audit entry; on disk
-    /// before it returns.
-    pub async fn accept(&self, record: &ProposalRecord) -> Result<(), StoreError> {
-        let ((), ticket) = self.write("proposal", || self.accept_unflushed(record))?;
+    /// Turns a draft into an accepted proposal, in one step with its audit entry, unless its
+    /// account already has `max_pending` unfinished ones (counted in the same step, so
+    /// simultaneous proposals cannot pass the limit); on disk before it returns.
+    pub async fn accept(
+        &self,
+        record: &ProposalRecord,
+        max_pending: usize,
+    ) -> Result<(), StoreError> {
+        let ((), ticket) = self.write("proposal", || {
+            self.within_pending(&record.account, max_pending)?;
+            self.accept_unflushed(record)
+        })?;
         self.settle(ticket).await
+    }
+
+    /// An error naming the limit when `account` has `max` unfinished proposals or more.
+    pub fn within_pending(&self, account: &Address, max: usize) -> Result<(), StoreError> {
+        let pending = self.live.count(account);
+        if pending >= max {
+            return Err(StoreError::TooManyPending {
+                account: *account,
+                pending,
+                max,
+            });
+        }
+        Ok(())
     }
 
     /// Accepts many records (an import), each in its own transaction with its audit entry,

@@ -27,7 +27,9 @@ pub struct TreasuryService {
 fn storage(e: StoreError) -> Status {
     match e {
         StoreError::IdempotencyConflict { .. } => Status::already_exists(e.to_string()),
-        e => Status::unavailable(format!("storage: {e}")),
+        StoreError::TooManyPending { .. } => Status::resource_exhausted(e.to_string()),
+        // Sled errors already begin "storage: ".
+        e => Status::unavailable(e.to_string()),
     }
 }
 
@@ -51,17 +53,12 @@ fn bytes32(field: &str, b: &[u8]) -> Result<[u8; 32], Status> {
     })
 }
 
-/// ResourceExhausted when `account` already has the most unfinished proposals allowed.
+/// ResourceExhausted when `account` already has the most unfinished proposals allowed (an
+/// early answer; acceptance counts again in the same step as it stores).
 fn check_pending(c: &Coordinator, account: &nem::Address) -> Result<(), Status> {
-    let max = c.settings.limits.max_pending_per_account;
-    let pending = c.store.count_active(account);
-    if pending >= max {
-        return Err(Status::resource_exhausted(format!(
-            "account: {account} has {pending} unfinished proposals, the most allowed \
-             (limits.max_pending_per_account = {max}); wait for some to finish or cancel them"
-        )));
-    }
-    Ok(())
+    c.store
+        .within_pending(account, c.settings.limits.max_pending_per_account)
+        .map_err(storage)
 }
 
 /// ResourceExhausted for a request larger than `limits.max_request_bytes`.
@@ -271,7 +268,10 @@ impl Treasury for TreasuryService {
             confirmed_height: None,
             reason: None,
         };
-        c.store.accept(&record).await.map_err(storage)?;
+        c.store
+            .accept(&record, c.settings.limits.max_pending_per_account)
+            .await
+            .map_err(storage)?;
         c.accepted(&record.id);
         tracing::info!(proposal = %record.id, account = %record.account, inner_hash = %record.inner_hash, "proposal accepted");
         let stored = c.apply(&record.id, Event::Tick).await.map_err(driver)?;

@@ -12,6 +12,24 @@ fn dir(tag: &str) -> std::path::PathBuf {
     d
 }
 
+/// Opens a store just closed in this process: sled releases its file lock once its own
+/// threads (the last flush's writer) let go, a moment after the handle is dropped.
+fn reopen(path: &std::path::Path) -> Store {
+    let started = std::time::Instant::now();
+    loop {
+        match Store::open(path) {
+            Ok(store) => return store,
+            Err(e)
+                if e.to_string().contains("could not acquire lock")
+                    && started.elapsed() < std::time::Duration::from_secs(10) =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
 fn account() -> Address {
     Address::from_public_key(&PublicKey([1; 32]), Network::Testnet)
 }
@@ -78,13 +96,13 @@ async fn accepted_proposals_survive_reopening_and_leave_active_when_finished() {
     {
         let store = Store::open(&path).unwrap();
         store.put_draft(&d).await.unwrap();
-        store.accept(&record(&d)).await.unwrap();
+        store.accept(&record(&d), usize::MAX).await.unwrap();
         assert!(
             store.draft("p-1").unwrap().is_none(),
             "the draft became the proposal"
         );
     }
-    let store = Store::open(&path).unwrap();
+    let store = reopen(&path);
     let active = store.active();
     assert_eq!(active, vec![std::sync::Arc::new(record(&d))]);
     assert_eq!(store.id_for_key("k-1").unwrap().as_deref(), Some("p-1"));
@@ -114,7 +132,7 @@ async fn pages_and_freeze() {
         if i % 2 == 0 {
             r.state = State::Confirmed;
         }
-        store.accept(&r).await.unwrap();
+        store.accept(&r, usize::MAX).await.unwrap();
     }
     let (first, token) = store
         .page(None, 2, |r| r.state == State::Confirmed)
@@ -145,7 +163,7 @@ async fn pages_and_freeze() {
         })
         .unwrap();
     drop(store);
-    let store = Store::open(&path).unwrap();
+    let store = reopen(&path);
     assert!(
         store.freeze().unwrap().unwrap().frozen,
         "a freeze survives restarts"
@@ -164,7 +182,7 @@ async fn one_flush_settles_the_writes_made_before_it() {
     for i in 0..10 {
         let d = draft(&format!("p-{i}"), &format!("k-{i}"), "x");
         store.put_draft(&d).await.unwrap();
-        store.accept(&record(&d)).await.unwrap();
+        store.accept(&record(&d), usize::MAX).await.unwrap();
         records.push(record(&d));
     }
     let before = store.flushes();
@@ -190,11 +208,43 @@ async fn one_flush_settles_the_writes_made_before_it() {
         "the writes made before the flush needed no other"
     );
     drop(store);
-    let store = Store::open(&path).unwrap();
+    let store = reopen(&path);
     assert!(store.active().is_empty());
     for r in &records {
         assert_eq!(store.get(&r.id).unwrap().unwrap().state, State::Confirmed);
     }
+    drop(store);
+    std::fs::remove_dir_all(path).unwrap();
+}
+
+/// The pending limit is counted in the same step as the acceptance: of 12 proposals accepted
+/// at once for one account with a limit of 5, exactly 5 are stored and 7 are refused naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simultaneous_proposals_cannot_pass_the_pending_limit() {
+    let path = dir("pending");
+    let store = std::sync::Arc::new(Store::open(&path).unwrap());
+    let mut tasks = vec![];
+    for i in 0..12 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let d = draft(&format!("p-{i}"), &format!("k-{i}"), "x");
+            store.put_draft(&d).await.unwrap();
+            store.accept(&record(&d), 5).await
+        }));
+    }
+    let mut refusals = vec![];
+    for t in tasks {
+        if let Err(e) = t.await.unwrap() {
+            refusals.push(e.to_string());
+        }
+    }
+    assert_eq!(store.count_active(&account()), 5);
+    assert_eq!(refusals.len(), 7);
+    assert!(
+        refusals[0].contains("limits.max_pending_per_account = 5"),
+        "{}",
+        refusals[0]
+    );
     drop(store);
     std::fs::remove_dir_all(path).unwrap();
 }
@@ -236,7 +286,7 @@ async fn a_full_disk_refuses_new_proposals_and_loses_none() {
         for i in 0..2_000 {
             let dr = draft(&format!("P-{i}"), &format!("k-{i}"), "d");
             let stored = match store.put_draft(&dr).await {
-                Ok(_) => store.accept(&record(&dr)).await,
+                Ok(_) => store.accept(&record(&dr), usize::MAX).await,
                 Err(e) => Err(e),
             };
             match stored {
@@ -255,7 +305,7 @@ async fn a_full_disk_refuses_new_proposals_and_loses_none() {
         "{refusal}"
     );
     std::fs::remove_file(d.join("filler")).unwrap();
-    let store = Store::open(&data).unwrap();
+    let store = reopen(&data);
     let lost = accepted
         .iter()
         .filter(|id| store.get(id).unwrap().is_none())
