@@ -1,6 +1,7 @@
-//! Durable proposals (sled). Every write is flushed to disk before it returns, so an
-//! acknowledged proposal survives a crash; multi-tree updates are sled transactions, so a crash
-//! never leaves half of one.
+//! Durable proposals (sled). Every write is on disk before it is acknowledged or acted on (the
+//! async writes settle through a group commit: one flush for every write made meanwhile), so
+//! an acknowledged proposal survives a crash; multi-tree updates are sled transactions, so a
+//! crash never leaves half of one. Unfinished proposals are also kept in memory (`live`).
 //!
 //! Trees: `proposals` (id → record), `idempotency` (key → id), `active` (ids of unfinished
 //! proposals only: listing pending work costs the same whatever the history's size), `drafts`
