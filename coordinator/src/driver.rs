@@ -373,12 +373,20 @@ impl Coordinator {
         loop {
             tokio::select! {
                 _ = interval.tick() => {
+                    // All at once: the ticks share the flushes of what they wait for, so a
+                    // pass over many unfinished proposals is not one flush wait per proposal.
+                    // The next pass starts only when this one is done.
+                    let mut pass = tokio::task::JoinSet::new();
                     for r in self.store.active() {
                         if r.state == core::State::Announced {
                             self.look_on_chain(&r);
                         }
-                        let _ = self.apply(&r.id, Event::Tick).await;
+                        let me = self.clone();
+                        pass.spawn(async move {
+                            let _ = me.apply(&r.id, Event::Tick).await;
+                        });
                     }
+                    while pass.join_next().await.is_some() {}
                 }
                 _ = shutdown.changed() => break,
             }
