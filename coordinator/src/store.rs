@@ -28,8 +28,8 @@ use hanko_proto::commit::GroupCommit;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
-    /// Sled's own text is not shown as a cause: `plain` says it in words.
-    #[error("storage: {}", plain(.0))]
+    /// Sled's own text is not shown as a cause: `in_words` says it in words.
+    #[error("storage: {}", hanko_proto::storage::in_words(.0))]
     Sled(sled::Error),
     #[error("stored record {key} is corrupt: {reason}")]
     Corrupt { key: String, reason: String },
@@ -55,21 +55,6 @@ pub enum StoreError {
 pub struct Ticket {
     pub seq: u64,
     pub step: &'static str,
-}
-
-/// Sled's error in words for an operator (its own text prints I/O errors in debug form).
-fn plain(e: &sled::Error) -> String {
-    match e {
-        sled::Error::Io(io) => match (io.raw_os_error(), io.kind()) {
-            (Some(code), _) => std::io::Error::from_raw_os_error(code).to_string(),
-            (None, std::io::ErrorKind::StorageFull) => "No space left on device".into(),
-            _ => io.to_string(),
-        },
-        sled::Error::Corruption { .. } => {
-            "the data files are corrupted (restore the data directory from a backup)".into()
-        }
-        other => other.to_string(),
-    }
 }
 
 impl From<sled::Error> for StoreError {

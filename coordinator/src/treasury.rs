@@ -16,7 +16,6 @@ use crate::build::{WithdrawalRequest, build_inner};
 use crate::convert;
 use crate::core::{Event, ProposalRecord, State};
 use crate::driver::{Coordinator, DriverError};
-
 use crate::store::{Draft, StoreError};
 
 pub struct TreasuryService {

@@ -17,28 +17,13 @@ use crate::record::Binding;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
-    /// Sled's own text is not shown as a cause: `plain` says it in words.
-    #[error("storage: {}", plain(.0))]
+    /// Sled's own text is not shown as a cause: `in_words` says it in words.
+    #[error("storage: {}", hanko_proto::storage::in_words(.0))]
     Sled(sled::Error),
     #[error("stored record {key} is corrupt: {reason}")]
     Corrupt { key: String, reason: String },
     #[error("storage: {0}")]
     Interrupted(#[from] hanko_proto::commit::Interrupted),
-}
-
-/// Sled's error in words for an operator (its own text prints I/O errors in debug form).
-fn plain(e: &sled::Error) -> String {
-    match e {
-        sled::Error::Io(io) => match (io.raw_os_error(), io.kind()) {
-            (Some(code), _) => std::io::Error::from_raw_os_error(code).to_string(),
-            (None, std::io::ErrorKind::StorageFull) => "No space left on device".into(),
-            _ => io.to_string(),
-        },
-        sled::Error::Corruption { .. } => {
-            "the data files are corrupted (restore the data directory from a backup)".into()
-        }
-        other => other.to_string(),
-    }
 }
 
 impl From<sled::Error> for StoreError {
@@ -109,11 +94,6 @@ impl Store {
             ))));
         }
         self.write(binding, None, event)
-    }
-
-    /// Writes counted for the group commit (see `hanko_proto::commit`).
-    pub fn written(&self) -> u64 {
-        self.commit.counted()
     }
 
     /// Sets the freeze flag with its audit entry, in one transaction; not yet flushed.

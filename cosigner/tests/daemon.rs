@@ -241,6 +241,21 @@ async fn until_signed_by_b(
     got
 }
 
+/// `hanko-cosigner status --json` on the operator socket, parsed.
+fn operator_status(socket: &std::path::Path) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_hanko-cosigner"))
+        .args(["status", "--json", "--socket"])
+        .arg(socket)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn spawn(s: &Setup, failpoint: Option<&str>, log: &str) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hanko-cosigner"));
     cmd.args(["run", "--config"])
@@ -313,17 +328,7 @@ async fn crash_points_around_flush_then_sign_never_leak_an_unrecorded_signature(
 
     // The operator's view, from the real command line.
     let socket = s.dir.join("operator.sock");
-    let status = Command::new(env!("CARGO_BIN_EXE_hanko-cosigner"))
-        .args(["status", "--json", "--socket"])
-        .arg(&socket)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let report = operator_status(&socket);
     assert_eq!(report["public_key"], nem_key(2).public_key().to_string());
     assert_eq!(report["signed"], ids.len());
     let pending = Command::new(env!("CARGO_BIN_EXE_hanko-cosigner"))
@@ -338,14 +343,7 @@ async fn crash_points_around_flush_then_sign_never_leak_an_unrecorded_signature(
 
     // A new signed policy file is picked up while running; a tampered one is refused with an
     // alert and the policy in force stays.
-    let status = || {
-        let out = Command::new(env!("CARGO_BIN_EXE_hanko-cosigner"))
-            .args(["status", "--json", "--socket"])
-            .arg(&socket)
-            .output()
-            .unwrap();
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
-    };
+    let status = || operator_status(&socket);
     let before = report["policy_hash"].clone();
     s.officer
         .write_signed(&s.dir.join("policy.toml"), &policy_text(200_000, ""));
@@ -502,14 +500,9 @@ async fn start_on(s: &Setup, log: &str, signed: usize) -> Start {
             .unwrap_or_default()
             .contains("hanko-cosigner ready")
         {
-            let report = Command::new(env!("CARGO_BIN_EXE_hanko-cosigner"))
-                .args(["status", "--json", "--socket"])
-                .arg(s.dir.join("operator.sock"))
-                .output()
-                .unwrap();
+            let report = operator_status(&s.dir.join("operator.sock"));
             let _ = child.kill();
             let _ = child.wait();
-            let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
             let now = report["signed"].as_u64().unwrap() as usize;
             return if now == signed {
                 Start::Whole
@@ -713,15 +706,10 @@ async fn a_full_disk_means_no_signature_and_nothing_lost() {
     std::fs::remove_file(data.join("filler")).unwrap();
     let mut child = spawn(&s, None, "run-full-after");
     let got = until_signed_by_b(&mut s.treasury, &ids, 20).await;
-    let report = Command::new(env!("CARGO_BIN_EXE_hanko-cosigner"))
-        .args(["status", "--json", "--socket"])
-        .arg(s.dir.join("operator.sock"))
-        .output()
-        .unwrap();
+    let report = operator_status(&s.dir.join("operator.sock"));
     let _ = child.kill();
     let _ = child.wait();
     unmount();
-    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
     assert_eq!(
         got.len(),
         ids.len(),

@@ -9,6 +9,7 @@ pub mod commit;
 pub mod failpoint;
 pub mod pki;
 pub mod process;
+pub mod storage;
 pub mod tls;
 
 pub mod v1 {
