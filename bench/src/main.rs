@@ -185,14 +185,19 @@ fn main() -> Result<std::process::ExitCode> {
     );
     let s = &scale;
     println!(
-        "\nscale: {} stored proposals ({} unfinished; imported in {:.1} s): coordinator start-up \
-         {:.0} ms, {:.0} MiB resident (goal: < 3 s); listing the unfinished ones {:.1} ms with \
-         the small history, {:.1} ms with the large one",
+        "\nscale: {} stored proposals, each as a confirmed withdrawal leaves it ({} unfinished; \
+         imported in {:.1} s; {:.0} MiB on disk): coordinator start-up {:.0} ms and {:.0} MiB \
+         resident the first time (sled replays its log since it was last opened), {:.0} ms and \
+         {:.0} MiB the next (goal: < 3 s); listing the unfinished ones {:.1} ms with the small \
+         history, {:.1} ms with the large one",
         s.stored_proposals,
         s.unfinished,
         s.import_seconds,
+        s.store_mib,
         s.startup_ms,
         s.rss_mib,
+        s.restart_ms,
+        s.restart_rss_mib,
         s.list_unfinished_ms_small_history,
         s.list_unfinished_ms_large_history
     );

@@ -1,17 +1,23 @@
 //! Scale: the coordinator's start-up time and memory with many stored proposals, and that
 //! listing unfinished proposals costs the same whatever the history's size. The stored
-//! proposals are imported into the stopped coordinator's own store; the real daemon is then
-//! started on it.
+//! proposals are imported into the stopped coordinator's own store as they end up after a
+//! real withdrawal (three signed decisions, the wrapper announced, confirmed, six journal
+//! entries, written in two steps as the coordinator writes them); the real daemon is then
+//! started on it twice: first with the whole import still in sled's log (sled replays its log
+//! since it was last opened), then again.
 
 use std::time::Instant;
 
 use anyhow::{Result, anyhow};
+use coordinator::core::{Broadcast, CosignerDecision, SignedPair};
 use coordinator::core::{ProposalRecord, State};
 use coordinator::store::Store;
 use hanko_cli::local::Local;
 use hanko_proto::v1 as pb;
-use nem::tx::{Body, Header, Transfer};
-use nem::{Amount, Hash256, NemTimestamp, Network, PublicKey, Signature, Transaction};
+use nem::tx::{Body, Header, MultisigSignature, Transfer};
+use nem::{
+    Amount, Hash256, NemTimestamp, Network, PublicKey, Signature, SignedTransaction, Transaction,
+};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -19,24 +25,35 @@ pub struct Scale {
     pub stored_proposals: usize,
     pub unfinished: usize,
     pub import_seconds: f64,
+    /// The first start after the import: sled replays everything written since it was last
+    /// opened.
     pub startup_ms: f64,
     pub rss_mib: f64,
+    /// The next start (kill -9, start again): sled's snapshot is as of the previous start.
+    pub restart_ms: f64,
+    pub restart_rss_mib: f64,
+    /// The store's files on disk.
+    pub store_mib: f64,
     /// Listing every unfinished proposal, before and after the import (median of 20).
     pub list_unfinished_ms_small_history: f64,
     pub list_unfinished_ms_large_history: f64,
 }
 
+fn header(signer: PublicKey) -> Header {
+    Header {
+        network: Network::Testnet,
+        version: 1,
+        timestamp: NemTimestamp(300_000_000),
+        signer,
+        fee: Amount::micro(50_000),
+        deadline: NemTimestamp(300_003_600),
+    }
+}
+
 fn record(local: &Local, i: usize, state: State) -> Result<ProposalRecord> {
     let l = &local.layout;
     let inner = Transaction {
-        header: Header {
-            network: Network::Testnet,
-            version: 1,
-            timestamp: NemTimestamp(300_000_000),
-            signer: l.multisig,
-            fee: Amount::micro(50_000),
-            deadline: NemTimestamp(300_003_600),
-        },
+        header: header(l.multisig),
         body: Body::Transfer(Transfer {
             recipient: l.context.customer,
             amount: Amount::from_micro(1 + i as u64)?,
@@ -64,6 +81,53 @@ fn record(local: &Local, i: usize, state: State) -> Result<ProposalRecord> {
     })
 }
 
+/// `accepted` as it is once confirmed: every cosigner signed (the signatures are placeholders
+/// of the real size: nothing verifies an imported record), the first one's wrapper announced.
+fn finished(local: &Local, accepted: &ProposalRecord) -> Result<ProposalRecord> {
+    let mut r = accepted.clone();
+    let inner = Transaction::from_bytes(&r.inner)?;
+    for c in &local.layout.cosigners {
+        let wrapper = Transaction {
+            header: header(c.public_key),
+            body: Body::Multisig(Box::new(inner.clone())),
+        };
+        let cosignature = Transaction {
+            header: header(c.public_key),
+            body: Body::MultisigSignature(MultisigSignature {
+                other_hash: r.inner_hash,
+                other_account: r.account,
+            }),
+        };
+        let signed = |t: &Transaction| -> Result<SignedTransaction> {
+            Ok(SignedTransaction {
+                data: t.to_bytes()?,
+                signature: Signature([1; 64]),
+            })
+        };
+        let pair = SignedPair {
+            wrapper: signed(&wrapper)?,
+            cosignature: signed(&cosignature)?,
+        };
+        r.decisions
+            .insert(c.public_key, CosignerDecision::Signed(pair));
+    }
+    let first = local.layout.cosigners[0].public_key;
+    let wrapper_hash = r.pair(&first).map(|p| Hash256::of(&p.wrapper.data));
+    r.broadcast = Broadcast {
+        initiator: Some(first),
+        wrapper_hash,
+        wrapper_accepted: true,
+        signatures_accepted: local.layout.cosigners[1..]
+            .iter()
+            .map(|c| c.public_key)
+            .collect(),
+        ..Broadcast::default()
+    };
+    r.state = State::Confirmed;
+    r.confirmed_height = Some(1);
+    Ok(r)
+}
+
 fn rss_mib(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -74,6 +138,32 @@ fn rss_mib(pid: u32) -> f64 {
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Starts the stopped coordinator: milliseconds until it is ready, and its resident memory.
+fn start_coordinator(local: &mut Local) -> Result<(f64, f64)> {
+    let start = Instant::now();
+    local.restart_coordinator().map_err(|e| anyhow!("{e}"))?;
+    let ms = start.elapsed().as_secs_f64() * 1e3;
+    let pid = local
+        .pids()
+        .into_iter()
+        .find(|(n, _)| n == "coordinator")
+        .map_or(0, |(_, p)| p);
+    Ok((ms, rss_mib(pid)))
+}
+
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|e| match e.metadata() {
+                Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+                Ok(m) => m.len(),
+                Err(_) => 0,
+            })
+            .sum()
+    })
 }
 
 async fn list_unfinished_ms(local: &Local) -> Result<f64> {
@@ -129,34 +219,35 @@ pub fn run(
     local.kill_coordinator();
     let store = Store::open(&data)?;
     let start = Instant::now();
-    let mut chunk = Vec::with_capacity(10_000);
+    let (mut accepted, mut updates) = (Vec::with_capacity(10_000), Vec::with_capacity(10_000));
     for i in unfinished..stored {
-        chunk.push(record(local, i, State::Confirmed)?);
-        if chunk.len() == 10_000 {
-            store.accept_batch(&chunk)?;
-            chunk.clear();
+        let r = record(local, i, State::Collecting)?;
+        let done = finished(local, &r)?;
+        accepted.push(r.clone());
+        updates.push((r, done));
+        if accepted.len() == 10_000 || i + 1 == stored {
+            store.accept_batch(&accepted)?;
+            store.update_batch(&updates)?;
+            accepted.clear();
+            updates.clear();
         }
     }
-    store.accept_batch(&chunk)?;
     let import_seconds = start.elapsed().as_secs_f64();
     drop(store);
 
-    let start = Instant::now();
-    local.restart_coordinator().map_err(|e| anyhow!("{e}"))?;
-    let startup_ms = start.elapsed().as_secs_f64() * 1e3;
-    let pid = local
-        .pids()
-        .into_iter()
-        .find(|(n, _)| n == "coordinator")
-        .map_or(0, |(_, p)| p);
-    let rss = rss_mib(pid);
+    let (startup_ms, rss) = start_coordinator(local)?;
     let large = runtime.block_on(list_unfinished_ms(local))?;
+    local.kill_coordinator();
+    let (restart_ms, restart_rss) = start_coordinator(local)?;
     Ok(Scale {
         stored_proposals: stored,
         unfinished,
         import_seconds,
         startup_ms,
         rss_mib: rss,
+        restart_ms,
+        restart_rss_mib: restart_rss,
+        store_mib: dir_bytes(&data) as f64 / (1024.0 * 1024.0),
         list_unfinished_ms_small_history: small,
         list_unfinished_ms_large_history: large,
     })

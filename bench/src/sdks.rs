@@ -43,14 +43,38 @@ fn measure(program: &str, script: PathBuf, args: &[String]) -> Result<Printed, S
         .output()
         .map_err(|e| format!("{program}: {e}"))?;
     if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
         return Err(format!(
             "{program} {}: {}",
             script.display(),
-            err.lines().last().unwrap_or_default()
+            why_failed(&String::from_utf8_lossy(&out.stderr), &script)
         ));
     }
     serde_json::from_slice(&out.stdout).map_err(|e| format!("unreadable figures: {e}"))
+}
+
+/// The line of a failed script's error output that says what went wrong (Node.js prints its
+/// version last, Python its exception last), and how to install a missing SDK.
+fn why_failed(stderr: &str, script: &std::path::Path) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let said = lines
+        .iter()
+        .find(|l| l.starts_with("Error:") || l.contains("Error:"))
+        .or(lines.last())
+        .map_or("it failed and printed nothing", |l| l);
+    let dir = script
+        .parent()
+        .map_or_else(String::new, |d| d.display().to_string());
+    if said.contains("Cannot find module") {
+        format!("{said} (install it: cd {dir} && npm ci)")
+    } else if said.contains("No module named") {
+        format!("{said} (install it: python3 -m pip install symbol-sdk-python)")
+    } else {
+        said.to_string()
+    }
 }
 
 /// Each SDK's figures, or why it was not measured (its runtime or package is missing).
@@ -86,4 +110,32 @@ pub fn run(seconds: f64, crypto: &[Figure]) -> Result<Vec<Result<SdkFigure, Stri
             })
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_sdk_is_named_with_how_to_install_it() {
+        let node = "node:internal/modules/cjs/loader:1210\n  throw err;\n\nError: Cannot find \
+                    module 'nem-sdk'\nRequire stack:\n- x.js\n\nNode.js v20.20.2\n";
+        let said = why_failed(node, std::path::Path::new("/t/sdk-vectors/bench-sign.js"));
+        assert_eq!(
+            said,
+            "Error: Cannot find module 'nem-sdk' (install it: cd /t/sdk-vectors && npm ci)"
+        );
+        let python = "Traceback (most recent call last):\n  File \"b.py\"\nModuleNotFoundError: \
+                      No module named 'symbolchain'\n";
+        let said = why_failed(python, std::path::Path::new("/t/sdk-bench/bench_sign.py"));
+        assert!(
+            said.starts_with("ModuleNotFoundError: No module named 'symbolchain'"),
+            "{said}"
+        );
+        assert!(said.ends_with("pip install symbol-sdk-python)"), "{said}");
+        assert_eq!(
+            why_failed("", std::path::Path::new("x")),
+            "it failed and printed nothing"
+        );
+    }
 }

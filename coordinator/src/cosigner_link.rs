@@ -8,7 +8,7 @@ use std::sync::Arc;
 use hanko_proto::v1 as pb;
 use hanko_proto::v1::cosigner_link_server::CosignerLink;
 use nem::{Hash256, PublicKey, Signature, SignedTransaction};
-use tokio_stream::{Stream, StreamExt};
+use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
 use crate::auth::{Clients, Role};
@@ -72,16 +72,6 @@ pub fn decision_of(
     Ok(decision)
 }
 
-/// A cosigner has decided for good once it signed or refused; a proposal waiting for its
-/// operators is offered again on every subscription, so an approval made while the link was
-/// down still arrives.
-fn decided(r: &ProposalRecord, key: &PublicKey) -> bool {
-    matches!(
-        r.decisions.get(key),
-        Some(CosignerDecision::Signed(_) | CosignerDecision::Refused { .. })
-    )
-}
-
 type OfferStream = Pin<Box<dyn Stream<Item = Result<pb::ProposalForSigning, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -97,25 +87,14 @@ impl CosignerLink for CosignerLinkService {
             .cosigner_key
             .ok_or_else(|| Status::permission_denied("no cosigner key configured"))?;
         let c = &self.coordinator;
-        let live = tokio_stream::wrappers::BroadcastStream::new(c.offers.subscribe());
-        let waiting: Vec<pb::ProposalForSigning> = c
-            .store
-            .active()
-            .iter()
-            .filter(|r| r.cosigners.contains(&key) && !decided(r, &key))
-            .map(|r| convert::offer(r))
-            .collect();
-        tracing::info!(cosigner = %who.name, waiting = waiting.len(), "cosigner subscribed");
+        let changes = c.offers.subscribe();
+        let store = c.store.clone();
+        let waiting = crate::offers::waiting(&store.active(), &key).len();
+        tracing::info!(cosigner = %who.name, waiting, "cosigner subscribed");
         let subscribed = c.board.subscribed(key);
-        let stream =
-            tokio_stream::iter(waiting.into_iter().map(Ok)).chain(live.filter_map(move |item| {
-                let _counted = &subscribed;
-                match item {
-                    Ok(r) if r.cosigners.contains(&key) => Some(Ok(convert::offer(&r))),
-                    _ => None,
-                }
-            }));
-        Ok(Response::new(Box::pin(stream)))
+        let offers =
+            crate::offers::stream(key, who.name, changes, move || store.active(), subscribed);
+        Ok(Response::new(Box::pin(offers)))
     }
 
     async fn submit_decision(

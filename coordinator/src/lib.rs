@@ -17,6 +17,7 @@ pub mod driver;
 pub mod limits;
 pub mod live;
 pub mod metrics;
+pub mod offers;
 pub mod server;
 pub mod store;
 pub mod testing;

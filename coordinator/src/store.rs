@@ -387,11 +387,28 @@ impl Store {
         Ok(())
     }
 
-    /// Accepts many records (an import), each in its own transaction with its audit entry,
-    /// and flushes once at the end: nothing is acknowledged before that flush returns.
+    /// Accepts many records (an import) under their idempotency keys, each in its own
+    /// transaction with its audit entry, and flushes once at the end: nothing is acknowledged
+    /// before that flush returns.
     pub fn accept_batch(&self, records: &[ProposalRecord]) -> Result<(), StoreError> {
         for r in records {
-            let ((), _) = self.write("import", || self.accept_unflushed(r))?;
+            let ((), _) = self.write("import", || {
+                self.idempotency
+                    .insert(r.idempotency_key.as_bytes(), r.id.as_bytes())?;
+                self.accept_unflushed(r)
+            })?;
+        }
+        self.flush()
+    }
+
+    /// Writes many transitions (an import of finished proposals, with their journal entries),
+    /// each in its own transaction, and flushes once at the end.
+    pub fn update_batch(
+        &self,
+        updates: &[(ProposalRecord, ProposalRecord)],
+    ) -> Result<(), StoreError> {
+        for (old, new) in updates {
+            let _ticket = self.write_update(old, new, "import")?;
         }
         self.flush()
     }

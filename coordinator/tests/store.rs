@@ -122,6 +122,42 @@ async fn accepted_proposals_survive_reopening_and_leave_active_when_finished() {
 }
 
 #[tokio::test]
+async fn an_import_keeps_keys_transitions_and_their_journal() {
+    let path = dir("import");
+    let drafts: Vec<Draft> = (0..3)
+        .map(|i| draft(&format!("p-{i}"), &format!("k-{i}"), "x"))
+        .collect();
+    let accepted: Vec<ProposalRecord> = drafts.iter().map(record).collect();
+    let updates: Vec<(ProposalRecord, ProposalRecord)> = accepted
+        .iter()
+        .map(|r| {
+            let mut done = r.clone();
+            done.state = State::Confirmed;
+            done.confirmed_height = Some(7);
+            (r.clone(), done)
+        })
+        .collect();
+    {
+        let store = Store::open(&path).unwrap();
+        store.accept_batch(&accepted).unwrap();
+        store.update_batch(&updates[..2]).unwrap();
+    }
+    let store = reopen(&path);
+    assert_eq!(store.get("p-1").unwrap().unwrap().state, State::Confirmed);
+    assert_eq!(store.get("p-2").unwrap().unwrap().state, State::Proposed);
+    let active: Vec<String> = store.active().iter().map(|r| r.id.clone()).collect();
+    assert_eq!(active, vec!["p-2"], "finished imports leave the active index");
+    assert_eq!(store.id_for_key("k-0").unwrap().as_deref(), Some("p-0"));
+    let (entries, head) = store.audit().unwrap();
+    let kinds: Vec<&str> = entries.iter().map(|e| e.event.kind.as_str()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "proposal_accepted").count(), 3);
+    assert_eq!(kinds.iter().filter(|k| **k == "state_confirmed").count(), 2);
+    assert_eq!(head.unwrap().seq + 1, entries.len() as u64);
+    drop(store);
+    std::fs::remove_dir_all(path).unwrap();
+}
+
+#[tokio::test]
 async fn pages_and_freeze() {
     let path = dir("pages");
     let store = Store::open(&path).unwrap();
