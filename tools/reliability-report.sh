@@ -8,6 +8,10 @@ out=docs/reliability.md
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# The end-to-end tests check every announce with the official NEM SDK.
+[[ -d tools/sdk-vectors/node_modules ]] ||
+  (cd tools/sdk-vectors && npm ci --no-audit --no-fund --loglevel=error)
+
 cargo test --workspace --locked -- --nocapture --test-threads 2 >"$log" 2>&1 || {
   echo "the tests failed; see $log" >&2
   trap - EXIT

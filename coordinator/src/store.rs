@@ -38,6 +38,11 @@ pub enum StoreError {
     #[error("storage: {0}")]
     Interrupted(#[from] hanko_proto::commit::Interrupted),
     #[error(
+        "the audit journal is damaged: {0}; the coordinator does not start on it: `hanko audit \
+         verify` shows the whole journal; restore the data directory from a backup"
+    )]
+    Journal(hanko_proto::audit::Broken),
+    #[error(
         "account: {account} has {pending} unfinished proposals, the most allowed \
          (limits.max_pending_per_account = {max}); wait for some to finish or cancel them"
     )]
@@ -232,10 +237,26 @@ impl Store {
             commit: GroupCommit::default(),
             live: Live::default(),
         };
+        store.check_journal_tail()?;
         for record in store.load_active()? {
             store.live.wrote(&record);
         }
         Ok(store)
+    }
+
+    /// The newest journal entry is intact and is the head recorded with it (the whole journal
+    /// is checked by `hanko audit verify`; this much costs the same at any size).
+    fn check_journal_tail(&self) -> Result<(), StoreError> {
+        let last: Option<Entry> = match self.audit.last()? {
+            Some((k, v)) => Some(decode(&k, &v)?),
+            None => None,
+        };
+        let head: Option<Head> = self
+            .meta
+            .get(b"audit_head")?
+            .map(|v| decode(b"audit_head", &v))
+            .transpose()?;
+        audit::check_tail(last.as_ref(), head.as_ref()).map_err(StoreError::Journal)
     }
 
     fn flush(&self) -> Result<(), StoreError> {

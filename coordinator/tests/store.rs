@@ -146,14 +146,80 @@ async fn an_import_keeps_keys_transitions_and_their_journal() {
     assert_eq!(store.get("p-1").unwrap().unwrap().state, State::Confirmed);
     assert_eq!(store.get("p-2").unwrap().unwrap().state, State::Proposed);
     let active: Vec<String> = store.active().iter().map(|r| r.id.clone()).collect();
-    assert_eq!(active, vec!["p-2"], "finished imports leave the active index");
+    assert_eq!(
+        active,
+        vec!["p-2"],
+        "finished imports leave the active index"
+    );
     assert_eq!(store.id_for_key("k-0").unwrap().as_deref(), Some("p-0"));
     let (entries, head) = store.audit().unwrap();
     let kinds: Vec<&str> = entries.iter().map(|e| e.event.kind.as_str()).collect();
-    assert_eq!(kinds.iter().filter(|k| **k == "proposal_accepted").count(), 3);
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "proposal_accepted").count(),
+        3
+    );
     assert_eq!(kinds.iter().filter(|k| **k == "state_confirmed").count(), 2);
     assert_eq!(head.unwrap().seq + 1, entries.len() as u64);
     drop(store);
+    std::fs::remove_dir_all(path).unwrap();
+}
+
+#[tokio::test]
+async fn a_damaged_journal_tail_stops_the_start() {
+    let path = dir("journal");
+    let d = draft("p-1", "k-1", "x");
+    {
+        let store = Store::open(&path).unwrap();
+        store.put_draft(&d).await.unwrap();
+        store.accept(&record(&d), usize::MAX).await.unwrap();
+    }
+    // Damage made through sled itself, so its own checksums are right.
+    let edit = |change: &dyn Fn(&sled::Tree)| {
+        let started = std::time::Instant::now();
+        let db = loop {
+            match sled::open(&path) {
+                Ok(db) => break db,
+                Err(e) if started.elapsed() < std::time::Duration::from_secs(10) => {
+                    assert!(e.to_string().contains("lock"), "{e}");
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => panic!("{e}"),
+            }
+        };
+        change(&db.open_tree("audit").unwrap());
+        db.flush().unwrap();
+    };
+    edit(&|audit| {
+        let (k, v) = audit.last().unwrap().unwrap();
+        let text = String::from_utf8(v.to_vec()).unwrap();
+        let edited = text.replace("proposal_accepted", "proposal_cancelled");
+        assert_ne!(edited, text);
+        audit.insert(k, edited.as_bytes()).unwrap();
+    });
+    let refused = |expected: &str| {
+        let started = std::time::Instant::now();
+        loop {
+            match Store::open(&path) {
+                Err(e) if e.to_string().contains("could not acquire lock") => {
+                    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => {
+                    let shown = e.to_string();
+                    assert!(shown.contains("the audit journal is damaged"), "{shown}");
+                    assert!(shown.contains(expected), "{shown}");
+                    return;
+                }
+                Ok(_) => panic!("started on a damaged journal ({expected})"),
+            }
+        }
+    };
+    refused("(edited)");
+    edit(&|audit| {
+        let (k, _) = audit.last().unwrap().unwrap();
+        audit.remove(k).unwrap();
+    });
+    refused("(truncated)");
     std::fs::remove_dir_all(path).unwrap();
 }
 

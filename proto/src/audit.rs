@@ -126,9 +126,21 @@ pub fn verify_with_head<'a>(
 ) -> Result<u64, Broken> {
     let entries: Vec<&Entry> = entries.into_iter().collect();
     let count = verify(entries.iter().copied())?;
-    match (head, entries.last()) {
-        (None, None) => Ok(0),
-        (None, Some(_)) => Ok(count),
+    check_tail(entries.last().copied(), head)?;
+    Ok(count)
+}
+
+/// Checks only the journal's last entry: its content matches its hash, and it is the head
+/// recorded beside the journal. A journal cut short, or whose newest entry was edited or
+/// replaced, shows here without reading the rest (what a daemon can afford at every start).
+pub fn check_tail(last: Option<&Entry>, head: Option<&Head>) -> Result<(), Broken> {
+    if let Some(e) = last
+        && digest(e.seq, e.at_ms, &e.prev, &e.event) != e.hash
+    {
+        return Err(Broken::Edited { seq: e.seq });
+    }
+    match (head, last) {
+        (None, _) => Ok(()),
         (Some(h), None) => Err(Broken::Truncated {
             seq: 0,
             head: h.seq,
@@ -140,7 +152,7 @@ pub fn verify_with_head<'a>(
         (Some(h), Some(last)) if last.seq != h.seq || last.hash != h.hash => {
             Err(Broken::NotHead { seq: last.seq })
         }
-        _ => Ok(count),
+        _ => Ok(()),
     }
 }
 
@@ -290,5 +302,35 @@ mod tests {
         }
         println!("audit tampering: {found} of {trials} trials found at the exact entry");
         assert_eq!(found, trials);
+    }
+
+    #[test]
+    fn the_tail_alone_shows_an_edited_cut_or_replaced_newest_entry() {
+        let j = journal(5);
+        let head = Head {
+            seq: 4,
+            hash: j[4].hash.clone(),
+        };
+        assert_eq!(check_tail(j.last(), Some(&head)), Ok(()));
+        assert_eq!(check_tail(None, None), Ok(()));
+        let mut edited = j[4].clone();
+        edited.event.kind = "approved".into();
+        assert_eq!(
+            check_tail(Some(&edited), Some(&head)),
+            Err(Broken::Edited { seq: 4 })
+        );
+        assert_eq!(
+            check_tail(Some(&j[3]), Some(&head)),
+            Err(Broken::Truncated { seq: 4, head: 4 })
+        );
+        assert_eq!(
+            check_tail(None, Some(&head)),
+            Err(Broken::Truncated { seq: 0, head: 4 })
+        );
+        let replaced = Entry::chain(4, 7, &j[3].hash, Event::new("approved", "intruder"));
+        assert_eq!(
+            check_tail(Some(&replaced), Some(&head)),
+            Err(Broken::NotHead { seq: 4 })
+        );
     }
 }

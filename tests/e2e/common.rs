@@ -130,10 +130,11 @@ pub fn sdk_check_file(log: &Path) -> (bool, SdkCheck) {
         });
     let text = String::from_utf8_lossy(&out.stdout);
     let check: SdkCheck = serde_json::from_str(text.trim()).unwrap_or_else(|e| {
-        panic!(
-            "check-announces.js printed no summary ({e}): {text}{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
+        let err = String::from_utf8_lossy(&out.stderr);
+        if err.contains("Cannot find module") {
+            panic!("the NEM SDK is not installed: run `npm ci` in tools/sdk-vectors (.ci/run does)\n{err}");
+        }
+        panic!("check-announces.js printed no summary ({e}): {text}{err}")
     });
     (out.status.success(), check)
 }
