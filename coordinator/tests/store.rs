@@ -12,22 +12,25 @@ fn dir(tag: &str) -> std::path::PathBuf {
     d
 }
 
-/// Opens a store just closed in this process: sled releases its file lock once its own
+/// `open` on a store just closed in this process: sled releases its file lock once its own
 /// threads (the last flush's writer) let go, a moment after the handle is dropped.
-fn reopen(path: &std::path::Path) -> Store {
+fn when_unlocked<T, E: std::fmt::Display>(mut open: impl FnMut() -> Result<T, E>) -> Result<T, E> {
     let started = std::time::Instant::now();
     loop {
-        match Store::open(path) {
-            Ok(store) => return store,
+        match open() {
             Err(e)
                 if e.to_string().contains("could not acquire lock")
                     && started.elapsed() < std::time::Duration::from_secs(10) =>
             {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
-            Err(e) => panic!("{e}"),
+            done => return done,
         }
     }
+}
+
+fn reopen(path: &std::path::Path) -> Store {
+    when_unlocked(|| Store::open(path)).unwrap()
 }
 
 fn account() -> Address {
@@ -175,17 +178,7 @@ async fn a_damaged_journal_tail_stops_the_start() {
     }
     // Damage made through sled itself, so its own checksums are right.
     let edit = |change: &dyn Fn(&sled::Tree)| {
-        let started = std::time::Instant::now();
-        let db = loop {
-            match sled::open(&path) {
-                Ok(db) => break db,
-                Err(e) if started.elapsed() < std::time::Duration::from_secs(10) => {
-                    assert!(e.to_string().contains("lock"), "{e}");
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                Err(e) => panic!("{e}"),
-            }
-        };
+        let db = when_unlocked(|| sled::open(&path)).unwrap();
         change(&db.open_tree("audit").unwrap());
         db.flush().unwrap();
     };
@@ -196,23 +189,13 @@ async fn a_damaged_journal_tail_stops_the_start() {
         assert_ne!(edited, text);
         audit.insert(k, edited.as_bytes()).unwrap();
     });
-    let refused = |expected: &str| {
-        let started = std::time::Instant::now();
-        loop {
-            match Store::open(&path) {
-                Err(e) if e.to_string().contains("could not acquire lock") => {
-                    assert!(started.elapsed() < std::time::Duration::from_secs(10));
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                Err(e) => {
-                    let shown = e.to_string();
-                    assert!(shown.contains("the audit journal is damaged"), "{shown}");
-                    assert!(shown.contains(expected), "{shown}");
-                    return;
-                }
-                Ok(_) => panic!("started on a damaged journal ({expected})"),
-            }
+    let refused = |expected: &str| match when_unlocked(|| Store::open(&path)) {
+        Err(e) => {
+            let shown = e.to_string();
+            assert!(shown.contains("the audit journal is damaged"), "{shown}");
+            assert!(shown.contains(expected), "{shown}");
         }
+        Ok(_) => panic!("started on a damaged journal ({expected})"),
     };
     refused("(edited)");
     edit(&|audit| {
