@@ -73,16 +73,24 @@ async fn operate(local: &Local, p: &pb::Proposal) {
     }
 }
 
-async fn propose_all(local: &Local, withdrawals: &mut [Withdrawal]) {
+/// Proposes what has no answer yet (a retry uses the same idempotency key); the last refusal,
+/// if any, to say why a run is stuck.
+async fn propose_all(local: &Local, withdrawals: &mut [Withdrawal]) -> Option<String> {
     let customer = local.layout.context.customer;
+    let mut refused = None;
     for w in withdrawals.iter_mut().filter(|w| w.proposal.is_none()) {
-        if let Ok(p) = local
+        match local
             .propose(&customer, &w.xem.to_string(), &w.key, &w.key)
             .await
         {
-            w.proposal = Some(p);
+            Ok(p) => w.proposal = Some(p),
+            Err(e) => {
+                println!("{}: Propose refused, to be retried: {e}", w.key);
+                refused = Some(format!("{} XEM: {e}", w.xem));
+            }
         }
     }
+    refused
 }
 
 /// One run: arm `point` in `target`, withdraw, see the daemon die there, restart it, finish.
@@ -100,9 +108,10 @@ async fn run(
         Some(i) => local.arm_cosigner(i, &name),
     })
     .unwrap_or_else(|e| panic!("{at}: cannot start the armed daemon: {e}"));
-    propose_all(local, withdrawals).await;
+    let mut refused = propose_all(local, withdrawals).await;
 
-    // Until the armed daemon dies: follow what is acknowledged, operate B.
+    // Until the armed daemon dies: follow what is acknowledged, operate B, and propose again
+    // what got no answer, as a proposer would.
     let mut saved: BTreeMap<String, BTreeSet<Vec<u8>>> = BTreeMap::new();
     let started = Instant::now();
     let status = loop {
@@ -111,9 +120,13 @@ async fn run(
         }
         assert!(
             started.elapsed() < Duration::from_secs(60),
-            "{at}: never reached ({})",
-            point.step
+            "{at}: never reached ({}); last refused Propose: {}",
+            point.step,
+            refused.as_deref().unwrap_or("none")
         );
+        if withdrawals.iter().any(|w| w.proposal.is_none()) {
+            refused = propose_all(local, withdrawals).await.or(refused);
+        }
         for w in withdrawals.iter() {
             if let Some(p) = &w.proposal
                 && let Some(now) = get(local, &p.id).await
@@ -166,9 +179,10 @@ async fn run(
     while withdrawals.iter().any(|w| w.proposal.is_none()) {
         assert!(
             retry.elapsed() < Duration::from_secs(30),
-            "{at}: Propose keeps failing"
+            "{at}: Propose keeps failing: {}",
+            refused.as_deref().unwrap_or("no answer")
         );
-        propose_all(local, withdrawals).await;
+        refused = propose_all(local, withdrawals).await.or(refused);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Everything confirms.
@@ -213,7 +227,15 @@ async fn every_crash_point_loses_nothing_and_pays_once() {
         approval_above: Some(APPROVAL_ABOVE),
         ..roomy.clone()
     };
-    let mut local = start(plan("crash", 3, 2, vec![roomy, asks.clone(), asks])).await;
+    let mut p = plan("crash", 3, 2, vec![roomy, asks.clone(), asks]);
+    // This test follows every proposal every 50 ms from one proposer identity: far beyond the
+    // default request rate, which would refuse its Proposes (the limits have their own test).
+    p.limits = Some(coordinator::limits::Limits {
+        requests_per_second: 1_000,
+        burst: 1_000,
+        ..Default::default()
+    });
+    let mut local = start(p).await;
     let customer = local.layout.context.customer;
     let before = local.balance(&customer).await.unwrap();
     let started = Instant::now();
