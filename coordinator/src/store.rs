@@ -224,7 +224,7 @@ fn tx_error(e: TransactionError<StoreError>) -> StoreError {
 
 impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let db = sled::Config::new().path(dir).open()?;
+        let db = hanko_proto::storage::open(dir)?;
         let store = Store {
             proposals: db.open_tree("proposals")?,
             idempotency: db.open_tree("idempotency")?,

@@ -75,7 +75,7 @@ pub fn now_ms() -> i64 {
 
 impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let db = sled::Config::new().path(dir).open()?;
+        let db = hanko_proto::storage::open(dir)?;
         Ok(Store {
             bindings: db.open_tree("bindings")?,
             audit: db.open_tree("audit")?,
