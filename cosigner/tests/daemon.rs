@@ -271,6 +271,21 @@ fn spawn(s: &Setup, failpoint: Option<&str>, log: &str) -> Child {
     cmd.spawn().unwrap()
 }
 
+/// Waits until the daemon logging to `log` says it is ready (its operator socket is bound).
+async fn until_ready(s: &Setup, log: &str, seconds: u64) {
+    let out = s.dir.join(format!("{log}.out"));
+    for _ in 0..seconds * 20 {
+        if std::fs::read_to_string(&out)
+            .unwrap_or_default()
+            .contains("hanko-cosigner ready")
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{log}: the cosigner did not get ready within {seconds} s");
+}
+
 async fn wait_exit(child: &mut Child, seconds: u64) -> Option<std::process::ExitStatus> {
     for _ in 0..seconds * 20 {
         if let Some(status) = child.try_wait().unwrap() {
@@ -317,8 +332,10 @@ async fn crash_points_around_flush_then_sign_never_leak_an_unrecorded_signature(
     let mut child = spawn(&s, Some("cosigner.answer_sent"), "run-sent");
     assert!(!wait_exit(&mut child, 30).await.unwrap().success());
 
-    // A clean restart answers everything.
+    // A clean restart answers everything. (The crashed runs may already have delivered every
+    // answer, so wait for this one to be up before asking its operator socket.)
     let mut child = spawn(&s, None, "run-final");
+    until_ready(&s, "run-final", 30).await;
     let got = until_signed_by_b(&mut s.treasury, &ids, 30).await;
     assert_eq!(
         got.len(),
