@@ -89,8 +89,6 @@ impl CosignerLink for CosignerLinkService {
         let c = &self.coordinator;
         let changes = c.offers.subscribe();
         let store = c.store.clone();
-        let waiting = crate::offers::waiting(&store.active(), &key).len();
-        tracing::info!(cosigner = %who.name, waiting, "cosigner subscribed");
         let subscribed = c.board.subscribed(key);
         let offers =
             crate::offers::stream(key, who.name, changes, move || store.active(), subscribed);

@@ -32,7 +32,7 @@ fn decided(r: &ProposalRecord, key: &PublicKey) -> bool {
 }
 
 /// The unfinished proposals among `active` that still wait for `key`.
-pub fn waiting(active: &[Arc<ProposalRecord>], key: &PublicKey) -> Vec<pb::ProposalForSigning> {
+fn waiting(active: &[Arc<ProposalRecord>], key: &PublicKey) -> Vec<pb::ProposalForSigning> {
     active
         .iter()
         .filter(|r| r.cosigners.contains(key) && !decided(r, key))
@@ -54,6 +54,7 @@ pub fn stream<H: Send + 'static>(
     tokio::spawn(async move {
         let _held = held;
         let mut batch = waiting(&active(), &key);
+        tracing::info!(cosigner = %name, waiting = batch.len(), "cosigner subscribed");
         loop {
             for offer in batch.drain(..) {
                 if tx.send(Ok(offer)).await.is_err() {

@@ -251,12 +251,15 @@ impl Store {
             Some((k, v)) => Some(decode(&k, &v)?),
             None => None,
         };
-        let head: Option<Head> = self
-            .meta
+        audit::check_tail(last.as_ref(), self.audit_head()?.as_ref()).map_err(StoreError::Journal)
+    }
+
+    /// The journal's head as recorded beside it.
+    fn audit_head(&self) -> Result<Option<Head>, StoreError> {
+        self.meta
             .get(b"audit_head")?
             .map(|v| decode(b"audit_head", &v))
-            .transpose()?;
-        audit::check_tail(last.as_ref(), head.as_ref()).map_err(StoreError::Journal)
+            .transpose()
     }
 
     fn flush(&self) -> Result<(), StoreError> {
@@ -548,12 +551,7 @@ impl Store {
                 decode(&k, &v)
             })
             .collect::<Result<Vec<Entry>, StoreError>>()?;
-        let head = self
-            .meta
-            .get(b"audit_head")?
-            .map(|v| decode(b"audit_head", &v))
-            .transpose()?;
-        Ok((entries, head))
+        Ok((entries, self.audit_head()?))
     }
 
     /// A proposal: an unfinished one from memory, a finished one from disk.

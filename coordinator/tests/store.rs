@@ -68,6 +68,14 @@ fn record(d: &Draft) -> ProposalRecord {
     }
 }
 
+/// A new store at `path` holding `d` as an accepted proposal.
+async fn with_accepted(path: &std::path::Path, d: &Draft) -> Store {
+    let store = Store::open(path).unwrap();
+    store.put_draft(d).await.unwrap();
+    store.accept(&record(d), usize::MAX).await.unwrap();
+    store
+}
+
 #[tokio::test]
 async fn drafts_are_idempotent_and_conflicts_named() {
     let path = dir("drafts");
@@ -97,9 +105,7 @@ async fn accepted_proposals_survive_reopening_and_leave_active_when_finished() {
     let path = dir("accept");
     let d = draft("p-1", "k-1", "x");
     {
-        let store = Store::open(&path).unwrap();
-        store.put_draft(&d).await.unwrap();
-        store.accept(&record(&d), usize::MAX).await.unwrap();
+        let store = with_accepted(&path, &d).await;
         assert!(
             store.draft("p-1").unwrap().is_none(),
             "the draft became the proposal"
@@ -170,12 +176,7 @@ async fn an_import_keeps_keys_transitions_and_their_journal() {
 #[tokio::test]
 async fn a_damaged_journal_tail_stops_the_start() {
     let path = dir("journal");
-    let d = draft("p-1", "k-1", "x");
-    {
-        let store = Store::open(&path).unwrap();
-        store.put_draft(&d).await.unwrap();
-        store.accept(&record(&d), usize::MAX).await.unwrap();
-    }
+    drop(with_accepted(&path, &draft("p-1", "k-1", "x")).await);
     // Damage made through sled itself, so its own checksums are right.
     let edit = |change: &dyn Fn(&sled::Tree)| {
         let db = when_unlocked(|| sled::open(&path)).unwrap();
