@@ -160,6 +160,7 @@ pub fn start() -> Result<Local> {
             burst: 100_000,
             max_request_bytes: 64 * 1024,
         }),
+        history: None,
     };
     Local::start(&exe, &plan).map_err(|e| anyhow!("{e}"))
 }

@@ -2,16 +2,18 @@
 //! listing unfinished proposals costs the same whatever the history's size. The stored
 //! proposals are imported into the stopped coordinator's own store as they end up after a
 //! real withdrawal (three signed decisions, the wrapper announced, confirmed, six journal
-//! entries, written in two steps as the coordinator writes them); the real daemon is then
-//! started on it twice: first with the whole import still in sled's log (sled replays its log
-//! since it was last opened), then again.
+//! entries, written in two steps as the coordinator writes them), and moved to the history by
+//! the coordinator's own archive passes as they would run meanwhile (one after every 10,000,
+//! each closing the history again). The real daemon is then started on it twice: first with
+//! the whole import still in the main store's log (sled replays what was written since it was
+//! last opened), then again; then one old proposal is read, which opens the history.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
 use coordinator::core::{Broadcast, CosignerDecision, SignedPair};
 use coordinator::core::{ProposalRecord, State};
-use coordinator::store::Store;
+use coordinator::store::{Keep, Store};
 use hanko_cli::local::Local;
 use hanko_proto::v1 as pb;
 use nem::tx::{Body, Header, MultisigSignature, Transfer};
@@ -23,6 +25,8 @@ use serde::Serialize;
 #[derive(Debug, Serialize)]
 pub struct Scale {
     pub stored_proposals: usize,
+    /// Whether the import moved finished proposals to the history as the coordinator does.
+    pub history: bool,
     pub unfinished: usize,
     pub import_seconds: f64,
     /// The first start after the import: sled replays everything written since it was last
@@ -32,8 +36,13 @@ pub struct Scale {
     /// The next start (kill -9, start again): sled's snapshot is as of the previous start.
     pub restart_ms: f64,
     pub restart_rss_mib: f64,
-    /// The store's files on disk.
+    /// The main store's files on disk, and the history's.
     pub store_mib: f64,
+    pub history_mib: f64,
+    /// After the next start: reading one old proposal (the history is opened for it), and the
+    /// resident memory then.
+    pub history_read_ms: f64,
+    pub history_read_rss_mib: f64,
     /// Listing every unfinished proposal, before and after the import (median of 20).
     pub list_unfinished_ms_small_history: f64,
     pub list_unfinished_ms_large_history: f64,
@@ -145,12 +154,15 @@ fn start_coordinator(local: &mut Local) -> Result<(f64, f64)> {
     let start = Instant::now();
     local.restart_coordinator().map_err(|e| anyhow!("{e}"))?;
     let ms = start.elapsed().as_secs_f64() * 1e3;
-    let pid = local
+    Ok((ms, rss_mib(coordinator_pid(local))))
+}
+
+fn coordinator_pid(local: &Local) -> u32 {
+    local
         .pids()
         .into_iter()
         .find(|(n, _)| n == "coordinator")
-        .map_or(0, |(_, p)| p);
-    Ok((ms, rss_mib(pid)))
+        .map_or(0, |(_, p)| p)
 }
 
 fn dir_bytes(dir: &std::path::Path) -> u64 {
@@ -200,6 +212,7 @@ pub fn run(
     runtime: &tokio::runtime::Runtime,
     stored: usize,
     unfinished: usize,
+    archive: bool,
 ) -> Result<Scale> {
     for i in 0..local.layout.cosigners.len() {
         local.kill_cosigner(i);
@@ -228,6 +241,10 @@ pub fn run(
         if accepted.len() == 10_000 || i + 1 == stored {
             store.accept_batch(&accepted)?;
             store.update_batch(&updates)?;
+            if archive {
+                store.archive(&Keep::default())?;
+                store.close_history(Duration::ZERO)?;
+            }
             accepted.clear();
             updates.clear();
         }
@@ -239,15 +256,35 @@ pub fn run(
     let large = runtime.block_on(list_unfinished_ms(local))?;
     local.kill_coordinator();
     let (restart_ms, restart_rss) = start_coordinator(local)?;
+    let old = format!("{unfinished:032x}");
+    let start = Instant::now();
+    let found = runtime.block_on(async {
+        let mut t = local.treasury().await.map_err(|e| anyhow!("{e}"))?;
+        let p = t
+            .get(pb::GetRequest { id: old.clone() })
+            .await?
+            .into_inner();
+        anyhow::Ok(p.id)
+    })?;
+    let history_read_ms = start.elapsed().as_secs_f64() * 1e3;
+    if found != old {
+        return Err(anyhow!("the oldest stored proposal {old} was not found"));
+    }
+    let history_read_rss = rss_mib(coordinator_pid(local));
+    let history_bytes = dir_bytes(&coordinator::history::dir_in(&data));
     Ok(Scale {
         stored_proposals: stored,
+        history: archive,
         unfinished,
         import_seconds,
         startup_ms,
         rss_mib: rss,
         restart_ms,
         restart_rss_mib: restart_rss,
-        store_mib: dir_bytes(&data) as f64 / (1024.0 * 1024.0),
+        store_mib: dir_bytes(&data).saturating_sub(history_bytes) as f64 / (1024.0 * 1024.0),
+        history_mib: history_bytes as f64 / (1024.0 * 1024.0),
+        history_read_ms,
+        history_read_rss_mib: history_read_rss,
         list_unfinished_ms_small_history: small,
         list_unfinished_ms_large_history: large,
     })

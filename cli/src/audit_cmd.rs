@@ -22,7 +22,8 @@ pub enum AuditCommand {
     },
 }
 
-/// Reads the journal and its head from a daemon's data directory.
+/// Reads the journal and its head from a daemon's data directory: a coordinator's older
+/// entries from its history first.
 pub fn read_journal(dir: &Path) -> Result<(Vec<Entry>, Option<Head>), CliError> {
     if !dir.join("conf").exists() && !dir.join("db").exists() {
         return Err(CliError::Input(format!(
@@ -30,6 +31,17 @@ pub fn read_journal(dir: &Path) -> Result<(Vec<Entry>, Option<Head>), CliError> 
             dir.display()
         )));
     }
+    let history = coordinator::history::dir_in(dir);
+    let older = match history.join("conf").exists() {
+        true => read_part(&history)?.0,
+        false => vec![],
+    };
+    let (newer, head) = read_part(dir)?;
+    Ok((audit::join(older, newer), head))
+}
+
+/// The journal entries of one sled database, and the head recorded there.
+fn read_part(dir: &Path) -> Result<(Vec<Entry>, Option<Head>), CliError> {
     let db = sled::Config::new().path(dir).open().map_err(|e| {
         CliError::Io(format!(
             "{}: {e} (stop the daemon first, or verify a copy of the directory)",

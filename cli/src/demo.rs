@@ -87,6 +87,7 @@ pub async fn run(args: DemoArgs, out: &mut dyn Write) -> Result<(), CliError> {
         policy: Box::new(script::demo_policy),
         hosts: Default::default(),
         limits: None,
+        history: None,
     };
     let local = tokio::task::spawn_blocking(move || Local::start(&exe, &plan))
         .await

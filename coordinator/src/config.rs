@@ -28,6 +28,9 @@ pub struct Config {
     pub limits: crate::limits::Limits,
     #[serde(default)]
     pub watch: crate::watch::WatchConfig,
+    /// What stays in the main store; the rest of the finished work moves to the history.
+    #[serde(default)]
+    pub history: crate::store::Keep,
     /// Prometheus `/metrics` (plain HTTP; keep it on loopback or a monitoring network).
     #[serde(default)]
     pub metrics_listen: Option<SocketAddr>,
@@ -86,6 +89,17 @@ impl Config {
             }
         }
         config.watched()?;
+        let h = &config.history;
+        if h.journal == 0 || h.batch == 0 || h.interval_seconds == 0 {
+            return Err(format!(
+                "{}: history: journal, batch and interval_seconds must each be at least 1 (got \
+                 {}, {} and {}); finished may be 0",
+                path.display(),
+                h.journal,
+                h.batch,
+                h.interval_seconds
+            ));
+        }
         for (i, a) in config.accounts.iter().enumerate() {
             if a.required == 0 || a.required > a.cosigners.len() {
                 return Err(format!(

@@ -48,6 +48,11 @@ pub async fn run(config_path: &Path, ready: &dyn Fn()) -> Result<()> {
     let coordinator = Coordinator::with_webhooks(store.clone(), node, settings, webhooks);
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let ticker = tokio::spawn(coordinator.clone().run_ticker(stop_rx.clone()));
+    let archiver = tokio::spawn(crate::archiver::run(
+        store.clone(),
+        config.history,
+        stop_rx.clone(),
+    ));
     let watcher = config.watch.enabled.then(|| {
         tokio::spawn(crate::watch::run(
             coordinator.clone(),
@@ -101,6 +106,7 @@ pub async fn run(config_path: &Path, ready: &dyn Fn()) -> Result<()> {
     // Cosigner subscriptions are endless streams: give in-flight calls 5 s, then stop.
     let _ = tokio::time::timeout(Duration::from_secs(5), running.task).await;
     let _ = ticker.await;
+    let _ = archiver.await;
     for task in watcher.into_iter().chain(metrics) {
         let _ = task.await;
     }

@@ -5,6 +5,7 @@
 //! (record, actions). No clock, socket or disk inside; the driver persists, then acts.
 
 pub mod admin;
+pub mod archiver;
 pub mod auth;
 pub mod board;
 pub mod build;
@@ -14,6 +15,7 @@ pub mod core;
 pub mod cosigner_link;
 pub mod daemon;
 pub mod driver;
+pub mod history;
 pub mod limits;
 pub mod live;
 pub mod metrics;

@@ -7,8 +7,15 @@
 //! proposals only: listing pending work costs the same whatever the history's size), `drafts`
 //! (prepared, not yet signed), `by_inner` (inner hash → id: the chain watcher's question "did
 //! Hanko approve this?"), `audit` (the hash-chained journal, seq → entry), `meta` (the freeze
-//! flag and the journal's head). Each audit entry is written in the same transaction as the
+//! flag and the journal's head), `finished` (finished proposals in the order they finished,
+//! until they move to the history). Each audit entry is written in the same transaction as the
 //! change it records: if it cannot be written, the change is not made (fail closed).
+//!
+//! Finished proposals and old journal entries move to the history (`archive`, `crate::history`);
+//! every read that can concern them looks in the main store first, then in the history.
+
+mod archive;
+pub use archive::{Archived, Keep};
 
 use std::path::Path;
 use std::sync::Arc;
@@ -23,6 +30,7 @@ use hanko_proto::audit::{self, Entry, Event, Head};
 use sled::transaction::TransactionalTree;
 
 use crate::core::ProposalRecord;
+use crate::history::History;
 use crate::live::Live;
 use hanko_proto::commit::GroupCommit;
 
@@ -42,6 +50,12 @@ pub enum StoreError {
          verify` shows the whole journal; restore the data directory from a backup"
     )]
     Journal(hanko_proto::audit::Broken),
+    #[error(
+        "the history is missing: {dir} does not exist, yet journal entries before {first} and \
+         the finished proposals moved with them were moved there; the coordinator does not \
+         start without them: restore the data directory from a backup"
+    )]
+    HistoryMissing { dir: String, first: u64 },
     #[error(
         "account: {account} has {pending} unfinished proposals, the most allowed \
          (limits.max_pending_per_account = {max}); wait for some to finish or cancel them"
@@ -90,6 +104,7 @@ pub struct Freeze {
 }
 
 pub struct Store {
+    dir: std::path::PathBuf,
     db: sled::Db,
     proposals: sled::Tree,
     idempotency: sled::Tree,
@@ -98,6 +113,8 @@ pub struct Store {
     by_inner: sled::Tree,
     audit: sled::Tree,
     meta: sled::Tree,
+    finished: sled::Tree,
+    history: History,
     commit: GroupCommit,
     live: Live,
 }
@@ -137,6 +154,46 @@ fn after_key(tree: &sled::Tree, after: Option<&str>) -> sled::Iter {
         )),
         None => tree.iter(),
     }
+}
+
+/// Two iterators in one key order as one; the first one's entry where both hold a key (a
+/// record being moved to the history is in both, the same bytes).
+fn merged(
+    first: sled::Iter,
+    second: sled::Iter,
+) -> impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>> {
+    use itertools::{EitherOrBoth, Itertools};
+    use std::cmp::Ordering;
+    first
+        .merge_join_by(second, |a, b| match (a, b) {
+            (Ok(a), Ok(b)) => a.0.cmp(&b.0),
+            (Err(_), _) => Ordering::Less,
+            (_, Err(_)) => Ordering::Greater,
+        })
+        .map(|item| match item {
+            EitherOrBoth::Left(a) | EitherOrBoth::Both(a, _) => a,
+            EitherOrBoth::Right(b) => b,
+        })
+}
+
+/// Stored records, decoded.
+fn decoded(
+    items: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
+) -> impl Iterator<Item = Result<ProposalRecord, StoreError>> {
+    items.map(|item| {
+        let (id, bytes) = item?;
+        decode(&id, &bytes)
+    })
+}
+
+/// Every journal entry of `tree`, in order.
+fn entries_of(tree: &sled::Tree) -> Result<Vec<Entry>, StoreError> {
+    tree.iter()
+        .map(|kv| {
+            let (k, v) = kv?;
+            decode(&k, &v)
+        })
+        .collect()
 }
 
 /// Up to `limit` records that `keep` accepts, and the token of the next page if there is one.
@@ -226,6 +283,7 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let db = hanko_proto::storage::open(dir)?;
         let store = Store {
+            dir: dir.to_path_buf(),
             proposals: db.open_tree("proposals")?,
             idempotency: db.open_tree("idempotency")?,
             active: db.open_tree("active")?,
@@ -233,11 +291,18 @@ impl Store {
             by_inner: db.open_tree("by_inner")?,
             audit: db.open_tree("audit")?,
             meta: db.open_tree("meta")?,
+            finished: db.open_tree("finished")?,
+            history: History::new(crate::history::dir_in(dir)),
             db,
             commit: GroupCommit::default(),
             live: Live::default(),
         };
+        if store.proposals.first()?.is_none() {
+            // A new store queues every finished proposal: nothing older to look for.
+            store.meta.insert(b"finished_queued", &[1u8][..])?;
+        }
         store.check_journal_tail()?;
+        store.check_history()?;
         for record in store.load_active()? {
             store.live.wrote(&record);
         }
@@ -252,6 +317,21 @@ impl Store {
             None => None,
         };
         audit::check_tail(last.as_ref(), self.audit_head()?.as_ref()).map_err(StoreError::Journal)
+    }
+
+    /// When journal entries were moved to the history, the history is there.
+    fn check_history(&self) -> Result<(), StoreError> {
+        let first = match self.audit.first()? {
+            Some((k, _)) => k.as_ref().try_into().map_or(0, u64::from_be_bytes),
+            None => 0,
+        };
+        if first > 0 && !self.history.exists() {
+            return Err(StoreError::HistoryMissing {
+                dir: crate::history::dir_in(&self.dir).display().to_string(),
+                first,
+            });
+        }
+        Ok(())
     }
 
     /// The journal's head as recorded beside it.
@@ -331,49 +411,48 @@ impl Store {
 
     fn write_draft(&self, draft: &Draft) -> Result<Draft, StoreError> {
         let value = encode(draft)?;
-        let result = (&self.idempotency, &self.drafts, &self.proposals).transaction(
-            |(idem, drafts, proposals)| {
-                if let Some(existing) = idem.get(draft.idempotency_key.as_bytes())? {
-                    let id = String::from_utf8_lossy(&existing).into_owned();
-                    let stored = match drafts.get(existing.as_ref())? {
-                        Some(bytes) => Some(
-                            decode::<Draft>(&existing, &bytes)
-                                .map_err(ConflictableTransactionError::Abort)?,
-                        ),
-                        None => proposals
-                            .get(existing.as_ref())?
-                            .map(
-                                |bytes| -> Result<Draft, ConflictableTransactionError<StoreError>> {
-                                    let r: ProposalRecord = decode(&existing, &bytes)
-                                        .map_err(ConflictableTransactionError::Abort)?;
-                                    Ok(Draft {
-                                        id: r.id,
-                                        idempotency_key: r.idempotency_key,
-                                        account: r.account,
-                                        inner: r.inner,
-                                        deadline: r.deadline,
-                                        request_digest: draft.request_digest.clone(),
-                                    })
-                                },
-                            )
-                            .transpose()?,
-                    };
-                    return match stored {
-                        Some(d) if d.request_digest == draft.request_digest => Ok(d),
-                        _ => Err(ConflictableTransactionError::Abort(
-                            StoreError::IdempotencyConflict {
-                                key: draft.idempotency_key.clone(),
-                                existing: id,
-                            },
-                        )),
-                    };
+        // The id the key already names, and its draft if it is still one.
+        let known = (&self.idempotency, &self.drafts)
+            .transaction(|(idem, drafts)| {
+                if let Some(id) = idem.get(draft.idempotency_key.as_bytes())? {
+                    let stored = drafts
+                        .get(id.as_ref())?
+                        .map(|b| decode::<Draft>(&id, &b))
+                        .transpose()
+                        .map_err(ConflictableTransactionError::Abort)?;
+                    return Ok(Some((id, stored)));
                 }
                 idem.insert(draft.idempotency_key.as_bytes(), draft.id.as_bytes())?;
                 drafts.insert(draft.id.as_bytes(), value.clone())?;
-                Ok(draft.clone())
-            },
-        );
-        result.map_err(tx_error)
+                Ok(None)
+            })
+            .map_err(tx_error)?;
+        let Some((id, stored)) = known else {
+            return Ok(draft.clone());
+        };
+        // No longer a draft: accepted (a draft leaves in the same step as its proposal comes).
+        let stored = match stored {
+            Some(d) => Some(d),
+            None => self
+                .stored(&id)?
+                .map(|bytes| decode::<ProposalRecord>(&id, &bytes))
+                .transpose()?
+                .map(|r| Draft {
+                    id: r.id,
+                    idempotency_key: r.idempotency_key,
+                    account: r.account,
+                    inner: r.inner,
+                    deadline: r.deadline,
+                    request_digest: draft.request_digest.clone(),
+                }),
+        };
+        match stored {
+            Some(d) if d.request_digest == draft.request_digest => Ok(d),
+            _ => Err(StoreError::IdempotencyConflict {
+                key: draft.idempotency_key.clone(),
+                existing: String::from_utf8_lossy(&id).into_owned(),
+            }),
+        }
     }
 
     pub fn draft(&self, id: &str) -> Result<Option<Draft>, StoreError> {
@@ -452,18 +531,22 @@ impl Store {
             &self.by_inner,
             &self.audit,
             &self.meta,
+            &self.finished,
         )
-            .transaction(|(proposals, active, drafts, by_inner, audit, meta)| {
-                proposals.insert(record.id.as_bytes(), value.clone())?;
-                active.insert(record.id.as_bytes(), record.account.to_string().as_bytes())?;
-                drafts.remove(record.id.as_bytes())?;
-                by_inner.insert(&record.inner_hash.0, record.id.as_bytes())?;
-                if record.state.is_terminal() {
-                    active.remove(record.id.as_bytes())?;
-                }
-                append(audit, meta, event.clone())?;
-                Ok(())
-            })
+            .transaction(
+                |(proposals, active, drafts, by_inner, audit, meta, finished)| {
+                    proposals.insert(record.id.as_bytes(), value.clone())?;
+                    active.insert(record.id.as_bytes(), record.account.to_string().as_bytes())?;
+                    drafts.remove(record.id.as_bytes())?;
+                    by_inner.insert(&record.inner_hash.0, record.id.as_bytes())?;
+                    let entry = append(audit, meta, event.clone())?;
+                    if record.state.is_terminal() {
+                        active.remove(record.id.as_bytes())?;
+                        finished.insert(&entry.seq.to_be_bytes(), record.id.as_bytes())?;
+                    }
+                    Ok(())
+                },
+            )
             .map_err(tx_error)?;
         self.live.wrote(record);
         Ok(())
@@ -480,16 +563,28 @@ impl Store {
     ) -> Result<Ticket, StoreError> {
         let value = encode(record)?;
         let terminal = record.state.is_terminal();
+        let finishes = terminal && !old.state.is_terminal();
         let events = changes(old, record);
         let ((), ticket) = self.write(step, || {
-            (&self.proposals, &self.active, &self.audit, &self.meta)
-                .transaction(|(proposals, active, audit, meta)| {
+            (
+                &self.proposals,
+                &self.active,
+                &self.audit,
+                &self.meta,
+                &self.finished,
+            )
+                .transaction(|(proposals, active, audit, meta, finished)| {
                     proposals.insert(record.id.as_bytes(), value.clone())?;
+                    let mut last = None;
                     for event in &events {
-                        append(audit, meta, event.clone())?;
+                        last = Some(append(audit, meta, event.clone())?.seq);
                     }
                     if terminal {
                         active.remove(record.id.as_bytes())?;
+                        // Its state changed, so its last entry is the state's.
+                        if let (true, Some(seq)) = (finishes, last) {
+                            finished.insert(&seq.to_be_bytes(), record.id.as_bytes())?;
+                        }
                     } else {
                         active
                             .insert(record.id.as_bytes(), record.account.to_string().as_bytes())?;
@@ -541,16 +636,16 @@ impl Store {
         Ok(entry)
     }
 
-    /// The whole audit journal, in order, and its recorded head.
+    /// The whole audit journal, in order (the history's part first), and its recorded head.
     pub fn audit(&self) -> Result<(Vec<Entry>, Option<Head>), StoreError> {
-        let entries = self
-            .audit
-            .iter()
-            .map(|kv| {
-                let (k, v) = kv?;
-                decode(&k, &v)
-            })
-            .collect::<Result<Vec<Entry>, StoreError>>()?;
+        // The main store is read under the history's lock, so no move is half seen.
+        let joined = self
+            .history
+            .read(|h| Ok(audit::join(entries_of(&h.audit)?, entries_of(&self.audit)?)))?;
+        let entries = match joined {
+            Some(entries) => entries,
+            None => entries_of(&self.audit)?,
+        };
         Ok((entries, self.audit_head()?))
     }
 
@@ -559,10 +654,36 @@ impl Store {
         if let Some(r) = self.live.get(id) {
             return Ok(Some(Arc::unwrap_or_clone(r)));
         }
-        self.proposals
-            .get(id.as_bytes())?
+        self.stored(id.as_bytes())?
             .map(|b| decode(id.as_bytes(), &b))
             .transpose()
+    }
+
+    /// A record's bytes from the main store, or else from the history: a record leaves the
+    /// main store only once the history has it on disk.
+    fn stored(&self, id: &[u8]) -> Result<Option<sled::IVec>, StoreError> {
+        match self.proposals.get(id)? {
+            Some(bytes) => Ok(Some(bytes)),
+            None => self.history.get(id),
+        }
+    }
+
+    /// Closes the history if nothing used it for `idle` (see [`History::close_idle`]).
+    pub fn close_history(&self, idle: std::time::Duration) -> Result<bool, StoreError> {
+        self.history.close_idle(idle)
+    }
+
+    /// How many proposals and journal entries the history holds (opening it).
+    pub fn history_len(&self) -> Result<(usize, usize), StoreError> {
+        let counts = self
+            .history
+            .read(|h| Ok((h.proposals.len(), h.audit.len())))?;
+        Ok(counts.unwrap_or_default())
+    }
+
+    /// Whether the history is open now.
+    pub fn history_open(&self) -> bool {
+        self.history.is_open()
     }
 
     pub fn id_for_key(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -615,18 +736,24 @@ impl Store {
         self.live.page(after, limit, keep)
     }
 
-    /// A page of proposals in id order, after `after` (exclusive).
+    /// A page of proposals in id order, after `after` (exclusive), the history's included.
     pub fn page(
         &self,
         after: Option<&str>,
         limit: usize,
         keep: impl Fn(&ProposalRecord) -> bool,
     ) -> Result<(Vec<ProposalRecord>, Option<String>), StoreError> {
-        let records = after_key(&self.proposals, after).map(|item| {
-            let (id, bytes) = item?;
-            decode(&id, &bytes)
-        });
-        collect_page(records, limit, keep)
+        let page = self.history.read(|h| {
+            let both = merged(
+                after_key(&self.proposals, after),
+                after_key(&h.proposals, after),
+            );
+            collect_page(decoded(both), limit, &keep)
+        })?;
+        match page {
+            Some(page) => Ok(page),
+            None => collect_page(decoded(after_key(&self.proposals, after)), limit, keep),
+        }
     }
 
     pub fn freeze(&self) -> Result<Option<Freeze>, StoreError> {

@@ -23,4 +23,25 @@ fn deploy_example_parses() {
         config.accounts()[0].cosigners,
         "each cosignatory has a client certificate name"
     );
+    assert_eq!(config.history, coordinator::store::Keep::default());
+}
+
+#[test]
+fn a_history_that_would_move_the_newest_journal_entry_is_refused() {
+    let example = format!(
+        "{}/../deploy/coordinator.example.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(example)
+        .unwrap()
+        .replace("journal = 10000", "journal = 0");
+    let path = std::env::temp_dir().join(format!("hanko-history-{}.toml", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    let err = coordinator::config::Config::load(&path).unwrap_err();
+    std::fs::remove_file(&path).unwrap();
+    assert!(
+        err.contains("history: journal, batch and interval_seconds must each be at least 1")
+            && err.contains("got 0, 20000 and 60"),
+        "{err}"
+    );
 }

@@ -4,77 +4,9 @@
 
 use coordinator::core::{ProposalRecord, State};
 use coordinator::store::{Draft, Freeze, Store, StoreError};
-use nem::{Address, Hash256, NemTimestamp, Network, PublicKey, Signature};
+mod stored;
 
-fn dir(tag: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("hanko-store-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-/// `open` on a store just closed in this process: sled releases its file lock once its own
-/// threads (the last flush's writer) let go, a moment after the handle is dropped.
-fn when_unlocked<T, E: std::fmt::Display>(mut open: impl FnMut() -> Result<T, E>) -> Result<T, E> {
-    let started = std::time::Instant::now();
-    loop {
-        match open() {
-            Err(e)
-                if e.to_string().contains("could not acquire lock")
-                    && started.elapsed() < std::time::Duration::from_secs(10) =>
-            {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            done => return done,
-        }
-    }
-}
-
-fn reopen(path: &std::path::Path) -> Store {
-    when_unlocked(|| Store::open(path)).unwrap()
-}
-
-fn account() -> Address {
-    Address::from_public_key(&PublicKey([1; 32]), Network::Testnet)
-}
-
-fn draft(id: &str, key: &str, digest: &str) -> Draft {
-    Draft {
-        id: id.into(),
-        idempotency_key: key.into(),
-        account: account(),
-        inner: vec![1, 2, 3],
-        deadline: NemTimestamp(100),
-        request_digest: digest.into(),
-    }
-}
-
-fn record(d: &Draft) -> ProposalRecord {
-    ProposalRecord {
-        id: d.id.clone(),
-        idempotency_key: d.idempotency_key.clone(),
-        account: d.account,
-        inner: d.inner.clone(),
-        inner_hash: Hash256::of(&d.inner),
-        proposer: PublicKey([2; 32]),
-        proposer_signature: Signature([3; 64]),
-        deadline: d.deadline,
-        cosigners: vec![PublicKey([4; 32]), PublicKey([5; 32])],
-        required: 2,
-        state: State::Proposed,
-        decisions: Default::default(),
-        broadcast: Default::default(),
-        confirmed_height: None,
-        reason: None,
-    }
-}
-
-/// A new store at `path` holding `d` as an accepted proposal.
-async fn with_accepted(path: &std::path::Path, d: &Draft) -> Store {
-    let store = Store::open(path).unwrap();
-    store.put_draft(d).await.unwrap();
-    store.accept(&record(d), usize::MAX).await.unwrap();
-    store
-}
+use stored::*;
 
 #[tokio::test]
 async fn drafts_are_idempotent_and_conflicts_named() {

@@ -130,6 +130,19 @@ pub fn verify_with_head<'a>(
     Ok(count)
 }
 
+/// A journal kept in two parts, its older entries moved elsewhere: `older`, then the entries
+/// of `newer` after the last of `older` (a move that a crash interrupted leaves entries in
+/// both).
+pub fn join(mut older: Vec<Entry>, newer: Vec<Entry>) -> Vec<Entry> {
+    let after = older.last().map(|e| e.seq);
+    older.extend(
+        newer
+            .into_iter()
+            .filter(|e| after.is_none_or(|a| e.seq > a)),
+    );
+    older
+}
+
 /// Checks only the journal's last entry: its content matches its hash, and it is the head
 /// recorded beside the journal. A journal cut short, or whose newest entry was edited or
 /// replaced, shows here without reading the rest (what a daemon can afford at every start).
@@ -182,6 +195,22 @@ pub fn verify<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Result<u64, B
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_journal_in_two_parts_joins_once_each_in_order() {
+        let mut all = vec![];
+        for seq in 0..6 {
+            let prev = all
+                .last()
+                .map_or(GENESIS.to_string(), |e: &Entry| e.hash.clone());
+            all.push(Entry::chain(seq, 1, &prev, Event::new("freeze", "t")));
+        }
+        // Moved cleanly; a move cut short (entries 2 and 3 in both); nothing moved yet.
+        for (older, newer) in [(0..2, 2..6), (0..4, 2..6), (0..0, 0..6)] {
+            let joined = join(all[older.clone()].to_vec(), all[newer.clone()].to_vec());
+            assert_eq!(joined, all, "{older:?} + {newer:?}");
+        }
+    }
 
     fn journal(n: u64) -> Vec<Entry> {
         let mut out: Vec<Entry> = vec![];

@@ -106,6 +106,16 @@ pub const CATALOGUE: &[Point] = &[
         "the confirmation is flushed",
     ),
     point(
+        "coordinator",
+        "archive_copied",
+        "finished work is on disk in the history, still in the main store",
+    ),
+    point(
+        "coordinator",
+        "archive_written",
+        "finished work is removed from the main store, not flushed",
+    ),
+    point(
         "cosigner",
         "decision_recorded",
         "the decision is in the journal, not flushed",

@@ -43,6 +43,7 @@ pub fn plan(tag: &str, cosigners: usize, required: usize, rules: Vec<Rules>) -> 
         policy: Box::new(move |i, ctx| policy(i, ctx, &rules[i.min(rules.len() - 1)])),
         hosts: Default::default(),
         limits: None,
+        history: None,
     }
 }
 

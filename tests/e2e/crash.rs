@@ -235,6 +235,14 @@ async fn every_crash_point_loses_nothing_and_pays_once() {
         burst: 1_000,
         ..Default::default()
     });
+    // Everything finished, and all but the newest journal entries, moves to the history every
+    // second: the moves happen during every run, and their own crash points are reached.
+    p.history = Some(coordinator::store::Keep {
+        finished: 0,
+        journal: 16,
+        batch: 20_000,
+        interval_seconds: 1,
+    });
     let mut local = start(p).await;
     let customer = local.layout.context.customer;
     let before = local.balance(&customer).await.unwrap();
@@ -269,6 +277,15 @@ async fn every_crash_point_loses_nothing_and_pays_once() {
     }
     let elapsed = started.elapsed();
 
+    // Every withdrawal of every run still reads as confirmed, most of them from the history.
+    for w in &done {
+        let id = &w.proposal.as_ref().unwrap().id;
+        let now = get(&local, id)
+            .await
+            .unwrap_or_else(|| panic!("{id} ({}) is no longer found", w.key));
+        assert_eq!(state(&now), "confirmed", "{id} ({})", w.key);
+    }
+
     // Exactly one payment per withdrawal: the customer got the sum, to the micro-XEM.
     let paid = local.balance(&customer).await.unwrap() - before;
     let asked: u64 = done.iter().map(|w| w.xem * XEM).sum();
@@ -293,6 +310,11 @@ async fn every_crash_point_loses_nothing_and_pays_once() {
     let store = coordinator::store::Store::open(&coordinator_data).unwrap();
     let (entries, head) = store.audit().unwrap();
     hanko_proto::audit::verify_with_head(&entries, head.as_ref()).unwrap();
+    let (moved, moved_entries) = store.history_len().unwrap();
+    assert!(
+        moved > done.len() / 2 && moved_entries as u64 > done.len() as u64,
+        "the history holds {moved} proposals and {moved_entries} entries"
+    );
     let (mut lost, mut two_hashes, mut velocity) = (0, 0, 0);
     for (key, data) in &cosigners {
         let store = cosigner::store::Store::open(data).unwrap();
@@ -330,7 +352,7 @@ async fn every_crash_point_loses_nothing_and_pays_once() {
         }
     }
     println!(
-        "crash matrix: {} points, {runs} crash runs ({} seeds), {} proposals, {} payments, {} announces; \
+        "crash matrix: {} points, {runs} crash runs ({} seeds), {} proposals, {} payments, {} announces, {moved} moved to the history; \
          0 lost acknowledged proposals, {lost} lost signatures, {two_hashes} proposals with two inner hashes, \
          {} double payments, {velocity} velocity mismatches; {:.0} s",
         CATALOGUE.len(),

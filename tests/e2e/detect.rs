@@ -218,13 +218,30 @@ fn audit(args: &[&str]) -> std::process::Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_daemons_audit_journal_verifies_and_a_tampered_record_is_named() {
-    let local = start(plan("audit", 3, 2, vec![Rules::default()])).await;
+    // The coordinator moves its older journal entries to its history: verify reads both.
+    let mut p = plan("audit", 3, 2, vec![Rules::default()]);
+    p.history = Some(coordinator::store::Keep {
+        finished: 0,
+        journal: 2,
+        batch: 100,
+        interval_seconds: 1,
+    });
+    let local = start(p).await;
     let ctx = local.layout.context.clone();
     let p = local
         .propose(&ctx.customer, "3", "WD-000777", "audit-1")
         .await
         .unwrap();
     assert_eq!(state(&until_terminal(&local, &p.id).await), "confirmed");
+    let log = local.log_of(None).unwrap();
+    let moved = Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("moved finished proposals and journal entries to the history")
+    {
+        assert!(moved.elapsed() < Duration::from_secs(20), "nothing moved");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let dir = local.dir().to_path_buf();
     stop(local).await;
 
@@ -255,10 +272,11 @@ async fn every_daemons_audit_journal_verifies_and_a_tampered_record_is_named() {
         }
     }
 
-    // Edit one record of the coordinator's journal in place: verify names exactly that one.
+    // Edit one record of the coordinator's journal in place (an old one: in its history):
+    // verify names exactly that one.
     let data = dir.join("coordinator").join("data");
     {
-        let db = sled::open(&data).unwrap();
+        let db = sled::open(coordinator::history::dir_in(&data)).unwrap();
         let tree = db.open_tree("audit").unwrap();
         let key = 1u64.to_be_bytes();
         let mut entry: serde_json::Value =

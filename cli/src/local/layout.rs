@@ -53,6 +53,7 @@ pub struct Layout {
     /// The coordinator's Prometheus endpoint (`http://ADDR/metrics`).
     pub metrics_addr: std::net::SocketAddr,
     pub limits: Option<coordinator::limits::Limits>,
+    pub history: Option<coordinator::store::Keep>,
     pub officers: Vec<(String, minisign::PublicKey)>,
     officer_keys: Vec<minisign::SecretKey>,
 }
@@ -131,6 +132,8 @@ pub struct Plan {
     pub hosts: Hosts,
     /// The coordinator's limits; `None` keeps its defaults.
     pub limits: Option<coordinator::limits::Limits>,
+    /// What the coordinator keeps in its main store; `None` keeps its defaults.
+    pub history: Option<coordinator::store::Keep>,
 }
 
 impl Layout {
@@ -251,6 +254,7 @@ impl Layout {
             admin_config: admin.join("client.toml"),
             metrics_addr: metrics_addr(&plan.hosts)?,
             limits: plan.limits,
+            history: plan.history,
             cosigners,
             officers,
             officer_keys,
@@ -367,6 +371,12 @@ role = "admin"
             text.push_str(&format!(
                 "\n[limits]\nmax_pending_per_account = {}\nrequests_per_second = {}\nburst = {}\nmax_request_bytes = {}\n",
                 l.max_pending_per_account, l.requests_per_second, l.burst, l.max_request_bytes
+            ));
+        }
+        if let Some(k) = &self.history {
+            text.push_str(&format!(
+                "\n[history]\nfinished = {}\njournal = {}\nbatch = {}\ninterval_seconds = {}\n",
+                k.finished, k.journal, k.batch, k.interval_seconds
             ));
         }
         std::fs::write(&self.coordinator_config, text).map_err(io(&self.coordinator_config))?;

@@ -1,0 +1,38 @@
+//! The archive task: every `[history] interval_seconds`, one pass moves finished proposals
+//! and old journal entries to the history (`Store::archive`), then closes the history unless
+//! a reader used it since the previous pass. The first pass comes one interval after the
+//! start, so a start never waits for it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::store::{Keep, Store};
+
+pub async fn run(store: Arc<Store>, keep: Keep, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let interval = Duration::from_secs(keep.interval_seconds);
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            () = tokio::time::sleep(interval) => {}
+        }
+        let s = store.clone();
+        let pass = tokio::task::spawn_blocking(move || {
+            let moved = s.archive(&keep)?;
+            s.close_history(interval).map(|closed| (moved, closed))
+        })
+        .await;
+        match pass {
+            Ok(Ok((moved, closed))) => tracing::debug!(
+                proposals = moved.proposals,
+                entries = moved.entries,
+                history_closed = closed,
+                "archive pass"
+            ),
+            Ok(Err(e)) => tracing::warn!(
+                error = %e,
+                "archive pass failed; finished proposals stay in the main store until the next"
+            ),
+            Err(e) => tracing::error!(error = %e, "archive pass stopped"),
+        }
+    }
+}
