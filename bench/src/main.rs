@@ -194,7 +194,9 @@ fn main() -> Result<std::process::ExitCode> {
          start-up {:.0} ms and {:.0} MiB resident the first time (sled replays what was written \
          since it was last opened), {:.0} ms and {:.0} MiB the next (goal: < 3 s); reading one \
          old proposal then {:.0} ms ({}; {:.0} MiB resident after); listing the \
-         unfinished ones {:.1} ms with the small history, {:.1} ms with the large one",
+         unfinished ones {:.1} ms with the small history, {:.1} ms with the large one; {} \
+         checkpoints of the main store during the import, median {:.0} ms, longest {:.0} ms \
+         ({:.0} waiting, {:.0} flushing, {:.0} closing, {:.0} opening)",
         s.stored_proposals,
         s.unfinished,
         s.import_seconds,
@@ -212,7 +214,14 @@ fn main() -> Result<std::process::ExitCode> {
         },
         s.history_read_rss_mib,
         s.list_unfinished_ms_small_history,
-        s.list_unfinished_ms_large_history
+        s.list_unfinished_ms_large_history,
+        s.checkpoints,
+        s.checkpoint_ms_median,
+        s.checkpoint_ms_max,
+        s.longest_checkpoint.wait_ms,
+        s.longest_checkpoint.flush_ms,
+        s.longest_checkpoint.close_ms,
+        s.longest_checkpoint.open_ms,
     );
     if let Some(path) = args.json {
         let report = json!({

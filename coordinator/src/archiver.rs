@@ -1,7 +1,8 @@
 //! The archive task: every `[history] interval_seconds`, one pass moves finished proposals
-//! and old journal entries to the history (`Store::archive`), then closes the history unless
-//! a reader used it since the previous pass. The first pass comes one interval after the
-//! start, so a start never waits for it.
+//! and old journal entries to the history (`Store::archive`), closes the history unless a
+//! reader used it since the previous pass, and checkpoints the main store once
+//! `checkpoint_writes` writes were made since the last checkpoint. The first pass comes one
+//! interval after the start, so a start never waits for it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +19,11 @@ pub async fn run(store: Arc<Store>, keep: Keep, mut stop: tokio::sync::watch::Re
         let s = store.clone();
         let pass = tokio::task::spawn_blocking(move || {
             let moved = s.archive(&keep)?;
-            s.close_history(interval).map(|closed| (moved, closed))
+            let closed = s.close_history(interval)?;
+            if s.checkpoint_due(keep.checkpoint_writes) {
+                s.checkpoint()?;
+            }
+            Ok::<_, crate::store::StoreError>((moved, closed))
         })
         .await;
         match pass {

@@ -90,14 +90,22 @@ impl Config {
         }
         config.watched()?;
         let h = &config.history;
-        if h.journal == 0 || h.batch == 0 || h.interval_seconds == 0 {
+        if [
+            h.journal,
+            h.batch as u64,
+            h.interval_seconds,
+            h.checkpoint_writes,
+        ]
+        .contains(&0)
+        {
             return Err(format!(
-                "{}: history: journal, batch and interval_seconds must each be at least 1 (got \
-                 {}, {} and {}); finished may be 0",
+                "{}: history: journal, batch, interval_seconds and checkpoint_writes must each \
+                 be at least 1 (got {}, {}, {} and {}); finished may be 0",
                 path.display(),
                 h.journal,
                 h.batch,
-                h.interval_seconds
+                h.interval_seconds,
+                h.checkpoint_writes
             ));
         }
         for (i, a) in config.accounts.iter().enumerate() {

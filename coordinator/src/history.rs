@@ -37,23 +37,9 @@ pub struct History {
     open: Mutex<Option<Opened>>,
 }
 
-/// How long a closed database's lock may outlive it: sled's flusher thread lets go of the
-/// file shortly after the last handle is dropped.
-const LOCK_WAIT: Duration = Duration::from_secs(10);
-
 fn open_at(dir: &Path) -> Result<Opened, StoreError> {
     let started = Instant::now();
-    let db = loop {
-        match hanko_proto::storage::open(dir) {
-            Err(sled::Error::Io(e))
-                if e.to_string().contains("could not acquire lock")
-                    && started.elapsed() < LOCK_WAIT =>
-            {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            other => break other?,
-        }
-    };
+    let db = hanko_proto::storage::reopen(dir)?;
     tracing::info!(
         dir = %dir.display(),
         ms = started.elapsed().as_millis() as u64,

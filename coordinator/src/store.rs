@@ -12,13 +12,17 @@
 //! change it records: if it cannot be written, the change is not made (fail closed).
 //!
 //! Finished proposals and old journal entries move to the history (`archive`, `crate::history`);
-//! every read that can concern them looks in the main store first, then in the history.
+//! every read that can concern them looks in the main store first, then in the history. The
+//! main store is closed and opened again now and then (`checkpoint`), so that a start replays
+//! only what was written since.
 
 mod archive;
+mod checkpoint;
 pub use archive::{Archived, Keep};
+pub use checkpoint::Checkpointed;
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use nem::{Address, NemTimestamp};
 use serde::{Deserialize, Serialize};
@@ -50,6 +54,11 @@ pub enum StoreError {
          verify` shows the whole journal; restore the data directory from a backup"
     )]
     Journal(hanko_proto::audit::Broken),
+    #[error(
+        "the main store could not be opened again after a checkpoint; restart the coordinator \
+         (everything acknowledged is on disk)"
+    )]
+    Closed,
     #[error(
         "the history is missing: {dir} does not exist, yet journal entries before {first} and \
          the finished proposals moved with them were moved there; the coordinator does not \
@@ -103,8 +112,8 @@ pub struct Freeze {
     pub since_ms: i64,
 }
 
-pub struct Store {
-    dir: std::path::PathBuf,
+/// The main store's sled database and trees, replaced as a whole by a checkpoint.
+struct Trees {
     db: sled::Db,
     proposals: sled::Tree,
     idempotency: sled::Tree,
@@ -114,9 +123,20 @@ pub struct Store {
     audit: sled::Tree,
     meta: sled::Tree,
     finished: sled::Tree,
+}
+
+/// Shared with flushes running on the blocking pool, which take the trees only when they run
+/// (a flush waiting its turn never holds a database a checkpoint is closing).
+type Shared = Arc<RwLock<Option<Arc<Trees>>>>;
+
+pub struct Store {
+    dir: std::path::PathBuf,
+    trees: Shared,
     history: History,
     commit: GroupCommit,
     live: Live,
+    /// The write count at the last checkpoint (or open).
+    checkpointed: std::sync::atomic::AtomicU64,
 }
 
 fn now_ms() -> i64 {
@@ -279,11 +299,17 @@ fn tx_error(e: TransactionError<StoreError>) -> StoreError {
     }
 }
 
-impl Store {
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let db = hanko_proto::storage::open(dir)?;
-        let store = Store {
-            dir: dir.to_path_buf(),
+fn trees_of(shared: &Shared) -> Result<Arc<Trees>, StoreError> {
+    shared
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .ok_or(StoreError::Closed)
+}
+
+impl Trees {
+    fn open(db: sled::Db) -> Result<Trees, StoreError> {
+        Ok(Trees {
             proposals: db.open_tree("proposals")?,
             idempotency: db.open_tree("idempotency")?,
             active: db.open_tree("active")?,
@@ -292,21 +318,8 @@ impl Store {
             audit: db.open_tree("audit")?,
             meta: db.open_tree("meta")?,
             finished: db.open_tree("finished")?,
-            history: History::new(crate::history::dir_in(dir)),
             db,
-            commit: GroupCommit::default(),
-            live: Live::default(),
-        };
-        if store.proposals.first()?.is_none() {
-            // A new store queues every finished proposal: nothing older to look for.
-            store.meta.insert(b"finished_queued", &[1u8][..])?;
-        }
-        store.check_journal_tail()?;
-        store.check_history()?;
-        for record in store.load_active()? {
-            store.live.wrote(&record);
-        }
-        Ok(store)
+        })
     }
 
     /// The newest journal entry is intact and is the head recorded with it (the whole journal
@@ -319,19 +332,13 @@ impl Store {
         audit::check_tail(last.as_ref(), self.audit_head()?.as_ref()).map_err(StoreError::Journal)
     }
 
-    /// When journal entries were moved to the history, the history is there.
-    fn check_history(&self) -> Result<(), StoreError> {
-        let first = match self.audit.first()? {
+    /// The sequence number of the oldest journal entry kept here (above 0 once older ones
+    /// moved to the history).
+    fn first_entry(&self) -> Result<u64, StoreError> {
+        Ok(match self.audit.first()? {
             Some((k, _)) => k.as_ref().try_into().map_or(0, u64::from_be_bytes),
             None => 0,
-        };
-        if first > 0 && !self.history.exists() {
-            return Err(StoreError::HistoryMissing {
-                dir: crate::history::dir_in(&self.dir).display().to_string(),
-                first,
-            });
-        }
-        Ok(())
+        })
     }
 
     /// The journal's head as recorded beside it.
@@ -342,8 +349,61 @@ impl Store {
             .transpose()
     }
 
-    fn flush(&self) -> Result<(), StoreError> {
-        self.commit.flush_now(|| Ok(self.db.flush().map(|_| ())?))
+    /// The unfinished proposals on disk, read once when the store opens.
+    fn load_active(&self) -> Result<Vec<ProposalRecord>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.active.iter() {
+            let (id, _) = item?;
+            let bytes = self
+                .proposals
+                .get(&id)?
+                .ok_or_else(|| StoreError::Corrupt {
+                    key: String::from_utf8_lossy(&id).into_owned(),
+                    reason: "listed as active but missing".into(),
+                })?;
+            out.push(decode(&id, &bytes)?);
+        }
+        Ok(out)
+    }
+}
+
+impl Store {
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let t = Trees::open(hanko_proto::storage::open(dir)?)?;
+        if t.proposals.first()?.is_none() {
+            // A new store queues every finished proposal: nothing older to look for.
+            t.meta.insert(b"finished_queued", &[1u8][..])?;
+        }
+        t.check_journal_tail()?;
+        let history = History::new(crate::history::dir_in(dir));
+        let first = t.first_entry()?;
+        if first > 0 && !history.exists() {
+            return Err(StoreError::HistoryMissing {
+                dir: crate::history::dir_in(dir).display().to_string(),
+                first,
+            });
+        }
+        let live = Live::default();
+        for record in t.load_active()? {
+            live.wrote(&record);
+        }
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            trees: Arc::new(RwLock::new(Some(Arc::new(t)))),
+            history,
+            commit: GroupCommit::default(),
+            live,
+            checkpointed: Default::default(),
+        })
+    }
+
+    /// The main store's trees (an error only after a checkpoint could not open it again).
+    fn t(&self) -> Result<Arc<Trees>, StoreError> {
+        trees_of(&self.trees)
+    }
+
+    fn flush(&self, t: &Trees) -> Result<(), StoreError> {
+        self.commit.flush_now(|| Ok(t.db.flush().map(|_| ())?))
     }
 
     /// Makes one write with `write`, counted for the group commit; not durable until the
@@ -368,9 +428,11 @@ impl Store {
 
     /// Returns once every write up to `seq` is on disk.
     pub async fn durable(&self, seq: u64) -> Result<(), StoreError> {
-        let db = self.db.clone();
+        let trees = self.trees.clone();
         self.commit
-            .durable(seq, move || Ok::<_, StoreError>(db.flush().map(|_| ())?))
+            .durable(seq, move || {
+                Ok::<_, StoreError>(trees_of(&trees)?.db.flush().map(|_| ())?)
+            })
             .await
     }
 
@@ -404,15 +466,18 @@ impl Store {
     /// Stores a draft under its idempotency key, or returns the draft (or proposal id) the key
     /// already names. A different request under a known key is a conflict.
     pub async fn put_draft(&self, draft: &Draft) -> Result<Draft, StoreError> {
-        let (stored, ticket) = self.write("draft", || self.write_draft(draft))?;
+        let (stored, ticket) = {
+            let t = self.t()?;
+            self.write("draft", || self.write_draft(&t, draft))?
+        };
         self.settle(ticket).await?;
         Ok(stored)
     }
 
-    fn write_draft(&self, draft: &Draft) -> Result<Draft, StoreError> {
+    fn write_draft(&self, t: &Trees, draft: &Draft) -> Result<Draft, StoreError> {
         let value = encode(draft)?;
         // The id the key already names, and its draft if it is still one.
-        let known = (&self.idempotency, &self.drafts)
+        let known = (&t.idempotency, &t.drafts)
             .transaction(|(idem, drafts)| {
                 if let Some(id) = idem.get(draft.idempotency_key.as_bytes())? {
                     let stored = drafts
@@ -434,7 +499,7 @@ impl Store {
         let stored = match stored {
             Some(d) => Some(d),
             None => self
-                .stored(&id)?
+                .stored(t, &id)?
                 .map(|bytes| decode::<ProposalRecord>(&id, &bytes))
                 .transpose()?
                 .map(|r| Draft {
@@ -456,7 +521,8 @@ impl Store {
     }
 
     pub fn draft(&self, id: &str) -> Result<Option<Draft>, StoreError> {
-        self.drafts
+        self.t()?
+            .drafts
             .get(id.as_bytes())?
             .map(|b| decode(id.as_bytes(), &b))
             .transpose()
@@ -470,10 +536,13 @@ impl Store {
         record: &ProposalRecord,
         max_pending: usize,
     ) -> Result<(), StoreError> {
-        let ((), ticket) = self.write("proposal", || {
-            self.within_pending(&record.account, max_pending)?;
-            self.accept_unflushed(record)
-        })?;
+        let ((), ticket) = {
+            let t = self.t()?;
+            self.write("proposal", || {
+                self.within_pending(&record.account, max_pending)?;
+                self.accept_unflushed(&t, record)
+            })?
+        };
         self.settle(ticket).await
     }
 
@@ -494,14 +563,15 @@ impl Store {
     /// transaction with its audit entry, and flushes once at the end: nothing is acknowledged
     /// before that flush returns.
     pub fn accept_batch(&self, records: &[ProposalRecord]) -> Result<(), StoreError> {
+        let t = self.t()?;
         for r in records {
             let ((), _) = self.write("import", || {
-                self.idempotency
+                t.idempotency
                     .insert(r.idempotency_key.as_bytes(), r.id.as_bytes())?;
-                self.accept_unflushed(r)
+                self.accept_unflushed(&t, r)
             })?;
         }
-        self.flush()
+        self.flush(&t)
     }
 
     /// Writes many transitions (an import of finished proposals, with their journal entries),
@@ -513,10 +583,10 @@ impl Store {
         for (old, new) in updates {
             let _ticket = self.write_update(old, new, "import")?;
         }
-        self.flush()
+        self.flush(&*self.t()?)
     }
 
-    fn accept_unflushed(&self, record: &ProposalRecord) -> Result<(), StoreError> {
+    fn accept_unflushed(&self, t: &Trees, record: &ProposalRecord) -> Result<(), StoreError> {
         let value = encode(record)?;
         let event = Event::new(
             "proposal_accepted",
@@ -525,13 +595,13 @@ impl Store {
         .proposal(&record.id, Some(&record.inner_hash))
         .detail(vec![format!("account {}", record.account)]);
         (
-            &self.proposals,
-            &self.active,
-            &self.drafts,
-            &self.by_inner,
-            &self.audit,
-            &self.meta,
-            &self.finished,
+            &t.proposals,
+            &t.active,
+            &t.drafts,
+            &t.by_inner,
+            &t.audit,
+            &t.meta,
+            &t.finished,
         )
             .transaction(
                 |(proposals, active, drafts, by_inner, audit, meta, finished)| {
@@ -561,18 +631,13 @@ impl Store {
         record: &ProposalRecord,
         step: &'static str,
     ) -> Result<Ticket, StoreError> {
+        let t = self.t()?;
         let value = encode(record)?;
         let terminal = record.state.is_terminal();
         let finishes = terminal && !old.state.is_terminal();
         let events = changes(old, record);
         let ((), ticket) = self.write(step, || {
-            (
-                &self.proposals,
-                &self.active,
-                &self.audit,
-                &self.meta,
-                &self.finished,
-            )
+            (&t.proposals, &t.active, &t.audit, &t.meta, &t.finished)
                 .transaction(|(proposals, active, audit, meta, finished)| {
                     proposals.insert(record.id.as_bytes(), value.clone())?;
                     let mut last = None;
@@ -611,42 +676,45 @@ impl Store {
 
     /// Writes and flushes a small marker: fails when storage cannot take writes.
     pub fn probe(&self) -> Result<(), StoreError> {
+        let t = self.t()?;
         let (_, _) = self.write("probe", || {
-            Ok(self.meta.insert(b"probe", &now_ms().to_be_bytes())?)
+            Ok(t.meta.insert(b"probe", &now_ms().to_be_bytes())?)
         })?;
-        self.flush()
+        self.flush(&t)
     }
 
     /// The proposal whose inner transaction has this hash, if Hanko accepted one.
     pub fn id_for_inner(&self, hash: &nem::Hash256) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .by_inner
+        let t = self.t()?;
+        Ok(t.by_inner
             .get(hash.0)?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
     /// Records an event that changes no proposal (an alert, say); flushed before it returns.
     pub fn record(&self, event: Event) -> Result<Entry, StoreError> {
+        let t = self.t()?;
         let (entry, _) = self.write("record", || {
-            (&self.audit, &self.meta)
+            (&t.audit, &t.meta)
                 .transaction(|(audit, meta)| append(audit, meta, event.clone()))
                 .map_err(tx_error)
         })?;
-        self.flush()?;
+        self.flush(&t)?;
         Ok(entry)
     }
 
     /// The whole audit journal, in order (the history's part first), and its recorded head.
     pub fn audit(&self) -> Result<(Vec<Entry>, Option<Head>), StoreError> {
+        let t = self.t()?;
         // The main store is read under the history's lock, so no move is half seen.
         let joined = self
             .history
-            .read(|h| Ok(audit::join(entries_of(&h.audit)?, entries_of(&self.audit)?)))?;
+            .read(|h| Ok(audit::join(entries_of(&h.audit)?, entries_of(&t.audit)?)))?;
         let entries = match joined {
             Some(entries) => entries,
-            None => entries_of(&self.audit)?,
+            None => entries_of(&t.audit)?,
         };
-        Ok((entries, self.audit_head()?))
+        Ok((entries, t.audit_head()?))
     }
 
     /// A proposal: an unfinished one from memory, a finished one from disk.
@@ -654,15 +722,16 @@ impl Store {
         if let Some(r) = self.live.get(id) {
             return Ok(Some(Arc::unwrap_or_clone(r)));
         }
-        self.stored(id.as_bytes())?
+        let t = self.t()?;
+        self.stored(&t, id.as_bytes())?
             .map(|b| decode(id.as_bytes(), &b))
             .transpose()
     }
 
     /// A record's bytes from the main store, or else from the history: a record leaves the
     /// main store only once the history has it on disk.
-    fn stored(&self, id: &[u8]) -> Result<Option<sled::IVec>, StoreError> {
-        match self.proposals.get(id)? {
+    fn stored(&self, t: &Trees, id: &[u8]) -> Result<Option<sled::IVec>, StoreError> {
+        match t.proposals.get(id)? {
             Some(bytes) => Ok(Some(bytes)),
             None => self.history.get(id),
         }
@@ -687,8 +756,8 @@ impl Store {
     }
 
     pub fn id_for_key(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .idempotency
+        let t = self.t()?;
+        Ok(t.idempotency
             .get(key.as_bytes())?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
@@ -706,23 +775,6 @@ impl Store {
     /// How many proposals are unfinished.
     pub fn unfinished(&self) -> usize {
         self.live.len()
-    }
-
-    /// The unfinished proposals on disk, read once when the store opens.
-    fn load_active(&self) -> Result<Vec<ProposalRecord>, StoreError> {
-        let mut out = Vec::new();
-        for item in self.active.iter() {
-            let (id, _) = item?;
-            let bytes = self
-                .proposals
-                .get(&id)?
-                .ok_or_else(|| StoreError::Corrupt {
-                    key: String::from_utf8_lossy(&id).into_owned(),
-                    reason: "listed as active but missing".into(),
-                })?;
-            out.push(decode(&id, &bytes)?);
-        }
-        Ok(out)
     }
 
     /// A page of unfinished proposals in id order, after `after` (exclusive): read from
@@ -743,21 +795,23 @@ impl Store {
         limit: usize,
         keep: impl Fn(&ProposalRecord) -> bool,
     ) -> Result<(Vec<ProposalRecord>, Option<String>), StoreError> {
+        let t = self.t()?;
         let page = self.history.read(|h| {
             let both = merged(
-                after_key(&self.proposals, after),
+                after_key(&t.proposals, after),
                 after_key(&h.proposals, after),
             );
             collect_page(decoded(both), limit, &keep)
         })?;
         match page {
             Some(page) => Ok(page),
-            None => collect_page(decoded(after_key(&self.proposals, after)), limit, keep),
+            None => collect_page(decoded(after_key(&t.proposals, after)), limit, keep),
         }
     }
 
     pub fn freeze(&self) -> Result<Option<Freeze>, StoreError> {
-        self.meta
+        let t = self.t()?;
+        t.meta
             .get(b"freeze")?
             .map(|b| decode(b"freeze", &b))
             .transpose()
@@ -765,11 +819,12 @@ impl Store {
 
     /// Sets or clears the freeze, with its audit entry, in one step; flushed before it returns.
     pub fn set_freeze(&self, freeze: &Freeze) -> Result<(), StoreError> {
+        let t = self.t()?;
         let value = encode(freeze)?;
         let kind = if freeze.frozen { "freeze" } else { "unfreeze" };
         let event = Event::new(kind, &freeze.by).detail(vec![freeze.reason.clone()]);
         let ((), _) = self.write("freeze", || {
-            (&self.audit, &self.meta)
+            (&t.audit, &t.meta)
                 .transaction(|(audit, meta)| {
                     meta.insert(b"freeze", value.clone())?;
                     append(audit, meta, event.clone())?;
@@ -777,6 +832,6 @@ impl Store {
                 })
                 .map_err(tx_error)
         })?;
-        self.flush()
+        self.flush(&t)
     }
 }

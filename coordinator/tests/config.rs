@@ -40,8 +40,8 @@ fn a_history_that_would_move_the_newest_journal_entry_is_refused() {
     let err = coordinator::config::Config::load(&path).unwrap_err();
     std::fs::remove_file(&path).unwrap();
     assert!(
-        err.contains("history: journal, batch and interval_seconds must each be at least 1")
-            && err.contains("got 0, 20000 and 60"),
+        err.contains("history: journal, batch, interval_seconds and checkpoint_writes must each")
+            && err.contains("got 0, 20000, 60 and 100000"),
         "{err}"
     );
 }

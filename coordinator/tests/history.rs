@@ -15,6 +15,7 @@ fn keep(finished: usize, journal: u64) -> Keep {
         journal,
         batch: 100,
         interval_seconds: 1,
+        checkpoint_writes: 1,
     }
 }
 
@@ -39,7 +40,7 @@ async fn five(path: &std::path::Path) -> (Store, Vec<ProposalRecord>) {
 }
 
 fn all(store: &Store) -> Vec<ProposalRecord> {
-    store.page(None, 100, |_| true).unwrap().0
+    store.page(None, 1_000, |_| true).unwrap().0
 }
 
 fn verified(store: &Store) -> u64 {
@@ -195,6 +196,53 @@ async fn a_store_written_before_the_history_moves_its_finished_proposals_too() {
     assert_eq!(store.archive(&keep(0, 100)).unwrap(), Archived::default());
     assert_eq!(all(&store), records);
     assert_eq!(store.active().len(), 2, "the unfinished ones stay");
+    drop(store);
+    std::fs::remove_dir_all(path).unwrap();
+}
+
+#[test]
+fn checkpoints_under_concurrent_writes_and_reads_lose_nothing() {
+    let path = dir("history-checkpoint");
+    let store = std::sync::Arc::new(Store::open(&path).unwrap());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let store = store.clone();
+            let handle = runtime.handle().clone();
+            std::thread::spawn(move || {
+                for i in 0..100 {
+                    let d = draft(&format!("p-{w}-{i:03}"), &format!("k-{w}-{i}"), "x");
+                    handle.block_on(async {
+                        store.put_draft(&d).await.unwrap();
+                        store.accept(&record(&d), usize::MAX).await.unwrap();
+                    });
+                    assert_eq!(store.get(&d.id).unwrap().unwrap().id, d.id);
+                }
+            })
+        })
+        .collect();
+    let mut done = 0;
+    while writers.iter().any(|w| !w.is_finished()) {
+        if store.checkpoint().unwrap().is_some() {
+            done += 1;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    for w in writers {
+        w.join().unwrap();
+    }
+    assert!(done >= 3, "{done} checkpoints");
+    store.probe().unwrap();
+    assert!(store.checkpoint_due(1), "a write since the last one");
+    assert!(store.checkpoint().unwrap().is_some());
+    assert!(!store.checkpoint_due(1), "none since");
+    assert_eq!(store.active().len(), 400);
+    assert_eq!(all(&store).len(), 400);
+    assert_eq!(verified(&store), 400);
+    drop(store);
+    let store = reopen(&path);
+    assert_eq!(store.active().len(), 400);
+    assert_eq!(verified(&store), 400);
     drop(store);
     std::fs::remove_dir_all(path).unwrap();
 }

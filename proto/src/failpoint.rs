@@ -116,6 +116,11 @@ pub const CATALOGUE: &[Point] = &[
         "finished work is removed from the main store, not flushed",
     ),
     point(
+        "coordinator",
+        "checkpoint_flushed",
+        "a checkpoint flushed the main store, about to close and reopen it",
+    ),
+    point(
         "cosigner",
         "decision_recorded",
         "the decision is in the journal, not flushed",

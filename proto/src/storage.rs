@@ -16,6 +16,27 @@ pub fn open(dir: &Path) -> sled::Result<sled::Db> {
         .open()
 }
 
+/// How long a store this process just closed may stay locked: sled's own threads let go of
+/// its files a moment after the last handle is dropped.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// [`open`], for a store this process may have just closed: waits while sled's threads still
+/// hold its lock.
+pub fn reopen(dir: &Path) -> sled::Result<sled::Db> {
+    let started = std::time::Instant::now();
+    loop {
+        match open(dir) {
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && started.elapsed() < LOCK_WAIT =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// What went wrong with a sled store, as an operator should read it.
 pub fn in_words(e: &sled::Error) -> String {
     match e {

@@ -236,12 +236,14 @@ async fn every_crash_point_loses_nothing_and_pays_once() {
         ..Default::default()
     });
     // Everything finished, and all but the newest journal entries, moves to the history every
-    // second: the moves happen during every run, and their own crash points are reached.
+    // second, and the main store is checkpointed every 20 writes: moves and checkpoints happen
+    // during every run, and their own crash points are reached.
     p.history = Some(coordinator::store::Keep {
         finished: 0,
         journal: 16,
         batch: 20_000,
         interval_seconds: 1,
+        checkpoint_writes: 20,
     });
     let mut local = start(p).await;
     let customer = local.layout.context.customer;

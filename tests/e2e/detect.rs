@@ -225,6 +225,7 @@ async fn every_daemons_audit_journal_verifies_and_a_tampered_record_is_named() {
         journal: 2,
         batch: 100,
         interval_seconds: 1,
+        ..Default::default()
     });
     let local = start(p).await;
     let ctx = local.layout.context.clone();

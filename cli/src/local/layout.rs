@@ -375,8 +375,8 @@ role = "admin"
         }
         if let Some(k) = &self.history {
             text.push_str(&format!(
-                "\n[history]\nfinished = {}\njournal = {}\nbatch = {}\ninterval_seconds = {}\n",
-                k.finished, k.journal, k.batch, k.interval_seconds
+                "\n[history]\nfinished = {}\njournal = {}\nbatch = {}\ninterval_seconds = {}\ncheckpoint_writes = {}\n",
+                k.finished, k.journal, k.batch, k.interval_seconds, k.checkpoint_writes
             ));
         }
         std::fs::write(&self.coordinator_config, text).map_err(io(&self.coordinator_config))?;

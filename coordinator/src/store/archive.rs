@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use sled::IVec;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, Trees};
 
 /// What stays in the main store (`[history]` in the configuration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -27,6 +27,9 @@ pub struct Keep {
     pub batch: usize,
     /// Seconds between passes.
     pub interval_seconds: u64,
+    /// A pass also checkpoints the main store once this many writes were made since the last
+    /// checkpoint (see `checkpoint`): what a start replays.
+    pub checkpoint_writes: u64,
 }
 
 impl Default for Keep {
@@ -36,6 +39,7 @@ impl Default for Keep {
             journal: 10_000,
             batch: 20_000,
             interval_seconds: 60,
+            checkpoint_writes: 100_000,
         }
     }
 }
@@ -57,23 +61,24 @@ impl Store {
     /// One pass: moves the oldest finished proposals beyond `keep.finished`, and the journal
     /// entries before the newest `keep.journal`, at most `keep.batch` proposals at a time.
     pub fn archive(&self, keep: &Keep) -> Result<Archived, StoreError> {
-        self.queue_legacy()?;
-        let take = self
+        let t = self.t()?;
+        queue_legacy(&t)?;
+        let take = t
             .finished
             .len()
             .saturating_sub(keep.finished)
             .min(keep.batch);
         let (mut queued, mut records) = (Vec::with_capacity(take), Vec::with_capacity(take));
-        for item in self.finished.iter().take(take) {
+        for item in t.finished.iter().take(take) {
             let (key, id) = item?;
-            if let Some(bytes) = self.proposals.get(&id)? {
+            if let Some(bytes) = t.proposals.get(&id)? {
                 records.push((id, bytes));
             }
             queued.push(key);
         }
-        let count = self.audit_head()?.map_or(0, |h| h.seq + 1);
+        let count = t.audit_head()?.map_or(0, |h| h.seq + 1);
         let below = count.saturating_sub(keep.journal.max(1));
-        let entries = self
+        let entries = t
             .audit
             .range(..below.to_be_bytes())
             .take(keep.batch.saturating_mul(8))
@@ -83,8 +88,8 @@ impl Store {
         }
         self.history.keep(&records, &entries)?;
         hanko_proto::failpoint::hit("coordinator", "archive_copied");
-        let (moved, _) = self.write("archive", || self.forget(&queued, &records, &entries))?;
-        self.flush()?;
+        let (moved, _) = self.write("archive", || forget(&t, &queued, &records, &entries))?;
+        self.flush(&t)?;
         tracing::info!(
             proposals = moved,
             entries = entries.len(),
@@ -95,58 +100,58 @@ impl Store {
             entries: entries.len(),
         })
     }
+}
 
-    /// Removes from the main store what the history now holds; how many records it removed.
-    fn forget(
-        &self,
-        queued: &[IVec],
-        records: &[(IVec, IVec)],
-        entries: &[(IVec, IVec)],
-    ) -> Result<usize, StoreError> {
-        let mut moved = 0;
-        let mut changed = std::collections::BTreeSet::new();
-        for (id, bytes) in records {
-            match self
-                .proposals
-                .compare_and_swap(id, Some(bytes), None::<&[u8]>)?
-            {
-                Ok(()) => moved += 1,
-                // Written again since it was copied: it stays, and is copied again next time.
-                Err(_) => {
-                    changed.insert(id.clone());
-                }
+/// Removes from the main store what the history now holds; how many records it removed.
+fn forget(
+    t: &Trees,
+    queued: &[IVec],
+    records: &[(IVec, IVec)],
+    entries: &[(IVec, IVec)],
+) -> Result<usize, StoreError> {
+    let mut moved = 0;
+    let mut changed = std::collections::BTreeSet::new();
+    for (id, bytes) in records {
+        match t
+            .proposals
+            .compare_and_swap(id, Some(bytes), None::<&[u8]>)?
+        {
+            Ok(()) => moved += 1,
+            // Written again since it was copied: it stays, and is copied again next time.
+            Err(_) => {
+                changed.insert(id.clone());
             }
         }
-        let mut batch = sled::Batch::default();
-        for key in queued {
-            let id = self.finished.get(key)?;
-            if !id.is_some_and(|id| changed.contains(&id)) {
-                batch.remove(key);
-            }
-        }
-        self.finished.apply_batch(batch)?;
-        let mut batch = sled::Batch::default();
-        for (key, _) in entries {
+    }
+    let mut batch = sled::Batch::default();
+    for key in queued {
+        let id = t.finished.get(key)?;
+        if !id.is_some_and(|id| changed.contains(&id)) {
             batch.remove(key);
         }
-        self.audit.apply_batch(batch)?;
-        Ok(moved)
     }
+    t.finished.apply_batch(batch)?;
+    let mut batch = sled::Batch::default();
+    for (key, _) in entries {
+        batch.remove(key);
+    }
+    t.audit.apply_batch(batch)?;
+    Ok(moved)
+}
 
-    /// Queues, once, the finished proposals of a store written before they were queued.
-    fn queue_legacy(&self) -> Result<(), StoreError> {
-        if self.meta.contains_key(b"finished_queued")? {
-            return Ok(());
-        }
-        let mut batch = sled::Batch::default();
-        for item in self.proposals.iter() {
-            let (id, _) = item?;
-            if !self.active.contains_key(&id)? {
-                batch.insert(legacy_key(&id), id);
-            }
-        }
-        self.finished.apply_batch(batch)?;
-        self.meta.insert(b"finished_queued", &[1u8][..])?;
-        Ok(())
+/// Queues, once, the finished proposals of a store written before they were queued.
+fn queue_legacy(t: &Trees) -> Result<(), StoreError> {
+    if t.meta.contains_key(b"finished_queued")? {
+        return Ok(());
     }
+    let mut batch = sled::Batch::default();
+    for item in t.proposals.iter() {
+        let (id, _) = item?;
+        if !t.active.contains_key(&id)? {
+            batch.insert(legacy_key(&id), id);
+        }
+    }
+    t.finished.apply_batch(batch)?;
+    t.meta.insert(b"finished_queued", &[1u8][..])?;
+    Ok(())
 }
