@@ -31,9 +31,8 @@ pub fn read_journal(dir: &Path) -> Result<(Vec<Entry>, Option<Head>), CliError> 
             dir.display()
         )));
     }
-    let history = coordinator::history::dir_in(dir);
-    let older = match history.join("conf").exists() {
-        true => read_part(&history)?.0,
+    let older = match coordinator::history::exists_in(dir) {
+        true => read_part(&coordinator::history::dir_in(dir))?.0,
         false => vec![],
     };
     let (newer, head) = read_part(dir)?;

@@ -23,6 +23,16 @@ pub fn dir_in(data_dir: &Path) -> PathBuf {
     data_dir.join("history")
 }
 
+/// Whether anything was ever moved to the history of this data directory.
+pub fn exists_in(data_dir: &Path) -> bool {
+    holds_store(&dir_in(data_dir))
+}
+
+/// sled writes `conf` when it creates a database.
+fn holds_store(dir: &Path) -> bool {
+    dir.join("conf").exists()
+}
+
 /// The open database and its two trees.
 pub struct Opened {
     db: sled::Db,
@@ -68,7 +78,7 @@ impl History {
     /// Whether anything was ever moved here (a store without a history never opens one to
     /// answer a read).
     pub fn exists(&self) -> bool {
-        self.dir.join("conf").exists()
+        holds_store(&self.dir)
     }
 
     /// `f` over the open history, opening it first if needed; `read` says a reader uses it.

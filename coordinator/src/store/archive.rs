@@ -86,7 +86,9 @@ impl Store {
         if queued.is_empty() && entries.is_empty() {
             return Ok(Archived::default());
         }
-        self.history.keep(&records, &entries)?;
+        if !records.is_empty() || !entries.is_empty() {
+            self.history.keep(&records, &entries)?;
+        }
         hanko_proto::failpoint::hit("coordinator", "archive_copied");
         let (moved, _) = self.write("archive", || forget(&t, &queued, &records, &entries))?;
         self.flush(&t)?;
