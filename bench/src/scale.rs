@@ -81,6 +81,7 @@ fn record(local: &Local, i: usize, state: State) -> Result<ProposalRecord> {
     Ok(ProposalRecord {
         id: format!("{i:032x}"),
         idempotency_key: format!("scale-{i}"),
+        request_digest: String::new(),
         account: l.context.account,
         inner_hash: Hash256::of(&inner),
         inner,

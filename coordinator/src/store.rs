@@ -434,12 +434,16 @@ impl Store {
                 .map(|bytes| decode::<ProposalRecord>(&id, &bytes))
                 .transpose()?
                 .map(|r| Draft {
+                    request_digest: if r.request_digest.is_empty() {
+                        draft.request_digest.clone()
+                    } else {
+                        r.request_digest
+                    },
                     id: r.id,
                     idempotency_key: r.idempotency_key,
                     account: r.account,
                     inner: r.inner,
                     deadline: r.deadline,
-                    request_digest: draft.request_digest.clone(),
                 }),
         };
         match stored {

@@ -21,6 +21,7 @@ pub fn collecting(
     ProposalRecord {
         id: id.into(),
         idempotency_key: id.into(),
+        request_digest: String::new(),
         account,
         inner_hash: Hash256::of(&inner),
         inner,

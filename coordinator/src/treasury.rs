@@ -253,6 +253,7 @@ impl Treasury for TreasuryService {
         let record = ProposalRecord {
             id: draft.id.clone(),
             idempotency_key: draft.idempotency_key.clone(),
+            request_digest: draft.request_digest.clone(),
             account: draft.account,
             inner_hash: nem::Hash256::of(&draft.inner),
             inner: draft.inner.clone(),

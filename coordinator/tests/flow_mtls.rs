@@ -256,6 +256,25 @@ async fn prepare_propose_sign_broadcast_confirm() {
     // The same request again: the same proposal, not a second one.
     let again = t.propose(propose).await.unwrap().into_inner();
     assert_eq!(again.id, prepared.proposal_id);
+    // Another withdrawal under the accepted proposal's key is refused, never answered with
+    // the accepted one as if it had been prepared.
+    let other = t
+        .prepare(pb::PrepareRequest {
+            account: treasury.to_string(),
+            recipient: CUSTOMER.into(),
+            amount: "15000".into(),
+            mosaics: vec![],
+            message: "WD-000001".into(),
+            idempotency_key: "wd-000001".into(),
+        })
+        .await
+        .expect_err("a different request under a used key");
+    assert_eq!(other.code(), tonic::Code::AlreadyExists, "{other:?}");
+    assert!(
+        other.message().contains("wd-000001") && other.message().contains(&prepared.proposal_id),
+        "names the key and the proposal it names: {}",
+        other.message()
+    );
 
     let mut confirmed = None;
     for _ in 0..150 {

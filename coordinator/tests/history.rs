@@ -6,7 +6,7 @@
 mod stored;
 
 use coordinator::core::{ProposalRecord, State};
-use coordinator::store::{Archived, Keep, Store};
+use coordinator::store::{Archived, Keep, Store, StoreError};
 use stored::*;
 
 fn keep(finished: usize, journal: u64) -> Keep {
@@ -87,6 +87,13 @@ async fn finished_proposals_move_to_the_history_and_every_read_still_finds_them(
     assert_eq!(
         (retry.id.as_str(), retry.inner),
         ("p-0", records[0].inner.clone())
+    );
+    assert!(
+        matches!(
+            store.put_draft(&draft("p-9", "k-0", "pay 500 to Y")).await,
+            Err(StoreError::IdempotencyConflict { .. })
+        ),
+        "a different request under an archived proposal's key is a conflict"
     );
 
     // After a restart the history stays closed until something reads from it.

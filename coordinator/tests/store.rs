@@ -52,6 +52,11 @@ async fn accepted_proposals_survive_reopening_and_leave_active_when_finished() {
         store.put_draft(&draft("p-9", "k-1", "x")).await.unwrap().id,
         "p-1"
     );
+    // A different request under that key is a conflict, not the accepted proposal.
+    match store.put_draft(&draft("p-9", "k-1", "pay 500 to Y")).await {
+        Err(StoreError::IdempotencyConflict { existing, .. }) => assert_eq!(existing, "p-1"),
+        other => panic!("a different request under an accepted key: {other:?}"),
+    }
 
     let mut done = record(&d);
     done.state = State::Confirmed;

@@ -29,6 +29,7 @@ fn proposal(n: u8, m: usize) -> ProposalRecord {
     ProposalRecord {
         id: "p-1".into(),
         idempotency_key: "k-1".into(),
+        request_digest: String::new(),
         account: Address::from_public_key(&key(100), Network::Testnet),
         inner: vec![1, 2, 3],
         inner_hash: Hash256::of(&[1, 2, 3]),

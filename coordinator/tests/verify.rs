@@ -82,6 +82,7 @@ fn record() -> ProposalRecord {
     ProposalRecord {
         id: "p-1".into(),
         idempotency_key: "k".into(),
+        request_digest: String::new(),
         account: multisig(),
         inner: tx.to_bytes().unwrap(),
         inner_hash: tx.hash().unwrap(),

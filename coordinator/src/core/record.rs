@@ -77,6 +77,11 @@ pub struct Broadcast {
 pub struct ProposalRecord {
     pub id: String,
     pub idempotency_key: String,
+    /// The digest of the Prepare request (account, recipient, amount, mosaics, message) made
+    /// under `idempotency_key`: a later Prepare under the key must carry the same request.
+    /// Empty in records written before it was kept, which a retry cannot be checked against.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub request_digest: String,
     pub account: Address,
     /// The inner transaction as proposed and signed; never rebuilt or re-timed.
     pub inner: Vec<u8>,

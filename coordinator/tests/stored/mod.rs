@@ -53,6 +53,7 @@ pub fn record(d: &Draft) -> ProposalRecord {
     ProposalRecord {
         id: d.id.clone(),
         idempotency_key: d.idempotency_key.clone(),
+        request_digest: d.request_digest.clone(),
         account: d.account,
         inner: d.inner.clone(),
         inner_hash: Hash256::of(&d.inner),
