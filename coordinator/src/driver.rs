@@ -14,6 +14,7 @@ use tokio::sync::broadcast;
 
 use crate::build::{BuildConfig, ConfiguredAccount};
 use crate::core::{self, Action, Answer, Event, ProposalRecord, TransitionError};
+use crate::follow::{Follower, Found};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, Error)]
@@ -273,7 +274,9 @@ impl Coordinator {
                         Event::CosignatureAnswer { cosigner, answer }
                     });
                 }
-                Action::TrackConfirmation | Action::CheckChain => self.look_on_chain(r),
+                // The ticker's chain follower finds it from the next new block.
+                Action::TrackConfirmation => {}
+                Action::CheckChain => self.look_on_chain(r),
                 Action::Alert { cosigner, message } => {
                     tracing::error!(proposal = %r.id, %cosigner, %message, "cosigner alert");
                 }
@@ -315,71 +318,95 @@ impl Coordinator {
     }
 
     /// Looks for the proposal on chain: its announced wrapper by hash (one lookup, whatever
-    /// the account's history), else its inner hash among the newest outgoing transfers.
-    fn look_on_chain(self: &Arc<Self>, r: &ProposalRecord) {
+    /// the account's history), else, once its deadline passed, its inner hash among the
+    /// newest outgoing transfers.
+    fn look_on_chain(self: &Arc<Self>, r: &Arc<ProposalRecord>) {
         let me = self.clone();
-        let (id, account, inner_hash, deadline, wrapper) = (
-            r.id.clone(),
-            r.account,
-            r.inner_hash,
-            r.deadline,
-            r.broadcast.wrapper_hash,
-        );
+        let r = r.clone();
         tokio::spawn(async move {
-            let confirmed = |height: u64, wrapper_hash: nem::Hash256| {
-                let me = me.clone();
-                let id = id.clone();
-                async move {
-                    let event = Event::Confirmed {
-                        height,
-                        wrapper_hash,
-                    };
-                    let _ = me.apply(&id, event).await;
-                }
-            };
-            if let Some(hash) = wrapper
-                && let Ok(found) = me.node.transaction(&hash).await
-                && found.meta.inner_hash.data.is_none_or(|h| h == inner_hash)
-            {
-                confirmed(found.meta.height, hash).await;
+            if let Ok(Some(found)) = crate::follow::look_up(&me.node, &r).await {
+                me.confirm(found).await;
                 return;
             }
-            // Announced and not confirmed yet: wait for the next tick, unless the deadline
-            // passed, when the account's outgoing transfers are read as a second check.
-            if wrapper.is_some() && now() <= deadline {
+            // Announced and not confirmed yet: the chain follower finds it when it is, unless
+            // the deadline passed, when the account's outgoing transfers are a second check.
+            if r.broadcast.wrapper_hash.is_some() && now() <= r.deadline {
                 return;
             }
-            match me.node.outgoing_transfers(&account, None).await {
+            match me.node.outgoing_transfers(&r.account, None).await {
                 Ok(list) => {
                     let found = list
                         .iter()
-                        .find(|t| t.meta.inner_hash.data == Some(inner_hash));
+                        .find(|t| t.meta.inner_hash.data == Some(r.inner_hash));
                     match found.and_then(|f| f.meta.hash.data.map(|h| (f.meta.height, h))) {
-                        Some((height, hash)) => confirmed(height, hash).await,
-                        None if found.is_none() && now() > deadline => {
-                            let _ = me.apply(&id, Event::NotOnChain).await;
+                        Some((height, wrapper_hash)) => {
+                            let id = r.id.clone();
+                            me.confirm(Found {
+                                id,
+                                height,
+                                wrapper_hash,
+                            })
+                            .await
+                        }
+                        None if found.is_none() && now() > r.deadline => {
+                            let _ = me.apply(&r.id, Event::NotOnChain).await;
                         }
                         None => {}
                     }
                 }
-                Err(e) => tracing::warn!(proposal = %id, error = %e, "cannot read the chain"),
+                Err(e) => tracing::warn!(proposal = %r.id, error = %e, "cannot read the chain"),
             }
         });
     }
 
-    /// Every tick, each unfinished proposal gets a `Tick`: retries, chain checks, expiry.
+    async fn confirm(self: &Arc<Self>, found: Found) {
+        let event = Event::Confirmed {
+            height: found.height,
+            wrapper_hash: found.wrapper_hash,
+        };
+        let _ = self.apply(&found.id, event).await;
+    }
+
+    /// One look at the chain: every unfinished proposal confirmed since the last new block.
+    async fn follow(self: &Arc<Self>, follower: &mut Follower) {
+        let height = match self.node.chain_height().await {
+            Ok(h) => h,
+            // The chain watcher reports an unreachable node; the next tick looks again.
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot read the chain height");
+                return;
+            }
+        };
+        // Read after the height: whatever was confirmed up to it was announced, so accepted,
+        // before this read.
+        let active = self.store.active();
+        let found = follower.pass(&self.node, height, &active).await;
+        // Together, so the confirmations share their flushes.
+        let mut confirming = tokio::task::JoinSet::new();
+        for f in found {
+            let me = self.clone();
+            confirming.spawn(async move { me.confirm(f).await });
+        }
+        while confirming.join_next().await.is_some() {}
+    }
+
+    /// Every tick: a look at the chain for confirmations, then a `Tick` for each unfinished
+    /// proposal that has something to do (retries, expiry).
     pub async fn run_ticker(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let mut interval = tokio::time::interval(self.settings.tick);
+        let mut follower = Follower::default();
         loop {
             tokio::select! {
                 _ = interval.tick() => {
+                    self.follow(&mut follower).await;
                     // All at once: the ticks share the flushes of what they wait for, so a
                     // pass over many unfinished proposals is not one flush wait per proposal.
                     // The next pass starts only when this one is done.
+                    let now = now();
                     let mut pass = tokio::task::JoinSet::new();
                     for r in self.store.active() {
-                        if r.state == core::State::Announced {
-                            self.look_on_chain(&r);
+                        if core::idle(&r, now) {
+                            continue;
                         }
                         let me = self.clone();
                         pass.spawn(async move {

@@ -15,6 +15,7 @@ pub mod core;
 pub mod cosigner_link;
 pub mod daemon;
 pub mod driver;
+pub mod follow;
 pub mod history;
 pub mod limits;
 pub mod live;

@@ -355,6 +355,44 @@ fn expiry_needs_a_chain_check_and_a_late_confirmation_wins() {
 }
 
 #[test]
+fn idle_ticks_are_the_ones_that_change_nothing() {
+    let (collecting, _) = run(&proposal(3, 2), Event::Distributed);
+    assert!(idle(&collecting, NOW), "waits for its cosigners");
+    let late = NemTimestamp(DEADLINE.0 + 1);
+    assert!(!idle(&collecting, late), "past the deadline: a chain check");
+
+    let (ready, _) = run(&collecting, signed(1));
+    let (ready, _) = run(&ready, signed(2));
+    let (waiting, _) = run(
+        &ready,
+        Event::WrapperAnswer(Answer::Transient("timeout".into())),
+    );
+    let retry_at = waiting.broadcast.next_attempt.unwrap();
+    assert!(idle(&waiting, NemTimestamp(retry_at.0 - 1)), "backing off");
+    assert!(!idle(&waiting, retry_at), "the retry is due");
+
+    let (r, _) = run(&ready, Event::WrapperAnswer(Answer::Accepted));
+    let (announced, _) = run(
+        &r,
+        Event::CosignatureAnswer {
+            cosigner: key(2),
+            answer: Answer::Accepted,
+        },
+    );
+    assert_eq!(announced.state, State::Announced);
+    assert!(idle(&announced, NOW), "waits for its block");
+    assert!(!idle(&announced, late), "past the deadline: a chain check");
+    // Every idle verdict is a tick that would change nothing.
+    for r in [&collecting, &waiting, &announced] {
+        for now in [NOW, retry_at, late] {
+            if idle(r, now) {
+                assert_eq!(step(r, Event::Tick, now).unwrap(), (r.clone(), vec![]));
+            }
+        }
+    }
+}
+
+#[test]
 fn finished_proposals_ignore_late_answers() {
     let (r, _) = run(&proposal(3, 2), Event::Cancel { reason: "x".into() });
     let (s, a) = run(&r, Event::WrapperAnswer(Answer::Accepted));

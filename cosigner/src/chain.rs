@@ -3,12 +3,13 @@
 //! Nothing here comes from the coordinator.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nem::client::{NisClient, NisError, TransactionMetaDataPair};
 use nem::tx::Body;
 use nem::{Address, Hash256};
-use policy::Outflow;
+use policy::{Outflow, WindowedHistory};
 use tokio::sync::Mutex;
 
 use crate::examine::AccountFacts;
@@ -30,20 +31,41 @@ pub struct ChainOutflow {
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub facts: AccountFacts,
-    pub outflows: Vec<ChainOutflow>,
+    /// Oldest read first; each read's new outflows newest first.
+    pub outflows: Arc<Vec<ChainOutflow>>,
+    /// The same outflows as velocity history, built once per read of the node: a decision
+    /// then costs the same whatever the account's history.
+    pub history: Arc<ChainHistory>,
     pub read_at: Instant,
 }
 
-impl Snapshot {
-    pub fn hashes(&self) -> HashSet<Hash256> {
-        self.outflows.iter().map(|o| o.inner_hash).collect()
+/// The confirmed outflows as a velocity history with prefix sums, and their inner hashes.
+#[derive(Debug, Default)]
+pub struct ChainHistory {
+    pub history: WindowedHistory,
+    pub on_chain: HashSet<Hash256>,
+}
+
+impl ChainHistory {
+    /// Recorded oldest first, as the history appends in time order at no cost.
+    pub fn of(outflows: &[ChainOutflow]) -> ChainHistory {
+        let mut each: Vec<&Outflow> = outflows.iter().flat_map(|o| &o.outflows).collect();
+        each.sort_by_key(|o| o.at);
+        let mut history = WindowedHistory::new();
+        for o in each {
+            history.record(o);
+        }
+        ChainHistory {
+            history,
+            on_chain: outflows.iter().map(|o| o.inner_hash).collect(),
+        }
     }
 }
 
 pub struct ChainView {
     client: NisClient,
     max_age: Duration,
-    snapshots: Mutex<HashMap<Address, Snapshot>>,
+    snapshots: Mutex<HashMap<Address, Arc<Snapshot>>>,
 }
 
 impl ChainView {
@@ -57,15 +79,14 @@ impl ChainView {
 
     /// The account's snapshot, read again from the node if older than the maximum age. An
     /// unreachable node is an error: without the chain, velocity cannot be bounded.
-    pub async fn current(&self, account: &Address) -> Result<Snapshot, NisError> {
+    pub async fn current(&self, account: &Address) -> Result<Arc<Snapshot>, NisError> {
         let mut snapshots = self.snapshots.lock().await;
         if let Some(s) = snapshots.get(account)
             && s.read_at.elapsed() < self.max_age
         {
             return Ok(s.clone());
         }
-        let known = snapshots.get(account).map(|s| s.outflows.clone());
-        let fresh = self.read(account, known.unwrap_or_default()).await?;
+        let fresh = Arc::new(self.read(account, snapshots.get(account)).await?);
         snapshots.insert(*account, fresh.clone());
         Ok(fresh)
     }
@@ -78,7 +99,7 @@ impl ChainView {
     async fn read(
         &self,
         account: &Address,
-        mut known: Vec<ChainOutflow>,
+        previous: Option<&Arc<Snapshot>>,
     ) -> Result<Snapshot, NisError> {
         let info = self.client.account(account).await?;
         let facts = AccountFacts {
@@ -95,7 +116,8 @@ impl ChainView {
                 .as_ref()
                 .map_or(1, |m| m.required_signatures()),
         };
-        let seen: HashSet<Hash256> = known.iter().map(|o| o.inner_hash).collect();
+        let none = HashSet::new();
+        let seen = previous.map_or(&none, |p| &p.history.on_chain);
         let horizon = jiff::Timestamp::now().as_second() - HORIZON_SECONDS;
         let mut before: Option<Hash256> = None;
         let mut fresh = vec![];
@@ -126,11 +148,28 @@ impl ChainView {
                 break;
             }
         }
-        known.extend(fresh);
-        known.retain(|o| o.outflows.iter().all(|f| f.at.as_second() >= horizon));
+        let in_horizon = |o: &ChainOutflow| o.outflows.iter().all(|f| f.at.as_second() >= horizon);
+        // Most reads find nothing new: the outflows and their history are kept as they are.
+        let (known, history) = match previous {
+            Some(p) if fresh.is_empty() && p.outflows.iter().all(in_horizon) => {
+                (p.outflows.clone(), p.history.clone())
+            }
+            _ => {
+                let known: Vec<ChainOutflow> = previous
+                    .map_or(&[][..], |p| p.outflows.as_slice())
+                    .iter()
+                    .chain(&fresh)
+                    .filter(|o| in_horizon(o))
+                    .cloned()
+                    .collect();
+                let history = Arc::new(ChainHistory::of(&known));
+                (Arc::new(known), history)
+            }
+        };
         Ok(Snapshot {
             facts,
             outflows: known,
+            history,
             read_at: Instant::now(),
         })
     }

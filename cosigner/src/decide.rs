@@ -4,33 +4,52 @@
 use std::collections::HashSet;
 
 use nem::fees::{XemOnly, minimum_fee};
+use nem::tx::MosaicId;
 use nem::{Hash256, NemTimestamp, Transaction};
-use policy::{Decision, Outcome, Outflow, Policy, Request, WindowedHistory};
+use policy::{Decision, History, Outcome, Outflow, Policy, Request, Scope, WindowedHistory};
 
-use crate::chain::ChainOutflow;
+use crate::chain::ChainHistory;
 use crate::examine::Examined;
 use crate::record::{Approval, Binding, Status};
 
+/// The chain's history with this cosigner's own reservations on top: totals add up.
+struct Layered<'a> {
+    chain: &'a WindowedHistory,
+    own: WindowedHistory,
+}
+
+impl History for Layered<'_> {
+    fn total(
+        &self,
+        scope: &Scope,
+        asset: &MosaicId,
+        since: jiff::Timestamp,
+    ) -> Result<u128, String> {
+        let chain = self.chain.total(scope, asset, since)?;
+        chain
+            .checked_add(self.own.total(scope, asset, since)?)
+            .ok_or_else(|| format!("the velocity total of {scope:?} in {asset} overflows"))
+    }
+}
+
 /// What counts against velocity: every outflow the node confirmed, plus this cosigner's own
 /// signed reservations that can still confirm (deadline not passed) and are not on chain yet.
-pub fn history<'a>(
-    chain: &[ChainOutflow],
-    signed: impl IntoIterator<Item = &'a Binding>,
+/// The chain's part is built once per read of the node; only the reservations are added here.
+fn history<'c, 'b>(
+    chain: &'c ChainHistory,
+    signed: impl IntoIterator<Item = &'b Binding>,
     now: NemTimestamp,
-) -> WindowedHistory {
-    let mut h = WindowedHistory::new();
-    let on_chain: HashSet<Hash256> = chain.iter().map(|c| c.inner_hash).collect();
-    for c in chain {
-        for o in &c.outflows {
-            h.record(o);
-        }
-    }
-    for reservation in unconfirmed(signed, &on_chain, now) {
+) -> Layered<'c> {
+    let mut own = WindowedHistory::new();
+    for reservation in unconfirmed(signed, &chain.on_chain, now) {
         for o in reservation {
-            h.record(o);
+            own.record(o);
         }
     }
-    h
+    Layered {
+        chain: &chain.history,
+        own,
+    }
 }
 
 /// This cosigner's signed reservations that can still confirm and are not on chain yet.
@@ -54,13 +73,21 @@ pub fn verdict<'a>(
     policy: &Policy,
     x: &Examined,
     facts: &crate::examine::AccountFacts,
-    chain: &[ChainOutflow],
+    chain: &ChainHistory,
     signed: impl IntoIterator<Item = &'a Binding> + Clone,
     now: jiff::Timestamp,
 ) -> Decision {
     let now_nem = NemTimestamp::from_timestamp(now).unwrap_or_default();
     let mut h = history(chain, signed.clone(), now_nem);
-    match unconfirmed_headroom(policy, x, facts, signed, chain, now_nem, &mut h) {
+    match unconfirmed_headroom(
+        policy,
+        x,
+        facts,
+        signed,
+        &chain.on_chain,
+        now_nem,
+        &mut h.own,
+    ) {
         Some(fired) => Decision::from_fired(vec![fired], 0, &policy.hash),
         None => evaluate(policy, x, now, &h),
     }
@@ -76,13 +103,12 @@ fn unconfirmed_headroom<'a>(
     x: &Examined,
     facts: &crate::examine::AccountFacts,
     signed: impl IntoIterator<Item = &'a Binding>,
-    chain: &[ChainOutflow],
+    on_chain: &HashSet<Hash256>,
     now: NemTimestamp,
     history: &mut WindowedHistory,
 ) -> Option<policy::Fired> {
     let cap = u128::from(policy.safety.max_unconfirmed?.as_micro());
     let xem = nem::tx::MosaicId::xem();
-    let on_chain: HashSet<Hash256> = chain.iter().map(|c| c.inner_hash).collect();
     let xem_of = |outflows: &[Outflow]| -> u128 {
         outflows
             .iter()
@@ -90,7 +116,7 @@ fn unconfirmed_headroom<'a>(
             .map(|o| o.amount)
             .sum()
     };
-    let own: u128 = unconfirmed(signed, &on_chain, now).map(xem_of).sum();
+    let own: u128 = unconfirmed(signed, on_chain, now).map(xem_of).sum();
     let at = x.tx.header.timestamp.to_timestamp();
     let this = xem_of(&Outflow::of(&x.tx, Some(x.proposer), at));
     if own + this > cap {
@@ -128,7 +154,7 @@ pub fn evaluate(
     policy: &Policy,
     x: &Examined,
     now: jiff::Timestamp,
-    history: &WindowedHistory,
+    history: &dyn History,
 ) -> Decision {
     match minimum_fee(&x.tx, &XemOnly) {
         Ok(fee) => policy::evaluate(

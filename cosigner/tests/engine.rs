@@ -143,6 +143,54 @@ async fn outflows_seen_on_chain_count_against_velocity() {
     node.stop().await;
 }
 
+/// The chain's velocity history is built when the node shows something new, and kept as it is
+/// by every read that finds nothing new: a decision's cost does not follow the history's size.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chain_history_is_rebuilt_only_when_the_chain_moved() {
+    use cosigner::chain::ChainView;
+    use policy::{History, Scope};
+    let node = devnode().await;
+    let policy = policy_text(100_000, "");
+    let a = engine(&node, 1, &policy);
+    let b = engine(&node, 2, &policy);
+    let client = NisClient::new(ClientConfig::new(node.url())).unwrap();
+    let view = ChainView::new(client.clone(), std::time::Duration::ZERO);
+    let treasury = nem::Address::parse(TREASURY).unwrap();
+    let moved = |h: &cosigner::chain::ChainHistory| {
+        h.history
+            .total(
+                &Scope::Account(treasury),
+                &nem::tx::MosaicId::xem(),
+                jiff::Timestamp::UNIX_EPOCH,
+            )
+            .unwrap()
+    };
+    let empty = view.current(&treasury).await.unwrap();
+    assert_eq!(moved(&empty.history), 0);
+
+    let mut expected = 0;
+    for (i, xem) in [(1, 8_000u64), (2, 500)] {
+        let tx = transfer(CUSTOMER, xem);
+        let id = format!("history-{i}");
+        let by_a = a.engine.decide(offer_for(&id, &tx)).await.unwrap();
+        let by_b = b.engine.decide(offer_for(&id, &tx)).await.unwrap();
+        client.announce(&signed(&by_a).wrapper).await.unwrap();
+        client.announce(&signed(&by_b).cosignature).await.unwrap();
+        harvest(&node).await;
+        expected += u128::from(xem) * 1_000_000;
+        let read = view.current(&treasury).await.unwrap();
+        assert_eq!(moved(&read.history), expected, "payment {i} counted");
+        assert!(read.history.on_chain.contains(&tx.hash().unwrap()));
+        let again = view.current(&treasury).await.unwrap();
+        assert!(
+            std::sync::Arc::ptr_eq(&read.history, &again.history),
+            "nothing new: the same history"
+        );
+        assert_eq!(again.outflows.len(), i);
+    }
+    node.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operators_approve_with_the_hash_prefix_or_reject() {
     let node = devnode().await;

@@ -243,7 +243,7 @@ impl World {
                     &self.policy,
                     &x,
                     &facts,
-                    &self.chain.outflows,
+                    &cosigner::chain::ChainHistory::of(&self.chain.outflows),
                     cos.bindings.values(),
                     my_now.to_timestamp(),
                 );

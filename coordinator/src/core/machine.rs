@@ -206,6 +206,13 @@ pub fn step(
     Ok((r, actions))
 }
 
+/// Whether a `Tick` would change nothing: no new record, no action (an announced proposal
+/// waiting for its block, a proposal waiting for its cosigners). The ticker skips these
+/// without the transition lock or a store read.
+pub fn idle(record: &ProposalRecord, now: NemTimestamp) -> bool {
+    matches!(step(record, Event::Tick, now), Ok((next, actions)) if actions.is_empty() && next == *record)
+}
+
 fn record_decision(
     r: &mut ProposalRecord,
     cosigner: PublicKey,

@@ -4,6 +4,7 @@ mod machine;
 mod record;
 
 pub use machine::{
-    Action, Answer, EXPIRY_MARGIN_SECONDS, Event, PUSH_CACHE_SECONDS, Step, TransitionError, step,
+    Action, Answer, EXPIRY_MARGIN_SECONDS, Event, PUSH_CACHE_SECONDS, Step, TransitionError, idle,
+    step,
 };
 pub use record::{Broadcast, CosignerDecision, ProposalRecord, SignedPair, State, Tally};

@@ -167,7 +167,7 @@ impl Engine {
                 &policy.loaded.linted.policy,
                 x,
                 &snapshot.facts,
-                &snapshot.outflows,
+                &snapshot.history,
                 ledger.signed.values(),
                 self.now(),
             );

@@ -1,0 +1,215 @@
+//! The chain follower against the dev node: withdrawals confirmed in a block are found by
+//! reading the account's outgoing transfers back to the last height looked at (over more
+//! than one page), each once; a follower that starts over finds them by their own hashes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+mod common;
+
+use common::*;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use coordinator::build::{BuildConfig, ConfiguredAccount, WithdrawalRequest, build_inner};
+use coordinator::core::{ProposalRecord, State};
+use coordinator::follow::{Follower, read_page};
+use nem::client::{ClientConfig, NisClient, TransactionMetaDataPair};
+use nem::tx::{Body, Header, MultisigSignature};
+use nem::{Address, Amount, Hash256, Network, SignedTransaction, Transaction};
+
+/// More than one page of 25.
+const WITHDRAWALS: usize = 30;
+
+fn treasury() -> Address {
+    Address::from_public_key(&nem_key(0).public_key(), Network::Testnet)
+}
+
+/// Cosigner `i`'s wrapper and cosignature of `inner`.
+fn signed(i: usize, inner: &Transaction) -> (SignedTransaction, SignedTransaction) {
+    let key = nem_key(i);
+    let header = Header {
+        network: Network::Testnet,
+        version: 1,
+        timestamp: inner.header.timestamp,
+        signer: key.public_key(),
+        fee: Amount::micro(150_000),
+        deadline: inner.header.deadline,
+    };
+    let wrapper = Transaction {
+        header: header.clone(),
+        body: Body::Multisig(Box::new(inner.clone())),
+    };
+    let cosignature = Transaction {
+        header,
+        body: Body::MultisigSignature(MultisigSignature {
+            other_hash: inner.hash().unwrap(),
+            other_account: treasury(),
+        }),
+    };
+    (wrapper.sign(&key).unwrap(), cosignature.sign(&key).unwrap())
+}
+
+/// `WITHDRAWALS` withdrawals announced to the node (wrapper by cosigner 1, cosignature by
+/// cosigner 2), as the coordinator holds them once announced.
+async fn announced(nis: &NisClient) -> Vec<Arc<ProposalRecord>> {
+    let cfg = BuildConfig {
+        network: Network::Testnet,
+        deadline_seconds: 3_600,
+        timestamp_lag_seconds: 2,
+    };
+    let accounts = [ConfiguredAccount {
+        public_key: nem_key(0).public_key(),
+        cosigners: (1..=3).map(|i| nem_key(i).public_key()).collect(),
+        required: 2,
+    }];
+    let time = nis.network_time().await.unwrap();
+    let mut records = vec![];
+    for i in 0..WITHDRAWALS {
+        let request = WithdrawalRequest {
+            account: treasury().to_string(),
+            recipient: CUSTOMER.into(),
+            amount: format!("{}", i + 1),
+            mosaics: vec![],
+            message: String::new(),
+        };
+        let inner = build_inner(&request, &cfg, &accounts, time, &nem::fees::XemOnly).unwrap();
+        let (wrapper, _) = signed(1, &inner);
+        let (_, cosignature) = signed(2, &inner);
+        nis.announce(&wrapper).await.unwrap();
+        nis.announce(&cosignature).await.unwrap();
+        let mut r = coordinator::testing::collecting(
+            &format!("p-{i:02}"),
+            treasury(),
+            inner.to_bytes().unwrap(),
+            accounts[0].cosigners.clone(),
+        );
+        r.state = State::Announced;
+        r.broadcast.wrapper_hash = Some(wrapper.hash());
+        records.push(Arc::new(r));
+    }
+    records
+}
+
+/// A block now, made in process as `POST /dev/block` makes it.
+fn block(node: &devnode::RunningNode) {
+    let now = node.node.now();
+    node.node.lock_chain().harvest(now);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirmations_are_found_by_block_and_by_hash_after_a_restart() {
+    let mut config = devnode::Config::example().unwrap();
+    config.block_time_ms = 0;
+    let node = devnode::start(
+        &config,
+        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+    )
+    .unwrap();
+    let nis = NisClient::new(ClientConfig::new(node.url())).unwrap();
+    // NIS includes only transactions stamped before the block.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let records = announced(&nis).await;
+
+    let mut follower = Follower::default();
+    let before = nis.chain_height().await.unwrap();
+    let found = follower.pass(&nis, before, &records).await;
+    assert!(found.is_empty(), "nothing confirmed yet: {found:?}");
+    assert_eq!(follower.looked(), Some(before));
+
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    block(&node);
+    let height = nis.chain_height().await.unwrap();
+    assert_eq!(height, before + 1);
+    let found = follower.pass(&nis, height, &records).await;
+    let by_id: HashMap<&str, (u64, Hash256)> = found
+        .iter()
+        .map(|f| (f.id.as_str(), (f.height, f.wrapper_hash)))
+        .collect();
+    assert_eq!(
+        by_id.len(),
+        WITHDRAWALS,
+        "every one once, over two pages: {found:?}"
+    );
+    for r in &records {
+        assert_eq!(
+            by_id[r.id.as_str()],
+            (height, r.broadcast.wrapper_hash.unwrap()),
+            "{} at its block, by its wrapper",
+            r.id
+        );
+    }
+    println!(
+        "follower: {} confirmations found at height {height} by reading the account's outgoing transfers",
+        found.len()
+    );
+
+    // The same height again asks nothing; a new block without them finds nothing again.
+    assert!(follower.pass(&nis, height, &records).await.is_empty());
+    block(&node);
+    let next = nis.chain_height().await.unwrap();
+    assert!(follower.pass(&nis, next, &records).await.is_empty());
+    assert_eq!(follower.looked(), Some(next));
+
+    // A restarted coordinator's follower looks each announced proposal up by its hash.
+    let mut restarted = Follower::default();
+    let found = restarted.pass(&nis, next, &records).await;
+    assert_eq!(found.len(), WITHDRAWALS);
+    assert!(found.iter().all(|f| f.height == height));
+
+    // A chain that went back (another node): everything is looked at again.
+    let again = follower.pass(&nis, height - 1, &records).await;
+    assert_eq!(again.len(), WITHDRAWALS);
+    node.stop().await;
+}
+
+fn entry(height: u64, hash: u8, inner: Option<u8>) -> TransactionMetaDataPair {
+    let inner = inner.map_or(
+        serde_json::json!({}),
+        |i| serde_json::json!({ "data": Hash256([i; 32]).to_string() }),
+    );
+    serde_json::from_value(serde_json::json!({
+        "meta": {
+            "height": height,
+            "id": hash,
+            "hash": { "data": Hash256([hash; 32]).to_string() },
+            "innerHash": inner,
+        },
+        "transaction": {},
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_page_is_read_down_to_the_height_already_looked_at() {
+    let unfinished: HashMap<Hash256, String> = [(Hash256([1; 32]), "p-1".to_string())]
+        .into_iter()
+        .chain([(Hash256([2; 32]), "p-2".to_string())])
+        .collect();
+    // Newest first: p-1 at 12, a transfer Hanko did not send, p-2 at 10 (already looked at).
+    let page = [
+        entry(12, 9, Some(1)),
+        entry(11, 8, None),
+        entry(10, 7, Some(2)),
+    ];
+    let read = read_page(&page, 10, &unfinished);
+    assert_eq!(read.found.len(), 1);
+    assert_eq!(
+        (
+            read.found[0].id.as_str(),
+            read.found[0].height,
+            read.found[0].wrapper_hash
+        ),
+        ("p-1", 12, Hash256([9; 32]))
+    );
+    assert!(read.reached, "reached height 10");
+
+    // A full page above the height already looked at: read on from its last entry.
+    let full: Vec<_> = (0..25u8)
+        .map(|i| entry(20, 100 + i, Some(50 + i)))
+        .collect();
+    let read = read_page(&full, 10, &unfinished);
+    assert!(!read.reached && read.found.is_empty());
+    assert_eq!(read.next, Some(Hash256([124; 32])));
+    // A short page is the end of the list.
+    assert!(read_page(&full[..3], 10, &unfinished).reached);
+}
