@@ -3,11 +3,11 @@
 //! proposal, any multisig modification, a changed cosignatory set or threshold, a balance
 //! outside its bounds, a node clock that drifts. The checks are pure; `run` does the I/O.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use nem::client::{AccountMetaDataPair, NisClient};
+use nem::client::{AccountMetaDataPair, NisClient, NisError, TransactionMetaDataPair};
 use nem::tx::Body;
 use nem::{Address, Amount, Hash256, TransactionType};
 use serde::Deserialize;
@@ -212,10 +212,65 @@ fn local_network_ms() -> u64 {
     unix_ms.saturating_sub(nem::time::EPOCH_UNIX_SECONDS as u64 * 1_000)
 }
 
+/// Pages of 25 confirmed outgoing transactions read back per account and pass at most.
+pub const MAX_PAGES: usize = 40;
+
+/// For each watched account, the height up to which its confirmed outgoing transactions
+/// were all checked.
+#[derive(Debug, Default)]
+pub struct Checked {
+    heights: HashMap<Address, u64>,
+}
+
+impl Checked {
+    pub fn height(&self, account: &Address) -> Option<u64> {
+        self.heights.get(account).copied()
+    }
+}
+
+/// The account's confirmed outgoing transactions not checked yet, newest first: back to the
+/// height already checked, or only the newest page on the first look. Also the height every
+/// transaction is checked to once these are, and whether the pages reached it.
+async fn unchecked(
+    node: &NisClient,
+    account: &Address,
+    checked: Option<u64>,
+) -> Result<(Vec<TransactionMetaDataPair>, u64, bool), NisError> {
+    let mut list: Vec<TransactionMetaDataPair> = vec![];
+    let mut before = None;
+    // Below the oldest block read, which may go on in the next page.
+    let below_oldest = |list: &[TransactionMetaDataPair]| {
+        list.last().map_or(0, |t| t.meta.height.saturating_sub(1))
+    };
+    for _ in 0..MAX_PAGES {
+        let page = node.outgoing_transfers(account, before.as_ref()).await?;
+        let end = page.len() < 25;
+        before = page.last().and_then(|t| t.meta.hash.data);
+        let reached = checked.is_some_and(|c| page.iter().any(|t| t.meta.height <= c));
+        list.extend(
+            page.into_iter()
+                .filter(|t| checked.is_none_or(|c| t.meta.height > c)),
+        );
+        if end || before.is_none() || reached {
+            // Blocks come whole: every transaction up to the newest one read is now read.
+            let top = list.first().map(|t| t.meta.height).or(checked).unwrap_or(0);
+            return Ok((list, top, true));
+        }
+        if checked.is_none() {
+            let top = below_oldest(&list);
+            return Ok((list, top, true));
+        }
+    }
+    let top = below_oldest(&list).max(checked.unwrap_or(0));
+    Ok((list, top, false))
+}
+
 /// One pass over every watched account; the alerts found and whether the node answered.
+/// Every confirmed outgoing transaction since the last pass is checked, however many.
 pub async fn pass(
     node: &NisClient,
     watched: &[Watched],
+    checked: &mut Checked,
     network: nem::Network,
     max_clock_drift_ms: u64,
     known: &(dyn Fn(&Hash256) -> bool + Sync),
@@ -230,11 +285,17 @@ pub async fn pass(
             ),
             Err(_) => reachable = false,
         }
-        match node.outgoing_transfers(&w.address, None).await {
-            Ok(list) => alerts.extend(
-                list.iter()
-                    .filter_map(|t| check_transaction(&w.address, &t.transaction, known)),
-            ),
+        match unchecked(node, &w.address, checked.height(&w.address)).await {
+            Ok((list, top, complete)) => {
+                if !complete {
+                    tracing::warn!(account = %w.address, read = list.len(), "more confirmed outflows since the last pass than one pass reads; the next pass reads on");
+                }
+                alerts.extend(
+                    list.iter()
+                        .filter_map(|t| check_transaction(&w.address, &t.transaction, known)),
+                );
+                checked.heights.insert(w.address, top);
+            }
             Err(_) => reachable = false,
         }
         match node.account(&w.address).await {
@@ -259,6 +320,7 @@ pub async fn run(
 ) {
     let mut interval = tokio::time::interval(Duration::from_millis(config.interval_ms.max(100)));
     let mut seen: HashSet<String> = HashSet::new();
+    let mut checked = Checked::default();
     let mut last_ok = Instant::now();
     let network = c.settings.build.network;
     loop {
@@ -271,6 +333,7 @@ pub async fn run(
         let (alerts, reachable) = pass(
             &c.node,
             &watched,
+            &mut checked,
             network,
             config.max_clock_drift_ms,
             &known,

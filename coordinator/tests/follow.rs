@@ -1,6 +1,7 @@
-//! The chain follower against the dev node: withdrawals confirmed in a block are found by
-//! reading the account's outgoing transfers back to the last height looked at (over more
-//! than one page), each once; a follower that starts over finds them by their own hashes.
+//! Blocks with more than a page of a treasury's outflows, on the dev node: the chain follower
+//! finds every withdrawal confirmed in them by reading the account's outgoing transfers back
+//! to the last height looked at, each once, and a follower that starts over finds them by
+//! their own hashes; the chain watcher checks every outflow in them, not only the newest page.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod common;
@@ -13,11 +14,12 @@ use std::sync::Arc;
 use coordinator::build::{BuildConfig, ConfiguredAccount, WithdrawalRequest, build_inner};
 use coordinator::core::{ProposalRecord, State};
 use coordinator::follow::{Follower, read_page};
+use coordinator::watch::{AlertKind, Checked, Watched, pass};
 use nem::client::{ClientConfig, NisClient, TransactionMetaDataPair};
 use nem::tx::{Body, Header, MultisigSignature};
 use nem::{Address, Amount, Hash256, Network, SignedTransaction, Transaction};
 
-/// More than one page of 25.
+/// More than one page of 25, and fewer than a block takes (60 withdrawals of 2-of-3).
 const WITHDRAWALS: usize = 30;
 
 fn treasury() -> Address {
@@ -51,20 +53,16 @@ fn signed(i: usize, inner: &Transaction) -> (SignedTransaction, SignedTransactio
 
 /// `WITHDRAWALS` withdrawals announced to the node (wrapper by cosigner 1, cosignature by
 /// cosigner 2), as the coordinator holds them once announced.
-async fn announced(nis: &NisClient) -> Vec<Arc<ProposalRecord>> {
+async fn announced(nis: &NisClient, count: usize) -> Vec<Arc<ProposalRecord>> {
     let cfg = BuildConfig {
         network: Network::Testnet,
         deadline_seconds: 3_600,
         timestamp_lag_seconds: 2,
     };
-    let accounts = [ConfiguredAccount {
-        public_key: nem_key(0).public_key(),
-        cosigners: (1..=3).map(|i| nem_key(i).public_key()).collect(),
-        required: 2,
-    }];
+    let accounts = [configured()];
     let time = nis.network_time().await.unwrap();
     let mut records = vec![];
-    for i in 0..WITHDRAWALS {
+    for i in 0..count {
         let request = WithdrawalRequest {
             account: treasury().to_string(),
             recipient: CUSTOMER.into(),
@@ -108,7 +106,7 @@ async fn confirmations_are_found_by_block_and_by_hash_after_a_restart() {
     let nis = NisClient::new(ClientConfig::new(node.url())).unwrap();
     // NIS includes only transactions stamped before the block.
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
-    let records = announced(&nis).await;
+    let records = announced(&nis, WITHDRAWALS).await;
 
     let mut follower = Follower::default();
     let before = nis.chain_height().await.unwrap();
@@ -159,6 +157,98 @@ async fn confirmations_are_found_by_block_and_by_hash_after_a_restart() {
     // A chain that went back (another node): everything is looked at again.
     let again = follower.pass(&nis, height - 1, &records).await;
     assert_eq!(again.len(), WITHDRAWALS);
+    node.stop().await;
+}
+
+fn configured() -> ConfiguredAccount {
+    ConfiguredAccount {
+        public_key: nem_key(0).public_key(),
+        cosigners: (1..=3).map(|i| nem_key(i).public_key()).collect(),
+        required: 2,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watcher_checks_every_outflow_of_a_block_not_only_the_newest_page() {
+    let mut config = devnode::Config::example().unwrap();
+    config.block_time_ms = 0;
+    let node = devnode::start(
+        &config,
+        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+    )
+    .unwrap();
+    let nis = NisClient::new(ClientConfig::new(node.url())).unwrap();
+    let watched = [Watched {
+        account: configured(),
+        address: treasury(),
+        max_balance: None,
+        min_balance: None,
+    }];
+    let mut checked = Checked::default();
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    // The first one announced is the oldest in its block: listed after a page of 25 newer.
+    let records = announced(&nis, WITHDRAWALS + 1).await;
+    let stranger = records[0].inner_hash;
+    let hanko: std::collections::HashSet<Hash256> =
+        records[1..].iter().map(|r| r.inner_hash).collect();
+    let known = move |h: &Hash256| hanko.contains(h);
+    let unknown = |alerts: &[coordinator::watch::Alert]| -> Vec<String> {
+        alerts
+            .iter()
+            .filter(|a| a.kind == AlertKind::UnknownOutflow)
+            .map(|a| a.message.clone())
+            .collect()
+    };
+    // Before the block: nothing confirmed to check yet.
+    let (_, reachable) = pass(
+        &nis,
+        &watched,
+        &mut checked,
+        Network::Testnet,
+        60_000,
+        &known,
+    )
+    .await;
+    assert!(reachable);
+    let before = checked.height(&treasury());
+
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    block(&node);
+    let height = nis.chain_height().await.unwrap();
+    let (alerts, _) = pass(
+        &nis,
+        &watched,
+        &mut checked,
+        Network::Testnet,
+        60_000,
+        &known,
+    )
+    .await;
+    let found = unknown(&alerts);
+    assert_eq!(
+        found.len(),
+        1,
+        "the stranger, on the second page: {alerts:?}"
+    );
+    assert!(found[0].contains(&stranger.to_string()), "{}", found[0]);
+    assert_eq!(checked.height(&treasury()), Some(height), "from {before:?}");
+    println!(
+        "watcher: {} confirmed outflows in one block, the one Hanko did not send found past the first page",
+        WITHDRAWALS + 1
+    );
+
+    // A new block without outflows: nothing left to check, nothing raised again.
+    block(&node);
+    let (alerts, _) = pass(
+        &nis,
+        &watched,
+        &mut checked,
+        Network::Testnet,
+        60_000,
+        &known,
+    )
+    .await;
+    assert!(unknown(&alerts).is_empty(), "{alerts:?}");
     node.stop().await;
 }
 
