@@ -478,6 +478,12 @@ proptest! {
                 prop_assert_eq!(a, b, "the initiator changed");
             }
             prop_assert!(next.signers().count() <= usize::from(n));
+            // The ticker skips exactly the ticks that would change nothing.
+            for later in [now, NemTimestamp(now.0 + 1), NemTimestamp(now.0 + 600), NemTimestamp(DEADLINE.0 + 1)] {
+                let tick = step(&next, Event::Tick, later);
+                let nothing = matches!(&tick, Ok((t, a)) if a.is_empty() && *t == next);
+                prop_assert_eq!(idle(&next, later), nothing, "idle at {:?} in {:?}", later, next.state);
+            }
             r = next;
         }
     }

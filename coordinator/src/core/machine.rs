@@ -210,6 +210,16 @@ pub fn step(
 /// waiting for its block, a proposal waiting for its cosigners). The ticker skips these
 /// without the transition lock or a store read.
 pub fn idle(record: &ProposalRecord, now: NemTimestamp) -> bool {
+    // Without a copy of the record: announced, its cosignatures accepted, its deadline ahead.
+    let b = &record.broadcast;
+    if record.state == State::Announced
+        && now <= record.deadline
+        && b.initiator.is_some()
+        && b.wrapper_accepted
+        && cosignatures_missing(record) == 0
+    {
+        return true;
+    }
     matches!(step(record, Event::Tick, now), Ok((next, actions)) if actions.is_empty() && next == *record)
 }
 
