@@ -34,6 +34,9 @@ pub struct E2e {
     pub coordinator_flushes_per_withdrawal: f64,
     /// Mean time of one of those flushes.
     pub coordinator_flush_ms: f64,
+    /// Withdrawals broadcast and still waiting for a block when the run ended: the dev node,
+    /// like NIS, takes at most 120 transactions a block (60 withdrawals of 2-of-3).
+    pub announced_unconfirmed_at_end: f64,
     pub ceiling: Ceiling,
     /// per_second / ceiling.per_second.
     pub ratio_to_ceiling: f64,
@@ -179,7 +182,7 @@ pub fn run(
     let named = local.pids();
     let pids: Vec<u32> = named.iter().map(|(_, p)| *p).collect();
     let fsync_before = fsync_us(200)?;
-    let (latencies, seconds, cpu, store) = runtime.block_on(async {
+    let (latencies, seconds, cpu, store, waiting) = runtime.block_on(async {
         // One warm-up withdrawal: connections, caches.
         // Each run its own idempotency keys: a key used before answers with its old proposal.
         let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -196,6 +199,7 @@ pub fn run(
         let latencies = drive(&local, withdrawals, proposers, &format!("run{run}")).await?;
         let seconds = start.elapsed().as_secs_f64();
         let store_after = store_counts(&local).await?;
+        let waiting = announced(&local).await?;
         let store = (
             store_after.0 - store_before.0,
             store_after.1 - store_before.1,
@@ -206,7 +210,7 @@ pub fn run(
             .zip(&cpu_before)
             .map(|(a, b)| a - b)
             .collect();
-        Ok::<_, anyhow::Error>((latencies, seconds, cpu, store))
+        Ok::<_, anyhow::Error>((latencies, seconds, cpu, store, waiting))
     })?;
     // This machine's fsync time drifts: priced before and after the run, and averaged.
     let fsync = (fsync_before + fsync_us(200)?) / 2.0;
@@ -241,6 +245,7 @@ pub fn run(
             coordinator_writes_per_withdrawal: store.0 / per,
             coordinator_flushes_per_withdrawal: store.1 / per,
             coordinator_flush_ms: store.2 * 1e3 / store.1.max(1.0),
+            announced_unconfirmed_at_end: waiting,
             ratio_to_ceiling: per_second / ceiling.per_second,
             ceiling,
         },
@@ -259,6 +264,16 @@ async fn store_counts(local: &Local) -> Result<(f64, f64, f64)> {
         read("hanko_coordinator_store_flushes_total")?,
         read("hanko_coordinator_store_flush_seconds_total")?,
     ))
+}
+
+/// Unfinished proposals in the announced state, from the coordinator's metrics.
+async fn announced(local: &Local) -> Result<f64> {
+    let text = local.metrics().await.map_err(|e| anyhow!("{e}"))?;
+    Ok(hanko_cli::local::metric(
+        &text,
+        "hanko_coordinator_unfinished_proposals{state=\"announced\"}",
+    )
+    .unwrap_or(0.0))
 }
 
 /// `count` withdrawals by `proposers` concurrent proposers; for each, milliseconds to the

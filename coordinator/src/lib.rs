@@ -21,6 +21,7 @@ pub mod limits;
 pub mod live;
 pub mod metrics;
 pub mod offers;
+pub mod own_bytes;
 pub mod server;
 pub mod store;
 pub mod testing;

@@ -106,6 +106,7 @@ pub async fn serve(
         TreasuryServer::new(TreasuryService {
             clients: clients.clone(),
             coordinator: c,
+            shifts: Default::default(),
         })
         .max_decoding_message_size(max)
     });

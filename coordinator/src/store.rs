@@ -6,7 +6,8 @@
 //! Trees: `proposals` (id → record), `idempotency` (key → id), `active` (ids of unfinished
 //! proposals only: listing pending work costs the same whatever the history's size), `drafts`
 //! (prepared, not yet signed), `by_inner` (inner hash → id: the chain watcher's question "did
-//! Hanko approve this?"), `audit` (the hash-chained journal, seq → entry), `meta` (the freeze
+//! Hanko approve this?"), `drafted` (inner hash → id of a draft: no two proposals ever carry the
+//! same bytes, which NIS would take as one payment), `audit` (the hash-chained journal, seq → entry), `meta` (the freeze
 //! flag and the journal's head), `finished` (finished proposals in the order they finished,
 //! until they move to the history). Each audit entry is written in the same transaction as the
 //! change it records: if it cannot be written, the change is not made (fail closed).
@@ -49,6 +50,10 @@ pub enum StoreError {
     Corrupt { key: String, reason: String },
     #[error("idempotency key '{key}' already names proposal {existing} with a different request")]
     IdempotencyConflict { key: String, existing: String },
+    /// Two proposals with the same bytes would be one transaction to NIS: one payment for
+    /// both. Prepare builds the bytes again with another deadline.
+    #[error("proposal {existing} already has these exact transaction bytes")]
+    SameBytes { existing: String },
     #[error("storage: {0}")]
     Interrupted(#[from] hanko_proto::commit::Interrupted),
     #[error(
@@ -122,6 +127,7 @@ struct Trees {
     active: sled::Tree,
     drafts: sled::Tree,
     by_inner: sled::Tree,
+    drafted: sled::Tree,
     audit: sled::Tree,
     meta: sled::Tree,
     finished: sled::Tree,
@@ -246,6 +252,7 @@ impl Trees {
             active: db.open_tree("active")?,
             drafts: db.open_tree("drafts")?,
             by_inner: db.open_tree("by_inner")?,
+            drafted: db.open_tree("drafted")?,
             audit: db.open_tree("audit")?,
             meta: db.open_tree("meta")?,
             finished: db.open_tree("finished")?,
@@ -407,9 +414,10 @@ impl Store {
 
     fn write_draft(&self, t: &Trees, draft: &Draft) -> Result<Draft, StoreError> {
         let value = encode(draft)?;
+        let hash = nem::Hash256::of(&draft.inner);
         // The id the key already names, and its draft if it is still one.
-        let known = (&t.idempotency, &t.drafts)
-            .transaction(|(idem, drafts)| {
+        let known = (&t.idempotency, &t.drafts, &t.by_inner, &t.drafted)
+            .transaction(|(idem, drafts, by_inner, drafted)| {
                 if let Some(id) = idem.get(draft.idempotency_key.as_bytes())? {
                     let stored = drafts
                         .get(id.as_ref())?
@@ -418,8 +426,14 @@ impl Store {
                         .map_err(ConflictableTransactionError::Abort)?;
                     return Ok(Some((id, stored)));
                 }
+                if let Some(other) = by_inner.get(hash.0)?.or(drafted.get(hash.0)?) {
+                    return Err(ConflictableTransactionError::Abort(StoreError::SameBytes {
+                        existing: String::from_utf8_lossy(&other).into_owned(),
+                    }));
+                }
                 idem.insert(draft.idempotency_key.as_bytes(), draft.id.as_bytes())?;
                 drafts.insert(draft.id.as_bytes(), value.clone())?;
+                drafted.insert(&hash.0, draft.id.as_bytes())?;
                 Ok(None)
             })
             .map_err(tx_error)?;
@@ -534,15 +548,24 @@ impl Store {
             &t.active,
             &t.drafts,
             &t.by_inner,
+            &t.drafted,
             &t.audit,
             &t.meta,
             &t.finished,
         )
             .transaction(
-                |(proposals, active, drafts, by_inner, audit, meta, finished)| {
+                |(proposals, active, drafts, by_inner, drafted, audit, meta, finished)| {
+                    if let Some(other) = by_inner.get(record.inner_hash.0)?
+                        && other != record.id.as_bytes()
+                    {
+                        return Err(ConflictableTransactionError::Abort(StoreError::SameBytes {
+                            existing: String::from_utf8_lossy(&other).into_owned(),
+                        }));
+                    }
                     proposals.insert(record.id.as_bytes(), value.clone())?;
                     active.insert(record.id.as_bytes(), record.account.to_string().as_bytes())?;
                     drafts.remove(record.id.as_bytes())?;
+                    drafted.remove(&record.inner_hash.0)?;
                     by_inner.insert(&record.inner_hash.0, record.id.as_bytes())?;
                     let entry = append(audit, meta, event.clone())?;
                     if record.state.is_terminal() {

@@ -21,11 +21,15 @@ use crate::store::{Draft, StoreError};
 pub struct TreasuryService {
     pub clients: Arc<Clients>,
     pub coordinator: Arc<Coordinator>,
+    /// How far the current second's identical withdrawals moved their deadlines.
+    pub shifts: crate::own_bytes::Shifts,
 }
 
 fn storage(e: StoreError) -> Status {
     match e {
-        StoreError::IdempotencyConflict { .. } => Status::already_exists(e.to_string()),
+        StoreError::IdempotencyConflict { .. } | StoreError::SameBytes { .. } => {
+            Status::already_exists(e.to_string())
+        }
         StoreError::TooManyPending { .. } => Status::resource_exhausted(e.to_string()),
         // Sled errors already begin "storage: ".
         e => Status::unavailable(e.to_string()),
@@ -169,18 +173,14 @@ impl Treasury for TreasuryService {
             tracing::error!(%account, %mismatch, "multisig account does not match configuration; account stopped");
             return Err(Status::failed_precondition(mismatch.to_string()));
         }
-        let inner = tx
-            .to_bytes()
-            .map_err(|e| Status::invalid_argument(e.to_string()))?;
-        let draft = Draft {
+        let request = crate::own_bytes::Request {
             id: new_id()?,
             idempotency_key: r.idempotency_key,
-            account: tx.signer_address(),
-            inner,
-            deadline: tx.header.deadline,
             request_digest: digest,
         };
-        let d = c.store.put_draft(&draft).await.map_err(storage)?;
+        let d = crate::own_bytes::draft(&c.store, &self.shifts, tx, request)
+            .await?
+            .map_err(storage)?;
         Ok(Response::new(pb::PrepareResponse {
             intent: hanko_proto::intent(&d.id, &d.inner),
             proposal_id: d.id,

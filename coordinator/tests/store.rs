@@ -32,6 +32,47 @@ async fn drafts_are_idempotent_and_conflicts_named() {
     std::fs::remove_dir_all(path).unwrap();
 }
 
+/// NIS takes the same bytes as one transaction: no two drafts or proposals may carry them.
+#[tokio::test]
+async fn no_two_proposals_carry_the_same_bytes() {
+    let path = dir("same-bytes");
+    let store = Store::open(&path).unwrap();
+    let first = draft("p-1", "k-1", "pay 5 to X");
+    store.put_draft(&first).await.unwrap();
+    // Another withdrawal alike in everything: the same bytes under another id and key.
+    let alike = |id: &str, key: &str| Draft {
+        inner: first.inner.clone(),
+        ..draft(id, key, "pay 5 to X")
+    };
+    match store.put_draft(&alike("p-2", "k-2")).await {
+        Err(StoreError::SameBytes { existing }) => assert_eq!(existing, "p-1"),
+        other => panic!("a second draft with the same bytes: {other:?}"),
+    }
+    let other = draft("p-2", "k-2", "pay 5 to X");
+    store.put_draft(&other).await.unwrap();
+    store.accept(&record(&first), usize::MAX).await.unwrap();
+    match store.put_draft(&alike("p-3", "k-3")).await {
+        Err(StoreError::SameBytes { existing }) => assert_eq!(existing, "p-1"),
+        other => panic!("a draft with an accepted proposal's bytes: {other:?}"),
+    }
+    // An accepted proposal with another's bytes is refused too (a draft cannot get there).
+    let twin = ProposalRecord {
+        inner: first.inner.clone(),
+        inner_hash: record(&first).inner_hash,
+        ..record(&other)
+    };
+    assert!(matches!(
+        store.accept(&twin, usize::MAX).await,
+        Err(StoreError::SameBytes { .. })
+    ));
+    assert_eq!(
+        store.id_for_inner(&twin.inner_hash).unwrap().as_deref(),
+        Some("p-1")
+    );
+    drop(store);
+    std::fs::remove_dir_all(path).unwrap();
+}
+
 #[tokio::test]
 async fn accepted_proposals_survive_reopening_and_leave_active_when_finished() {
     let path = dir("accept");

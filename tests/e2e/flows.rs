@@ -103,6 +103,45 @@ async fn two_of_three_pays_once_even_when_the_proposal_is_retried() {
     stop(local).await;
 }
 
+/// Four withdrawals alike in everything but their idempotency keys, prepared at once: each
+/// gets bytes of its own (NIS would take the same bytes as one payment while all four read as
+/// confirmed), and the customer receives four payments.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identical_withdrawals_at_once_are_each_paid() {
+    let local = start(plan("alike", 3, 2, vec![Rules::default()])).await;
+    let ctx = local.layout.context.clone();
+    let before = local.balance(&ctx.customer).await.unwrap();
+    let to = ctx.customer;
+    let (a, b, c, d) = tokio::join!(
+        local.propose(&to, "7", "payout", "alike-1"),
+        local.propose(&to, "7", "payout", "alike-2"),
+        local.propose(&to, "7", "payout", "alike-3"),
+        local.propose(&to, "7", "payout", "alike-4"),
+    );
+    let mut inner = std::collections::HashSet::new();
+    let mut stamps: std::collections::HashSet<nem::NemTimestamp> = Default::default();
+    for p in [a, b, c, d] {
+        let p = until_terminal(&local, &p.unwrap().id).await;
+        assert_eq!(state(&p), "confirmed", "{}", p.reason);
+        let tx = nem::Transaction::from_bytes(&p.inner_transaction).unwrap();
+        assert_eq!(tx.transfer().unwrap().amount.as_micro(), 7_000_000);
+        assert!(
+            inner.insert(tx.hash().unwrap()),
+            "two proposals with the same bytes"
+        );
+        stamps.insert(tx.header.timestamp);
+    }
+    assert!(
+        stamps.len() < 4,
+        "at least two were stamped in the same second: {stamps:?}"
+    );
+    let received = local.balance(&ctx.customer).await.unwrap() - before;
+    assert_eq!(received, 4 * 7_000_000, "four payments");
+    sdk_check(&local, 4);
+    println!("4 identical withdrawals prepared at once: 4 distinct inner transactions, 4 payments");
+    stop(local).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_of_three_needs_every_cosigner() {
     let local = start(plan("3of3", 3, 3, vec![Rules::default()])).await;

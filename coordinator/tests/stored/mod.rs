@@ -38,12 +38,13 @@ pub fn account() -> Address {
     Address::from_public_key(&PublicKey([1; 32]), Network::Testnet)
 }
 
+/// A draft whose bytes are its id's: no two drafts of different ids carry the same bytes.
 pub fn draft(id: &str, key: &str, digest: &str) -> Draft {
     Draft {
         id: id.into(),
         idempotency_key: key.into(),
         account: account(),
-        inner: vec![1, 2, 3],
+        inner: id.as_bytes().to_vec(),
         deadline: NemTimestamp(100),
         request_digest: digest.into(),
     }
