@@ -113,6 +113,7 @@ impl Chain {
             Ok(Admission::New { inner_hash }) => {
                 self.pending.push(Pending {
                     hash,
+                    debtor: self.debtor_of(&tx),
                     transaction: tx,
                     signature: signed.signature,
                     inner_hash,
@@ -360,7 +361,7 @@ impl Chain {
     pub(crate) fn pending_debits(&self, debtor: &Address) -> u64 {
         self.pending
             .iter()
-            .filter(|p| self.debtor_of(&p.transaction) == *debtor)
+            .filter(|p| p.debtor == *debtor)
             .map(|p| self.total_debit(p))
             .sum()
     }

@@ -63,7 +63,7 @@ impl Chain {
                 }
                 Readiness::Ready => {}
             }
-            let debtor = self.debtor_of(&p.transaction);
+            let debtor = p.debtor;
             if self.balance(&debtor) < self.total_debit(p) {
                 i += 1;
                 continue;
@@ -116,7 +116,7 @@ impl Chain {
     }
 
     fn apply(&mut self, p: Pending) {
-        let debtor = self.debtor_of(&p.transaction);
+        let debtor = p.debtor;
         let total = self.total_debit(&p);
         let mut outgoing_for = BTreeSet::from([debtor]);
         if let Some(account) = self.accounts.get(&debtor) {

@@ -47,6 +47,9 @@ pub struct Pending {
     /// For a wrapper: its inner hash and the 0x1002s attached so far.
     pub inner_hash: Option<Hash256>,
     pub cosignatures: Vec<(Transaction, Signature, Hash256)>,
+    /// The account it debits (the multisig account for a wrapper), worked out once: each
+    /// announce sums what the pending transactions of its debtor will take.
+    pub debtor: Address,
 }
 
 impl Pending {
