@@ -12,10 +12,22 @@ use crate::chain::ChainHistory;
 use crate::examine::Examined;
 use crate::record::{Approval, Binding, Status};
 
-/// The chain's history with this cosigner's own reservations on top: totals add up.
+/// The chain's history with this cosigner's own reservations on top: totals add up. The
+/// reservations (signed, not confirmed yet) are summed by a scan per question: a policy asks
+/// a few, and indexing every reservation for every decision cost more.
 struct Layered<'a> {
     chain: &'a WindowedHistory,
-    own: WindowedHistory,
+    own: Vec<&'a Outflow>,
+    /// What `safety.max_unconfirmed` counts as spent by pairs this cosigner cannot see.
+    unseen: Option<Outflow>,
+}
+
+fn in_scope(o: &Outflow, scope: &Scope) -> bool {
+    match scope {
+        Scope::Account(a) => o.account == *a,
+        Scope::Destination(d) => o.destination == *d,
+        Scope::Proposer(p) => o.proposer == Some(*p),
+    }
 }
 
 impl History for Layered<'_> {
@@ -26,8 +38,14 @@ impl History for Layered<'_> {
         since: jiff::Timestamp,
     ) -> Result<u128, String> {
         let chain = self.chain.total(scope, asset, since)?;
-        chain
-            .checked_add(self.own.total(scope, asset, since)?)
+        // By the second, as the chain's history counts.
+        let since = since.as_second();
+        self.own
+            .iter()
+            .copied()
+            .chain(self.unseen.as_ref())
+            .filter(|o| o.asset == *asset && o.at.as_second() >= since && in_scope(o, scope))
+            .try_fold(chain, |sum, o| sum.checked_add(o.amount))
             .ok_or_else(|| format!("the velocity total of {scope:?} in {asset} overflows"))
     }
 }
@@ -35,20 +53,17 @@ impl History for Layered<'_> {
 /// What counts against velocity: every outflow the node confirmed, plus this cosigner's own
 /// signed reservations that can still confirm (deadline not passed) and are not on chain yet.
 /// The chain's part is built once per read of the node; only the reservations are added here.
-fn history<'c, 'b>(
-    chain: &'c ChainHistory,
-    signed: impl IntoIterator<Item = &'b Binding>,
+fn history<'a>(
+    chain: &'a ChainHistory,
+    signed: impl IntoIterator<Item = &'a Binding>,
     now: NemTimestamp,
-) -> Layered<'c> {
-    let mut own = WindowedHistory::new();
-    for reservation in unconfirmed(signed, &chain.on_chain, now) {
-        for o in reservation {
-            own.record(o);
-        }
-    }
+) -> Layered<'a> {
     Layered {
         chain: &chain.history,
-        own,
+        own: unconfirmed(signed, &chain.on_chain, now)
+            .flatten()
+            .collect(),
+        unseen: None,
     }
 }
 
@@ -73,7 +88,7 @@ pub fn verdict<'a>(
     policy: &Policy,
     x: &Examined,
     facts: &crate::examine::AccountFacts,
-    chain: &ChainHistory,
+    chain: &'a ChainHistory,
     signed: impl IntoIterator<Item = &'a Binding> + Clone,
     now: jiff::Timestamp,
 ) -> Decision {
@@ -86,7 +101,7 @@ pub fn verdict<'a>(
         signed,
         &chain.on_chain,
         now_nem,
-        &mut h.own,
+        &mut h.unseen,
     ) {
         Some(fired) => Decision::from_fired(vec![fired], 0, &policy.hash),
         None => evaluate(policy, x, now, &h),
@@ -105,7 +120,7 @@ fn unconfirmed_headroom<'a>(
     signed: impl IntoIterator<Item = &'a Binding>,
     on_chain: &HashSet<Hash256>,
     now: NemTimestamp,
-    history: &mut WindowedHistory,
+    unseen: &mut Option<Outflow>,
 ) -> Option<policy::Fired> {
     let cap = u128::from(policy.safety.max_unconfirmed?.as_micro());
     let xem = nem::tx::MosaicId::xem();
@@ -136,7 +151,7 @@ fn unconfirmed_headroom<'a>(
     let m = u128::from(facts.required.max(1));
     let headroom = (n - 1) * cap / m;
     if let (Some(t), true) = (x.tx.transfer(), headroom > 0) {
-        history.record(&Outflow {
+        *unseen = Some(Outflow {
             at,
             account: x.account,
             destination: t.recipient,
@@ -209,5 +224,66 @@ pub fn status(
             approvals: counted,
             reservation: Outflow::of(tx, Some(proposer), tx.header.timestamp.to_timestamp()),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // test code
+    use super::*;
+    use nem::{Address, Network, PublicKey};
+
+    fn token() -> MosaicId {
+        MosaicId {
+            namespace: "acme".into(),
+            name: "token".into(),
+        }
+    }
+
+    /// The scan over reservations answers what an index of them would, in every scope.
+    #[test]
+    fn reservations_scanned_add_up_as_an_indexed_history() {
+        let address = |i: u8| Address::from_public_key(&PublicKey([i; 32]), Network::Testnet);
+        let outflows: Vec<Outflow> = (0..60u8)
+            .map(|i| Outflow {
+                at: jiff::Timestamp::from_second(1_000 + i64::from(i % 7) * 100).unwrap(),
+                account: address(i % 2),
+                destination: address(10 + i % 3),
+                proposer: (i % 4 != 0).then(|| PublicKey([20 + i % 2; 32])),
+                asset: if i % 5 == 0 { token() } else { MosaicId::xem() },
+                amount: u128::from(i) * 1_000 + 1,
+            })
+            .collect();
+        let (on_chain, own) = outflows.split_at(25);
+        let chain = ChainHistory::of(&[crate::chain::ChainOutflow {
+            inner_hash: Hash256([1; 32]),
+            outflows: on_chain.to_vec(),
+        }]);
+        let layered = Layered {
+            chain: &chain.history,
+            own: own.iter().collect(),
+            unseen: None,
+        };
+        let mut indexed = WindowedHistory::new();
+        outflows.iter().for_each(|o| indexed.record(o));
+        let scopes = [
+            Scope::Account(address(0)),
+            Scope::Account(address(1)),
+            Scope::Destination(address(11)),
+            Scope::Proposer(PublicKey([21; 32])),
+            Scope::Proposer(PublicKey([99; 32])),
+        ];
+        for scope in &scopes {
+            for asset in [MosaicId::xem(), token()] {
+                for since in [0, 1_000, 1_250, 1_300, 1_601, 9_999] {
+                    let since = jiff::Timestamp::from_second(since).unwrap();
+                    assert_eq!(
+                        layered.total(scope, &asset, since).unwrap(),
+                        indexed.total(scope, &asset, since).unwrap(),
+                        "{scope:?} {asset} since {since}"
+                    );
+                }
+            }
+        }
     }
 }
