@@ -59,5 +59,8 @@ figure() { # title, then a grep pattern for the lines the test prints
   figure "seeded simulation: loss, duplication, reordering, crashes, clock skew" "^simulation:"
   figure "fuzz corpora replayed (decoder, NIS answers, policy, requests)" "^fuzz corpus"
   figure "every announce checked by nem-sdk" "^nem-sdk checked"
+  figure "identical withdrawals prepared at once: bytes of their own, each paid" "identical withdrawals prepared at once"
+  figure "the chain watcher past the first page of a block" "^watcher:"
+  figure "confirmations found block by block" "^follower:"
 } >"$out"
 echo "wrote $out"
