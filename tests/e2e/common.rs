@@ -54,10 +54,14 @@ pub async fn start(plan: Plan) -> Local {
         .unwrap_or_else(|e| panic!("local Hanko did not start: {e}"))
 }
 
+/// Stops every daemon and removes the test's directory: a test that passes leaves nothing
+/// behind, one that fails keeps its logs and stores for a look.
 pub async fn stop(local: Local) {
+    let dir = local.dir().to_path_buf();
     tokio::task::spawn_blocking(move || local.stop())
         .await
         .unwrap();
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 pub fn state(p: &pb::Proposal) -> &'static str {
