@@ -58,10 +58,16 @@ pub async fn start(plan: Plan) -> Local {
 /// behind, one that fails keeps its logs and stores for a look.
 pub async fn stop(local: Local) {
     let dir = local.dir().to_path_buf();
+    stop_keeping(local).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Stops every daemon and keeps the directory, for a test that reads the stores afterwards
+/// (it removes the directory itself once it passes).
+pub async fn stop_keeping(local: Local) {
     tokio::task::spawn_blocking(move || local.stop())
         .await
         .unwrap();
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 pub fn state(p: &pb::Proposal) -> &'static str {

@@ -305,7 +305,7 @@ async fn every_crash_point_loses_nothing_and_pays_once() {
         .parent()
         .unwrap()
         .join("data");
-    stop(local).await;
+    stop_keeping(local).await;
     assert_eq!(paid, asked, "paid {paid} µXEM for {asked} asked");
 
     // Every journal verifies; every signature the coordinator holds is durable where it was made.

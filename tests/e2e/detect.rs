@@ -244,7 +244,7 @@ async fn every_daemons_audit_journal_verifies_and_a_tampered_record_is_named() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let dir = local.dir().to_path_buf();
-    stop(local).await;
+    stop_keeping(local).await;
 
     for daemon in ["coordinator", "cosigner-a", "cosigner-b", "cosigner-c"] {
         let data = dir.join(daemon).join("data");
@@ -294,4 +294,5 @@ async fn every_daemons_audit_journal_verifies_and_a_tampered_record_is_named() {
         err.contains("entry 1: its content does not match its hash"),
         "{err}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }

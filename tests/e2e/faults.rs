@@ -99,7 +99,7 @@ async fn under_nis_faults_each_proposal_is_paid_exactly_once() {
     );
     let check = sdk_check(&local, count as usize);
     let dir = local.dir().to_path_buf();
-    stop(local).await;
+    stop_keeping(local).await;
 
     // No re-signs: each cosigner's journal has at most one signature per proposal.
     let mut signatures = 0;
@@ -124,4 +124,5 @@ async fn under_nis_faults_each_proposal_is_paid_exactly_once() {
          {} announces ({} distinct), {} payments, {signatures} signatures, 0 re-signs",
         check.announces, check.distinct, check.payments
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
