@@ -119,6 +119,11 @@ async fn under_nis_faults_each_proposal_is_paid_exactly_once() {
             signatures += n;
         }
     }
+    // The journals were read: every confirmed withdrawal was signed by at least two.
+    assert!(
+        signatures >= 2 * confirmed,
+        "{signatures} signatures in the journals for {confirmed} confirmed"
+    );
     println!(
         "NIS faults: {count} proposals, {retries} proposer retries, {confirmed} confirmed, \
          {} announces ({} distinct), {} payments, {signatures} signatures, 0 re-signs",
