@@ -44,7 +44,7 @@ impl History for Layered<'_> {
             .iter()
             .copied()
             .chain(self.unseen.as_ref())
-            .filter(|o| o.asset == *asset && o.at.as_second() >= since && in_scope(o, scope))
+            .filter(|o| in_scope(o, scope) && o.at.as_second() >= since && o.asset == *asset)
             .try_fold(chain, |sum, o| sum.checked_add(o.amount))
             .ok_or_else(|| format!("the velocity total of {scope:?} in {asset} overflows"))
     }

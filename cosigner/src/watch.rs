@@ -99,7 +99,11 @@ pub async fn run(
                 }
             };
 
-            // The bindings are read again only when an outflow is not among those known.
+            // A new outflow is most often this cosigner's own recent signature, in its ledger;
+            // every binding is read from the store only when one is still not known.
+            if !unknown_outflows(&snapshot.outflows, &decided, since_ms).is_empty() {
+                decided.extend(engine.signed_hashes().await);
+            }
             if !unknown_outflows(&snapshot.outflows, &decided, since_ms).is_empty() {
                 match engine.store().bindings() {
                     Ok(b) => decided = b.iter().map(|b| b.inner_hash).collect(),

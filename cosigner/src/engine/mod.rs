@@ -213,6 +213,14 @@ impl Engine {
         self.alert(event);
     }
 
+    /// The inner hashes of this cosigner's signatures whose deadlines had not passed at the
+    /// last decision: the chain watcher looks a new outflow up here before reading every
+    /// binding from the store.
+    pub async fn signed_hashes(&self) -> Vec<Hash256> {
+        let ledger = self.ledger.lock().await;
+        ledger.signed.values().map(|b| b.inner_hash).collect()
+    }
+
     pub fn chain(&self) -> &ChainView {
         &self.chain
     }
