@@ -88,14 +88,8 @@ async fn announced(nis: &NisClient, count: usize) -> Vec<Arc<ProposalRecord>> {
     records
 }
 
-/// A block now, made in process as `POST /dev/block` makes it.
-fn block(node: &devnode::RunningNode) {
-    let now = node.node.now();
-    node.node.lock_chain().harvest(now);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn confirmations_are_found_by_block_and_by_hash_after_a_restart() {
+/// A dev node that makes blocks only when asked, and a client of it.
+async fn dev_node() -> (devnode::RunningNode, NisClient) {
     let mut config = devnode::Config::example().unwrap();
     config.block_time_ms = 0;
     let node = devnode::start(
@@ -104,6 +98,18 @@ async fn confirmations_are_found_by_block_and_by_hash_after_a_restart() {
     )
     .unwrap();
     let nis = NisClient::new(ClientConfig::new(node.url())).unwrap();
+    (node, nis)
+}
+
+/// A block now, made in process as `POST /dev/block` makes it.
+fn block(node: &devnode::RunningNode) {
+    let now = node.node.now();
+    node.node.lock_chain().harvest(now);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirmations_are_found_by_block_and_by_hash_after_a_restart() {
+    let (node, nis) = dev_node().await;
     // NIS includes only transactions stamped before the block.
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     let records = announced(&nis, WITHDRAWALS).await;
@@ -170,14 +176,7 @@ fn configured() -> ConfiguredAccount {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_watcher_checks_every_outflow_of_a_block_not_only_the_newest_page() {
-    let mut config = devnode::Config::example().unwrap();
-    config.block_time_ms = 0;
-    let node = devnode::start(
-        &config,
-        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-    )
-    .unwrap();
-    let nis = NisClient::new(ClientConfig::new(node.url())).unwrap();
+    let (node, nis) = dev_node().await;
     let watched = [Watched {
         account: configured(),
         address: treasury(),
@@ -199,31 +198,18 @@ async fn the_watcher_checks_every_outflow_of_a_block_not_only_the_newest_page() 
             .map(|a| a.message.clone())
             .collect()
     };
+    let look = async |checked: &mut Checked| {
+        pass(&nis, &watched, checked, Network::Testnet, 60_000, &known).await
+    };
     // Before the block: nothing confirmed to check yet.
-    let (_, reachable) = pass(
-        &nis,
-        &watched,
-        &mut checked,
-        Network::Testnet,
-        60_000,
-        &known,
-    )
-    .await;
+    let (_, reachable) = look(&mut checked).await;
     assert!(reachable);
     let before = checked.height(&treasury());
 
     tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
     block(&node);
     let height = nis.chain_height().await.unwrap();
-    let (alerts, _) = pass(
-        &nis,
-        &watched,
-        &mut checked,
-        Network::Testnet,
-        60_000,
-        &known,
-    )
-    .await;
+    let (alerts, _) = look(&mut checked).await;
     let found = unknown(&alerts);
     assert_eq!(
         found.len(),
@@ -239,15 +225,7 @@ async fn the_watcher_checks_every_outflow_of_a_block_not_only_the_newest_page() 
 
     // A new block without outflows: nothing left to check, nothing raised again.
     block(&node);
-    let (alerts, _) = pass(
-        &nis,
-        &watched,
-        &mut checked,
-        Network::Testnet,
-        60_000,
-        &known,
-    )
-    .await;
+    let (alerts, _) = look(&mut checked).await;
     assert!(unknown(&alerts).is_empty(), "{alerts:?}");
     node.stop().await;
 }
