@@ -18,9 +18,10 @@ use nem::{Address, Hash256};
 
 use crate::core::ProposalRecord;
 
-/// Pages of outgoing transfers read per account and block at most. Past it (more than this
-/// many outflows in one block interval, or a node that keeps paging), each announced proposal
-/// of the account is looked up by its own wrapper hash instead.
+/// Pages of outgoing transfers read per account and look at most (by the follower, and by the
+/// chain watcher per pass). Past it (more than this many outflows since the last look, or a
+/// node that keeps paging), the follower looks each announced proposal of the account up by
+/// its own wrapper hash instead, and the watcher reads on at its next pass.
 pub const MAX_PAGES: usize = 40;
 
 /// NIS answers 25 transfers a page; a shorter page is the end of the list.
@@ -67,12 +68,21 @@ pub fn read_page(
             })
         })
         .collect();
-    let next = page.last().and_then(|t| t.meta.hash.data);
+    let (reached, next) = page_end(page, Some(since));
     Page {
         found,
-        reached: page.len() < PAGE || next.is_none() || page.iter().any(|t| t.meta.height <= since),
+        reached,
         next,
     }
+}
+
+/// Where reading a list of outgoing transfers (newest first) back to height `since` stops:
+/// whether `page` needs no page after it (it reached `since`, or it is the list's last), and
+/// the hash to read the next page from.
+pub fn page_end(page: &[TransactionMetaDataPair], since: Option<u64>) -> (bool, Option<Hash256>) {
+    let next = page.last().and_then(|t| t.meta.hash.data);
+    let reached = since.is_some_and(|s| page.iter().any(|t| t.meta.height <= s));
+    (page.len() < PAGE || next.is_none() || reached, next)
 }
 
 /// Looks up one announced proposal by its wrapper's hash: `Some` if the node has it confirmed

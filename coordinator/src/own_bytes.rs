@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use nem::{Hash256, NemTimestamp, Transaction};
-use tonic::Status;
 
 use crate::store::{Draft, Store, StoreError};
 
@@ -49,21 +48,36 @@ pub struct Request {
     pub request_digest: String,
 }
 
-fn invalid(e: impl std::fmt::Display) -> Status {
-    Status::invalid_argument(e.to_string())
+#[derive(Debug, thiserror::Error)]
+pub enum DraftError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Every earlier deadline allowed is taken by a withdrawal alike in every field.
+    #[error(
+        "{alike} withdrawals with this account, recipient, amount and message were prepared \
+         within one second (the last like proposal {last}); NIS would take the same bytes as \
+         one payment: prepare again in a second, or tell them apart with the message"
+    )]
+    Crowded { alike: u32, last: String },
+    #[error("inner_transaction: {0}")]
+    Encode(String),
+}
+
+fn encode(tx: &Transaction) -> Result<Vec<u8>, DraftError> {
+    tx.to_bytes().map_err(|e| DraftError::Encode(e.to_string()))
 }
 
 /// Stores a draft of `tx` whose bytes no other proposal has: its deadline as built, or up to
 /// [`MAX_SHIFT_SECONDS`] earlier. The stored draft (a retry of the same idempotency key
-/// answers with the first), or the store's error.
+/// answers with the first).
 pub async fn draft(
     store: &Store,
     shifts: &Shifts,
     mut tx: Transaction,
     request: Request,
-) -> Result<Result<Draft, StoreError>, Status> {
+) -> Result<Draft, DraftError> {
     let (timestamp, deadline) = (tx.header.timestamp, tx.header.deadline);
-    let first = Hash256::of(&tx.to_bytes().map_err(invalid)?);
+    let first = Hash256::of(&encode(&tx)?);
     let most = MAX_SHIFT_SECONDS.min(deadline.0.saturating_sub(timestamp.0) / 2);
     let mut shift = shifts.start(timestamp, &first).min(most);
     loop {
@@ -72,7 +86,7 @@ pub async fn draft(
             id: request.id.clone(),
             idempotency_key: request.idempotency_key.clone(),
             account: tx.signer_address(),
-            inner: tx.to_bytes().map_err(invalid)?,
+            inner: encode(&tx)?,
             deadline: tx.header.deadline,
             request_digest: request.request_digest.clone(),
         };
@@ -82,17 +96,14 @@ pub async fn draft(
                 shift += 1;
             }
             Err(StoreError::SameBytes { existing }) => {
-                return Err(Status::resource_exhausted(format!(
-                    "{} withdrawals with this account, recipient, amount and message were \
-                     prepared within one second (the last like proposal {existing}); NIS would \
-                     take the same bytes as one payment: prepare again in a second, or tell \
-                     them apart with the message",
-                    most + 1
-                )));
+                return Err(DraftError::Crowded {
+                    alike: most + 1,
+                    last: existing,
+                });
             }
             stored => {
                 shifts.taken(timestamp, first, shift);
-                return Ok(stored);
+                return Ok(stored?);
             }
         }
     }

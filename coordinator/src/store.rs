@@ -6,11 +6,12 @@
 //! Trees: `proposals` (id → record), `idempotency` (key → id), `active` (ids of unfinished
 //! proposals only: listing pending work costs the same whatever the history's size), `drafts`
 //! (prepared, not yet signed), `by_inner` (inner hash → id: the chain watcher's question "did
-//! Hanko approve this?"), `drafted` (inner hash → id of a draft: no two proposals ever carry the
-//! same bytes, which NIS would take as one payment), `audit` (the hash-chained journal, seq → entry), `meta` (the freeze
-//! flag and the journal's head), `finished` (finished proposals in the order they finished,
-//! until they move to the history). Each audit entry is written in the same transaction as the
-//! change it records: if it cannot be written, the change is not made (fail closed).
+//! Hanko approve this?"), `drafted` (inner hash → id of a draft: no two proposals ever carry
+//! the same bytes, which NIS would take as one payment), `audit` (the hash-chained journal,
+//! seq → entry), `meta` (the freeze flag and the journal's head), `finished` (finished
+//! proposals in the order they finished, until they move to the history). Each audit entry is
+//! written in the same transaction as the change it records: if it cannot be written, the
+//! change is not made (fail closed).
 //!
 //! Finished proposals and old journal entries move to the history (`archive`, `crate::history`);
 //! every read that can concern them looks in the main store first, then in the history. The
@@ -52,7 +53,10 @@ pub enum StoreError {
     IdempotencyConflict { key: String, existing: String },
     /// Two proposals with the same bytes would be one transaction to NIS: one payment for
     /// both. Prepare builds the bytes again with another deadline.
-    #[error("proposal {existing} already has these exact transaction bytes")]
+    #[error(
+        "proposal {existing} already has these exact transaction bytes, which NIS would take as \
+         one payment for both: prepare this withdrawal again"
+    )]
     SameBytes { existing: String },
     #[error("storage: {0}")]
     Interrupted(#[from] hanko_proto::commit::Interrupted),

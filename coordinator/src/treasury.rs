@@ -16,6 +16,7 @@ use crate::build::{WithdrawalRequest, build_inner};
 use crate::convert;
 use crate::core::{Event, ProposalRecord, State};
 use crate::driver::{Coordinator, DriverError};
+use crate::own_bytes::DraftError;
 use crate::store::{Draft, StoreError};
 
 pub struct TreasuryService {
@@ -179,8 +180,12 @@ impl Treasury for TreasuryService {
             request_digest: digest,
         };
         let d = crate::own_bytes::draft(&c.store, &self.shifts, tx, request)
-            .await?
-            .map_err(storage)?;
+            .await
+            .map_err(|e| match e {
+                DraftError::Store(e) => storage(e),
+                DraftError::Crowded { .. } => Status::resource_exhausted(e.to_string()),
+                DraftError::Encode(_) => Status::invalid_argument(e.to_string()),
+            })?;
         Ok(Response::new(pb::PrepareResponse {
             intent: hanko_proto::intent(&d.id, &d.inner),
             proposal_id: d.id,

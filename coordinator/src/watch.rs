@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::build::ConfiguredAccount;
 use crate::driver::Coordinator;
+use crate::follow::{MAX_PAGES, page_end};
 use crate::store::Freeze;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,9 +213,6 @@ fn local_network_ms() -> u64 {
     unix_ms.saturating_sub(nem::time::EPOCH_UNIX_SECONDS as u64 * 1_000)
 }
 
-/// Pages of 25 confirmed outgoing transactions read back per account and pass at most.
-pub const MAX_PAGES: usize = 40;
-
 /// For each watched account, the height up to which its confirmed outgoing transactions
 /// were all checked.
 #[derive(Debug, Default)]
@@ -244,14 +242,13 @@ async fn unchecked(
     };
     for _ in 0..MAX_PAGES {
         let page = node.outgoing_transfers(account, before.as_ref()).await?;
-        let end = page.len() < 25;
-        before = page.last().and_then(|t| t.meta.hash.data);
-        let reached = checked.is_some_and(|c| page.iter().any(|t| t.meta.height <= c));
+        let (reached, next) = page_end(&page, checked);
+        before = next;
         list.extend(
             page.into_iter()
                 .filter(|t| checked.is_none_or(|c| t.meta.height > c)),
         );
-        if end || before.is_none() || reached {
+        if reached {
             // Blocks come whole: every transaction up to the newest one read is now read.
             let top = list.first().map(|t| t.meta.height).or(checked).unwrap_or(0);
             return Ok((list, top, true));

@@ -89,51 +89,37 @@ pub fn verdict<'a>(
     x: &Examined,
     facts: &crate::examine::AccountFacts,
     chain: &'a ChainHistory,
-    signed: impl IntoIterator<Item = &'a Binding> + Clone,
+    signed: impl IntoIterator<Item = &'a Binding>,
     now: jiff::Timestamp,
 ) -> Decision {
     let now_nem = NemTimestamp::from_timestamp(now).unwrap_or_default();
-    let mut h = history(chain, signed.clone(), now_nem);
-    match unconfirmed_headroom(
-        policy,
-        x,
-        facts,
-        signed,
-        &chain.on_chain,
-        now_nem,
-        &mut h.unseen,
-    ) {
+    let mut h = history(chain, signed, now_nem);
+    match unconfirmed_headroom(policy, x, facts, &mut h) {
         Some(fired) => Decision::from_fired(vec![fired], 0, &policy.hash),
         None => evaluate(policy, x, now, &h),
     }
 }
 
 /// `safety.max_unconfirmed`: refuses once this cosigner's own signed-but-unconfirmed XEM would
-/// pass the cap, and otherwise counts (n − 1) × cap / m XEM as already spent in `history`, for
+/// pass the cap, and otherwise counts (n − 1) × cap / m XEM as already spent in `h`, for
 /// what other pairs may have signed that this cosigner cannot see (each of the n − 1 others
 /// holds at most the cap unconfirmed, and each payment needs m of them). Outflow then stays
 /// within every velocity limit whatever pairs a coordinator asks at once.
-fn unconfirmed_headroom<'a>(
+fn unconfirmed_headroom(
     policy: &Policy,
     x: &Examined,
     facts: &crate::examine::AccountFacts,
-    signed: impl IntoIterator<Item = &'a Binding>,
-    on_chain: &HashSet<Hash256>,
-    now: NemTimestamp,
-    unseen: &mut Option<Outflow>,
+    h: &mut Layered<'_>,
 ) -> Option<policy::Fired> {
     let cap = u128::from(policy.safety.max_unconfirmed?.as_micro());
     let xem = nem::tx::MosaicId::xem();
-    let xem_of = |outflows: &[Outflow]| -> u128 {
-        outflows
-            .iter()
-            .filter(|o| o.asset == xem)
-            .map(|o| o.amount)
-            .sum()
+    let xem_of = |outflows: &mut dyn Iterator<Item = &Outflow>| -> u128 {
+        outflows.filter(|o| o.asset == xem).map(|o| o.amount).sum()
     };
-    let own: u128 = unconfirmed(signed, on_chain, now).map(xem_of).sum();
+    // This cosigner's own signed-but-unconfirmed reservations, as the history holds them.
+    let own = xem_of(&mut h.own.iter().copied());
     let at = x.tx.header.timestamp.to_timestamp();
-    let this = xem_of(&Outflow::of(&x.tx, Some(x.proposer), at));
+    let this = xem_of(&mut Outflow::of(&x.tx, Some(x.proposer), at).iter());
     if own + this > cap {
         return Some(policy::Fired {
             rule: "max_unconfirmed".into(),
@@ -151,7 +137,7 @@ fn unconfirmed_headroom<'a>(
     let m = u128::from(facts.required.max(1));
     let headroom = (n - 1) * cap / m;
     if let (Some(t), true) = (x.tx.transfer(), headroom > 0) {
-        *unseen = Some(Outflow {
+        h.unseen = Some(Outflow {
             at,
             account: x.account,
             destination: t.recipient,
