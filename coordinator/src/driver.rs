@@ -10,12 +10,13 @@ use nem::client::{NisClient, NisError};
 use nem::validation::ValidationResult;
 use nem::{NemTimestamp, SignedTransaction};
 use thiserror::Error;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, oneshot};
 
 use crate::build::{BuildConfig, ConfiguredAccount};
 use crate::core::{self, Action, Answer, Event, ProposalRecord, TransitionError};
 use crate::follow::{Follower, Found};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Transition};
+use crate::transitions;
 
 #[derive(Debug, Error)]
 pub enum DriverError {
@@ -25,6 +26,10 @@ pub enum DriverError {
     Transition(#[from] TransitionError),
     #[error("no proposal {0}")]
     NotFound(String),
+    /// The step of this event did not finish (the task stepping it failed): nothing of it was
+    /// written.
+    #[error("the transition was not made; try again")]
+    Dropped,
 }
 
 pub struct Settings {
@@ -38,8 +43,10 @@ pub struct Coordinator {
     pub store: Arc<Store>,
     pub node: NisClient,
     pub settings: Settings,
-    /// Serializes transitions: one event at a time, written before anything acts on it.
+    /// Serializes transitions: one batch at a time, written before anything acts on it.
     lock: tokio::sync::Mutex<()>,
+    /// Events waiting for the next batch.
+    queue: Mutex<Vec<Queued>>,
     /// Transitions written and waiting for their flush, in write order, with what they do.
     outbox: Mutex<VecDeque<Committed>>,
     /// Announces under way, so a tick does not send the same bytes twice at once.
@@ -67,22 +74,18 @@ struct Committed {
     actions: Vec<Action>,
 }
 
-fn now() -> NemTimestamp {
-    NemTimestamp::now().unwrap_or_default()
+/// An event waiting for its batch, and who to tell what became of it: the record, the write
+/// that holds it, and the step's name if it changed the record.
+struct Queued {
+    id: String,
+    event: Event,
+    reply: oneshot::Sender<Result<Stepped, DriverError>>,
 }
 
-/// The name of the step an event makes, for the crash points (`decision_written`, say).
-fn step_name(event: &Event) -> &'static str {
-    match event {
-        Event::Distributed => "distributed",
-        Event::Decision { .. } => "decision",
-        Event::WrapperAnswer(_) => "wrapper_answer",
-        Event::CosignatureAnswer { .. } => "cosignature_answer",
-        Event::Confirmed { .. } => "confirmed",
-        Event::NotOnChain => "not_on_chain",
-        Event::Cancel { .. } => "cancel",
-        Event::Tick => "tick",
-    }
+type Stepped = (Arc<ProposalRecord>, u64, Option<&'static str>);
+
+fn now() -> NemTimestamp {
+    NemTimestamp::now().unwrap_or_default()
 }
 
 /// How a NIS answer feeds back into the core.
@@ -120,6 +123,7 @@ impl Coordinator {
             node,
             settings,
             lock: tokio::sync::Mutex::new(()),
+            queue: Default::default(),
             outbox: Default::default(),
             in_flight: Mutex::new(HashSet::new()),
             offers,
@@ -186,48 +190,96 @@ impl Coordinator {
         self.store.settled(record).await
     }
 
-    /// Applies one event: step and write under the transition lock, wait for the write to be
-    /// on disk (one flush serves every transition waiting with it), then act. Effects run in
-    /// the order the transitions were written, and only once they are durable.
+    /// Applies one event: queued with the events that arrive meanwhile, stepped and written
+    /// with them in one transaction under the transition lock, then, once the write is on disk
+    /// (one flush serves every transition waiting with it), acted on. Effects run in the order
+    /// the transitions were written, and only once they are durable.
     pub async fn apply(
         self: &Arc<Self>,
         id: &str,
         event: Event,
     ) -> Result<ProposalRecord, DriverError> {
-        let step = step_name(&event);
-        let (next, ticket, seq) = {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Queued {
+                id: id.to_string(),
+                event,
+                reply,
+            });
+        {
             let _guard = self.lock.lock().await;
-            let record = self
-                .store
-                .get(id)?
-                .ok_or_else(|| DriverError::NotFound(id.to_string()))?;
-            let (next, actions) = core::step(&record, event, now())?;
-            let next = Arc::new(next);
-            let (old, ticket) = if *next == record {
-                (None, None)
-            } else {
-                let ticket = self.store.write_update(&record, &next, step)?;
-                (Some(record), Some(ticket))
-            };
-            // Unchanged, the record may still be a write not yet on disk: act once it is.
-            let seq = ticket.map_or_else(|| self.store.counted(), |t| t.seq);
-            self.outbox
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push_back(Committed {
-                    seq,
-                    old,
-                    next: next.clone(),
-                    actions,
-                });
-            (next, ticket, seq)
-        };
-        match ticket {
-            Some(ticket) => self.store.settle(ticket).await?,
-            None => self.store.durable(seq).await?,
+            // Empty when the holder before took this event with its own.
+            let batch = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()));
+            if !batch.is_empty() {
+                self.step_batch(batch);
+            }
+        }
+        // Answered: whoever took the event stepped it before letting go of the lock.
+        let (next, seq, step) = answer.await.map_err(|_| DriverError::Dropped)??;
+        self.store.durable(seq).await?;
+        if let Some(step) = step {
+            hanko_proto::failpoint::hit_step("coordinator", step, "_saved");
         }
         self.release();
         Ok(Arc::unwrap_or_clone(next))
+    }
+
+    /// Steps a batch and writes what changed in one transaction; each event's sender hears
+    /// what became of it. If the batch cannot be written, each event is tried alone, so each
+    /// hears its own error.
+    fn step_batch(self: &Arc<Self>, batch: Vec<Queued>) {
+        let outcomes = transitions::step_all(
+            batch.iter().map(|q| (q.id.as_str(), &q.event)),
+            |id| self.store.get(id),
+            now(),
+        );
+        let writes: Vec<Transition<'_>> = outcomes
+            .iter()
+            .filter_map(|o| o.as_ref().ok())
+            .filter_map(|o| {
+                Some(Transition {
+                    old: o.old.as_ref()?,
+                    new: &o.next,
+                    step: o.step?,
+                })
+            })
+            .collect();
+        let seq = if writes.is_empty() {
+            // Unchanged, a record may still be a write not yet on disk: act once it is.
+            self.store.counted()
+        } else {
+            match self.store.write_updates(&writes) {
+                Ok(seq) => seq,
+                Err(_) if batch.len() > 1 => {
+                    drop(writes);
+                    for q in batch {
+                        self.step_batch(vec![q]);
+                    }
+                    return;
+                }
+                Err(e) => {
+                    if let Some(q) = batch.into_iter().next() {
+                        let _ = q.reply.send(Err(e.into()));
+                    }
+                    return;
+                }
+            }
+        };
+        let mut outbox = self.outbox.lock().unwrap_or_else(|e| e.into_inner());
+        for (q, outcome) in batch.into_iter().zip(outcomes) {
+            let answer = outcome.map(|o| {
+                outbox.push_back(Committed {
+                    seq,
+                    old: o.old,
+                    next: o.next.clone(),
+                    actions: o.actions,
+                });
+                (o.next, seq, o.step)
+            });
+            let _ = q.reply.send(answer);
+        }
     }
 
     /// Runs, in write order, the effects of every transition now on disk.

@@ -25,6 +25,7 @@ pub mod own_bytes;
 pub mod server;
 pub mod store;
 pub mod testing;
+pub mod transitions;
 pub mod treasury;
 pub mod verify;
 pub mod watch;

@@ -102,6 +102,50 @@ impl From<sled::Error> for StoreError {
     }
 }
 
+/// One transition to write: `old` to `new`, made by the step `step` (for the crash points).
+pub struct Transition<'a> {
+    pub old: &'a ProposalRecord,
+    pub new: &'a ProposalRecord,
+    pub step: &'static str,
+}
+
+/// A transition encoded, ready for a transaction (which may run more than once).
+struct Prepared<'a> {
+    id: &'a [u8],
+    value: Vec<u8>,
+    account: String,
+    terminal: bool,
+    finishes: bool,
+    events: Vec<Event>,
+}
+
+/// Writes one prepared transition inside a transaction: the record, its journal entries, and
+/// its place in the active and finished indexes.
+fn write_prepared(
+    p: &Prepared<'_>,
+    proposals: &TransactionalTree,
+    active: &TransactionalTree,
+    audit: &TransactionalTree,
+    meta: &TransactionalTree,
+    finished: &TransactionalTree,
+) -> Tx<()> {
+    proposals.insert(p.id, p.value.clone())?;
+    let mut last = None;
+    for event in &p.events {
+        last = Some(append(audit, meta, event.clone())?.seq);
+    }
+    if p.terminal {
+        active.remove(p.id)?;
+        // Its state changed, so its last entry is the state's.
+        if let (true, Some(seq)) = (p.finishes, last) {
+            finished.insert(&seq.to_be_bytes(), p.id)?;
+        }
+    } else {
+        active.insert(p.id, p.account.as_bytes())?;
+    }
+    Ok(())
+}
+
 /// A proposal the coordinator built and the proposer has not signed yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draft {
@@ -593,36 +637,51 @@ impl Store {
         record: &ProposalRecord,
         step: &'static str,
     ) -> Result<Ticket, StoreError> {
+        let seq = self.write_updates(&[Transition {
+            old,
+            new: record,
+            step,
+        }])?;
+        Ok(Ticket { seq, step })
+    }
+
+    /// Writes many transitions in one sled transaction (one write to the log, where each
+    /// transaction of its own costs a log buffer written and synced), in order: a proposal may
+    /// move more than once, each transition from the one before. Returns their number in the
+    /// group commit: not durable until it is.
+    pub fn write_updates(&self, transitions: &[Transition<'_>]) -> Result<u64, StoreError> {
         let t = self.t()?;
-        let value = encode(record)?;
-        let terminal = record.state.is_terminal();
-        let finishes = terminal && !old.state.is_terminal();
-        let events = changes(old, record);
-        let ((), ticket) = self.write(step, || {
+        let prepared = transitions
+            .iter()
+            .map(|x| {
+                Ok(Prepared {
+                    id: x.new.id.as_bytes(),
+                    value: encode(x.new)?,
+                    account: x.new.account.to_string(),
+                    terminal: x.new.state.is_terminal(),
+                    finishes: x.new.state.is_terminal() && !x.old.state.is_terminal(),
+                    events: changes(x.old, x.new),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let ((), seq) = self.commit.write(|| {
             (&t.proposals, &t.active, &t.audit, &t.meta, &t.finished)
                 .transaction(|(proposals, active, audit, meta, finished)| {
-                    proposals.insert(record.id.as_bytes(), value.clone())?;
-                    let mut last = None;
-                    for event in &events {
-                        last = Some(append(audit, meta, event.clone())?.seq);
-                    }
-                    if terminal {
-                        active.remove(record.id.as_bytes())?;
-                        // Its state changed, so its last entry is the state's.
-                        if let (true, Some(seq)) = (finishes, last) {
-                            finished.insert(&seq.to_be_bytes(), record.id.as_bytes())?;
-                        }
-                    } else {
-                        active
-                            .insert(record.id.as_bytes(), record.account.to_string().as_bytes())?;
+                    for p in &prepared {
+                        write_prepared(p, proposals, active, audit, meta, finished)?;
                     }
                     Ok(())
                 })
                 .map_err(tx_error)?;
-            self.live.wrote(record);
-            Ok(())
+            for x in transitions {
+                self.live.wrote(x.new);
+            }
+            Ok::<_, StoreError>(())
         })?;
-        Ok(ticket)
+        for x in transitions {
+            hanko_proto::failpoint::hit_step("coordinator", x.step, "_written");
+        }
+        Ok(seq)
     }
 
     /// [`Store::write_update`], settled.

@@ -42,6 +42,7 @@ fn driver(e: DriverError) -> Status {
         DriverError::NotFound(id) => Status::not_found(format!("no proposal {id}")),
         DriverError::Transition(t) => Status::failed_precondition(t.to_string()),
         DriverError::Store(s) => storage(s),
+        DriverError::Dropped => Status::unavailable(e.to_string()),
     }
 }
 

@@ -281,6 +281,86 @@ async fn one_flush_settles_the_writes_made_before_it() {
     std::fs::remove_dir_all(path).unwrap();
 }
 
+/// Many transitions in one write: one number in the group commit, the journal chained in the
+/// order they were made, a proposal that moved twice left where its second move put it, and
+/// all of it there after reopening.
+#[tokio::test]
+async fn transitions_written_together_are_one_write_in_order() {
+    use coordinator::store::Transition;
+    let path = dir("together");
+    let store = Store::open(&path).unwrap();
+    let records: Vec<ProposalRecord> = (0..3)
+        .map(|i| record(&draft(&format!("p-{i}"), &format!("k-{i}"), "x")))
+        .collect();
+    store.accept_batch(&records).unwrap();
+    let moved = |r: &ProposalRecord, state| ProposalRecord { state, ..r.clone() };
+    let collecting = moved(&records[0], State::Collecting);
+    let confirmed = moved(&collecting, State::Confirmed);
+    let other = moved(&records[1], State::Collecting);
+    let before = store.counted();
+    let seq = store
+        .write_updates(&[
+            Transition {
+                old: &records[0],
+                new: &collecting,
+                step: "test",
+            },
+            Transition {
+                old: &records[1],
+                new: &other,
+                step: "test",
+            },
+            Transition {
+                old: &collecting,
+                new: &confirmed,
+                step: "test",
+            },
+        ])
+        .unwrap();
+    assert_eq!(
+        (seq, store.counted()),
+        (before + 1, before + 1),
+        "one write"
+    );
+    assert!(store.flushed() < seq, "not durable before a flush");
+    store.durable(seq).await.unwrap();
+    drop(store);
+
+    let store = reopen(&path);
+    assert_eq!(store.get("p-0").unwrap().unwrap().state, State::Confirmed);
+    assert_eq!(store.get("p-1").unwrap().unwrap().state, State::Collecting);
+    let active: Vec<String> = store.active().iter().map(|r| r.id.clone()).collect();
+    assert_eq!(
+        active,
+        vec!["p-1", "p-2"],
+        "the finished one left the index"
+    );
+    let (entries, head) = store.audit().unwrap();
+    hanko_proto::audit::verify_with_head(&entries, head.as_ref()).unwrap();
+    let moves: Vec<(String, String)> = entries
+        .iter()
+        .filter(|e| e.event.kind.starts_with("state_"))
+        .map(|e| {
+            (
+                e.event.kind.clone(),
+                e.event.proposal.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let want = [
+        ("state_collecting", "p-0"),
+        ("state_collecting", "p-1"),
+        ("state_confirmed", "p-0"),
+    ];
+    assert_eq!(
+        moves,
+        want.map(|(k, p)| (k.to_string(), p.to_string())).to_vec(),
+        "journaled in the order made"
+    );
+    drop(store);
+    std::fs::remove_dir_all(path).unwrap();
+}
+
 /// The pending limit is counted in the same step as the acceptance: of 12 proposals accepted
 /// at once for one account with a limit of 5, exactly 5 are stored and 7 are refused naming it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -383,4 +463,76 @@ async fn a_full_disk_refuses_new_proposals_and_loses_none() {
         accepted.len()
     );
     assert_eq!(lost, 0);
+}
+
+/// Events applied at once, many on one proposal and some the core refuses: each caller hears
+/// what became of its own event, every accepted change is on disk when its caller hears, and
+/// no change is written twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_applied_at_once_each_hear_their_own_outcome() {
+    use coordinator::build::BuildConfig;
+    use coordinator::core::Event;
+    use coordinator::driver::{Coordinator, DriverError, Settings};
+    let path = dir("applied");
+    let store = std::sync::Arc::new(Store::open(&path).unwrap());
+    let records: Vec<ProposalRecord> = (0..40)
+        .map(|i| record(&draft(&format!("p-{i}"), &format!("k-{i}"), "x")))
+        .collect();
+    store.accept_batch(&records).unwrap();
+    // No node: the events applied here act on nothing outside the store.
+    let node =
+        nem::client::NisClient::new(nem::client::ClientConfig::new("http://127.0.0.1:9")).unwrap();
+    let settings = Settings {
+        build: BuildConfig {
+            network: nem::Network::Testnet,
+            deadline_seconds: 3_600,
+            timestamp_lag_seconds: 2,
+        },
+        accounts: vec![],
+        tick: std::time::Duration::from_secs(3_600),
+        limits: Default::default(),
+    };
+    let c = Coordinator::new(store.clone(), node, settings);
+    let before = store.counted();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        for event in [
+            Event::Distributed,
+            Event::Cancel {
+                reason: format!("cancel {i}"),
+            },
+        ] {
+            let c = c.clone();
+            tasks.spawn(async move { (i, c.apply(&format!("p-{i}"), event).await) });
+        }
+    }
+    let c2 = c.clone();
+    tasks.spawn(async move { (99, c2.apply("p-99", Event::Distributed).await) });
+    let mut cancelled = 0;
+    while let Some(joined) = tasks.join_next().await {
+        let (i, outcome) = joined.unwrap();
+        match outcome {
+            Ok(r) => {
+                assert_eq!(r.id, format!("p-{i}"), "its own proposal");
+                if r.state == State::Cancelled {
+                    cancelled += 1;
+                }
+            }
+            Err(DriverError::NotFound(id)) => assert_eq!((i, id.as_str()), (99, "p-99")),
+            // A cancel that came after the Distributed of a cancelled proposal, say.
+            Err(DriverError::Transition(_)) => {}
+            Err(e) => panic!("p-{i}: {e}"),
+        }
+    }
+    assert!(cancelled >= 40, "every proposal was cancelled: {cancelled}");
+    for r in &records {
+        assert_eq!(store.get(&r.id).unwrap().unwrap().state, State::Cancelled);
+    }
+    let writes = store.counted() - before;
+    println!("80 changes in {writes} writes");
+    assert!(writes <= 80, "{writes} writes for 80 changes");
+    let (entries, head) = store.audit().unwrap();
+    hanko_proto::audit::verify_with_head(&entries, head.as_ref()).unwrap();
+    drop((c, store));
+    std::fs::remove_dir_all(path).unwrap();
 }

@@ -488,3 +488,65 @@ proptest! {
         }
     }
 }
+
+/// A batch steps like the same events one at a time: a proposal that moves twice moves the
+/// second time from where the first left it; an event the core refuses, or for a proposal that
+/// does not exist, gets its own error and the others go on.
+#[test]
+fn a_batch_steps_as_the_events_would_one_at_a_time() {
+    use coordinator::driver::DriverError;
+    use coordinator::transitions::step_all;
+    let stored = proposal(3, 2);
+    let events = [
+        ("p-1", Event::Distributed),
+        ("p-1", signed(1)),
+        ("p-1", signed(42)),
+        ("p-9", Event::Tick),
+        ("p-1", signed(2)),
+        ("p-1", signed(2)),
+    ];
+    let mut reads = 0;
+    let out = step_all(
+        events.iter().map(|(id, e)| (*id, e)),
+        |id| {
+            reads += 1;
+            Ok((id == "p-1").then(|| stored.clone()))
+        },
+        NOW,
+    );
+    assert_eq!(reads, 2, "each proposal read once, as last written");
+
+    let (collecting, _) = run(&stored, Event::Distributed);
+    let (one, _) = run(&collecting, signed(1));
+    let (two, actions) = run(&one, signed(2));
+    let ok = |i: usize| out[i].as_ref().unwrap();
+    assert_eq!(
+        (ok(0).old.as_ref(), &*ok(0).next, ok(0).step),
+        (Some(&stored), &collecting, Some("distributed"))
+    );
+    assert_eq!(
+        (ok(1).old.as_ref(), &*ok(1).next),
+        (Some(&collecting), &one)
+    );
+    assert!(
+        matches!(
+            out[2],
+            Err(DriverError::Transition(
+                TransitionError::NotACosigner { .. }
+            ))
+        ),
+        "a stranger's decision is refused alone"
+    );
+    assert!(matches!(&out[3], Err(DriverError::NotFound(id)) if id == "p-9"));
+    assert_eq!((ok(4).old.as_ref(), &*ok(4).next), (Some(&one), &two));
+    assert_eq!(
+        ok(4).actions,
+        actions,
+        "the announce of the threshold's wrapper"
+    );
+    assert_eq!(
+        (ok(5).old.as_ref(), &*ok(5).next, ok(5).step),
+        (None, &two, None),
+        "a repeated decision changes nothing and writes nothing"
+    );
+}
