@@ -16,7 +16,7 @@ use crate::build::{BuildConfig, ConfiguredAccount};
 use crate::core::{self, Action, Answer, Event, ProposalRecord, TransitionError};
 use crate::follow::{Follower, Found};
 use crate::store::{Store, StoreError, Transition};
-use crate::transitions;
+use crate::transitions::{self, Work};
 
 #[derive(Debug, Error)]
 pub enum DriverError {
@@ -26,6 +26,8 @@ pub enum DriverError {
     Transition(#[from] TransitionError),
     #[error("no proposal {0}")]
     NotFound(String),
+    #[error("proposal {0} exists with a different signed intent")]
+    Exists(String),
     /// The step of this event did not finish (the task stepping it failed): nothing of it was
     /// written.
     #[error("the transition was not made; try again")]
@@ -74,11 +76,10 @@ struct Committed {
     actions: Vec<Action>,
 }
 
-/// An event waiting for its batch, and who to tell what became of it: the record, the write
+/// Work waiting for its batch, and who to tell what became of it: the record, the write
 /// that holds it, and the step's name if it changed the record.
 struct Queued {
-    id: String,
-    event: Event,
+    work: Work,
     reply: oneshot::Sender<Result<Stepped, DriverError>>,
 }
 
@@ -137,7 +138,7 @@ impl Coordinator {
     }
 
     /// Starts the signing-latency clock of a just-accepted proposal.
-    pub fn accepted(&self, id: &str) {
+    fn accepted(&self, id: &str) {
         if let Ok(mut m) = self.accepted_at.lock() {
             m.insert(id.to_string(), std::time::Instant::now());
         }
@@ -199,30 +200,84 @@ impl Coordinator {
         id: &str,
         event: Event,
     ) -> Result<ProposalRecord, DriverError> {
-        let (reply, answer) = oneshot::channel();
-        self.queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Queued {
-                id: id.to_string(),
-                event,
-                reply,
-            });
+        let id = id.to_string();
+        let mut answers = self.submit(vec![Work::Event { id, event }]).await;
+        answers.pop().unwrap_or(Err(DriverError::Dropped))
+    }
+
+    /// Accepts a proposal (its draft becomes it, unless its account already has `max_pending`
+    /// unfinished ones) and gives it its first tick, in the same batch: on disk before it
+    /// returns the proposal as the tick left it.
+    pub async fn accept(
+        self: &Arc<Self>,
+        record: ProposalRecord,
+        max_pending: usize,
+    ) -> Result<ProposalRecord, DriverError> {
+        let id = record.id.clone();
+        let accept = Work::Accept {
+            record,
+            max_pending,
+        };
+        // The signing-latency clock starts before any cosigner can hear of it.
+        self.accepted(&id);
+        let tick = Work::Event {
+            id: id.clone(),
+            event: Event::Tick,
+        };
+        let mut answers = self.submit(vec![accept, tick]).await.into_iter();
+        let accepted = answers.next().unwrap_or(Err(DriverError::Dropped));
+        if accepted.is_err()
+            && let Ok(mut m) = self.accepted_at.lock()
+        {
+            m.remove(&id);
+        }
+        accepted?;
+        answers.next().unwrap_or(Err(DriverError::Dropped))
+    }
+
+    /// Queues `work` (together, in order), writes it with whatever else is queued, waits until
+    /// it is on disk and acts; each piece hears what became of it.
+    async fn submit(self: &Arc<Self>, work: Vec<Work>) -> Vec<Result<ProposalRecord, DriverError>> {
+        let answers: Vec<_> = {
+            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            work.into_iter()
+                .map(|work| {
+                    let (reply, answer) = oneshot::channel();
+                    queue.push(Queued { work, reply });
+                    answer
+                })
+                .collect()
+        };
         {
             let _guard = self.lock.lock().await;
-            // Empty when the holder before took this event with its own.
+            // Empty when the holder before took this work with its own.
             let batch = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()));
             if !batch.is_empty() {
                 self.step_batch(batch);
             }
         }
-        // Answered: whoever took the event stepped it before letting go of the lock.
-        let (next, seq, step) = answer.await.map_err(|_| DriverError::Dropped)??;
+        let mut out = Vec::with_capacity(answers.len());
+        for answer in answers {
+            // Answered: whoever took the work stepped it before letting go of the lock.
+            out.push(
+                self.settled(answer.await.map_err(|_| DriverError::Dropped))
+                    .await,
+            );
+        }
+        self.release();
+        out
+    }
+
+    /// A stepped piece of work once its write is on disk.
+    async fn settled(
+        &self,
+        stepped: Result<Result<Stepped, DriverError>, DriverError>,
+    ) -> Result<ProposalRecord, DriverError> {
+        let (next, seq, step) = stepped??;
         self.store.durable(seq).await?;
         if let Some(step) = step {
             hanko_proto::failpoint::hit_step("coordinator", step, "_saved");
         }
-        self.release();
         Ok(Arc::unwrap_or_clone(next))
     }
 
@@ -231,8 +286,9 @@ impl Coordinator {
     /// hears its own error.
     fn step_batch(self: &Arc<Self>, batch: Vec<Queued>) {
         let outcomes = transitions::step_all(
-            batch.iter().map(|q| (q.id.as_str(), &q.event)),
+            batch.iter().map(|q| &q.work),
             |id| self.store.get(id),
+            |account| self.store.count_active(account),
             now(),
         );
         let writes: Vec<Transition<'_>> = outcomes
@@ -240,7 +296,7 @@ impl Coordinator {
             .filter_map(|o| o.as_ref().ok())
             .filter_map(|o| {
                 Some(Transition {
-                    old: o.old.as_ref()?,
+                    old: o.old.as_ref(),
                     new: &o.next,
                     step: o.step?,
                 })

@@ -103,45 +103,94 @@ impl From<sled::Error> for StoreError {
 }
 
 /// One transition to write: `old` to `new`, made by the step `step` (for the crash points).
+/// Without `old`, `new` is a proposal being accepted: its draft becomes it.
 pub struct Transition<'a> {
-    pub old: &'a ProposalRecord,
+    pub old: Option<&'a ProposalRecord>,
     pub new: &'a ProposalRecord,
     pub step: &'static str,
 }
 
 /// A transition encoded, ready for a transaction (which may run more than once).
 struct Prepared<'a> {
-    id: &'a [u8],
+    record: &'a ProposalRecord,
     value: Vec<u8>,
     account: String,
-    terminal: bool,
+    /// Accepted now: its draft leaves and its bytes are indexed.
+    accepted: bool,
     finishes: bool,
     events: Vec<Event>,
 }
 
-/// Writes one prepared transition inside a transaction: the record, its journal entries, and
-/// its place in the active and finished indexes.
-fn write_prepared(
-    p: &Prepared<'_>,
-    proposals: &TransactionalTree,
-    active: &TransactionalTree,
-    audit: &TransactionalTree,
-    meta: &TransactionalTree,
-    finished: &TransactionalTree,
-) -> Tx<()> {
-    proposals.insert(p.id, p.value.clone())?;
+impl<'a> Prepared<'a> {
+    fn of(x: &Transition<'a>) -> Result<Prepared<'a>, StoreError> {
+        let terminal = x.new.state.is_terminal();
+        Ok(Prepared {
+            record: x.new,
+            value: encode(x.new)?,
+            account: x.new.account.to_string(),
+            accepted: x.old.is_none(),
+            finishes: terminal && x.old.is_none_or(|o| !o.state.is_terminal()),
+            events: match x.old {
+                Some(old) => changes(old, x.new),
+                None => vec![accepted(x.new)],
+            },
+        })
+    }
+}
+
+/// The journal entry of a proposal's acceptance.
+fn accepted(record: &ProposalRecord) -> Event {
+    Event::new(
+        "proposal_accepted",
+        &format!("proposer {}", record.proposer),
+    )
+    .proposal(&record.id, Some(&record.inner_hash))
+    .detail(vec![format!("account {}", record.account)])
+}
+
+/// The trees a transition writes, inside one transaction.
+struct Views<'t> {
+    proposals: &'t TransactionalTree,
+    active: &'t TransactionalTree,
+    drafts: &'t TransactionalTree,
+    by_inner: &'t TransactionalTree,
+    drafted: &'t TransactionalTree,
+    audit: &'t TransactionalTree,
+    meta: &'t TransactionalTree,
+    finished: &'t TransactionalTree,
+}
+
+/// Writes one prepared transition inside a transaction: the record, its journal entries, its
+/// place in the active and finished indexes, and for an acceptance its bytes' index (refused
+/// when another proposal has them: NIS would take both as one payment).
+fn write_prepared(p: &Prepared<'_>, v: &Views<'_>) -> Tx<()> {
+    let id = p.record.id.as_bytes();
+    let hash = &p.record.inner_hash.0;
+    if p.accepted {
+        if let Some(other) = v.by_inner.get(hash)?
+            && other != id
+        {
+            return Err(ConflictableTransactionError::Abort(StoreError::SameBytes {
+                existing: String::from_utf8_lossy(&other).into_owned(),
+            }));
+        }
+        v.drafts.remove(id)?;
+        v.drafted.remove(hash)?;
+        v.by_inner.insert(hash, id)?;
+    }
+    v.proposals.insert(id, p.value.clone())?;
     let mut last = None;
     for event in &p.events {
-        last = Some(append(audit, meta, event.clone())?.seq);
+        last = Some(append(v.audit, v.meta, event.clone())?.seq);
     }
-    if p.terminal {
-        active.remove(p.id)?;
-        // Its state changed, so its last entry is the state's.
+    if p.record.state.is_terminal() {
+        v.active.remove(id)?;
+        // Its state changed (or it was accepted finished), so its last entry says so.
         if let (true, Some(seq)) = (p.finishes, last) {
-            finished.insert(&seq.to_be_bytes(), p.id)?;
+            v.finished.insert(&seq.to_be_bytes(), id)?;
         }
     } else {
-        active.insert(p.id, p.account.as_bytes())?;
+        v.active.insert(id, p.account.as_bytes())?;
     }
     Ok(())
 }
@@ -533,14 +582,17 @@ impl Store {
         record: &ProposalRecord,
         max_pending: usize,
     ) -> Result<(), StoreError> {
-        let ((), ticket) = {
-            let t = self.t()?;
-            self.write("proposal", || {
-                self.within_pending(&record.account, max_pending)?;
-                self.accept_unflushed(&t, record)
-            })?
-        };
-        self.settle(ticket).await
+        let step = "proposal";
+        let accepting = [Transition {
+            old: None,
+            new: record,
+            step,
+        }];
+        // Counted under the write's lock: simultaneous proposals cannot pass the limit.
+        let seq = self.write_checked(&accepting, || {
+            self.within_pending(&record.account, max_pending)
+        })?;
+        self.settle(Ticket { seq, step }).await
     }
 
     /// An error naming the limit when `account` has `max` unfinished proposals or more.
@@ -562,11 +614,13 @@ impl Store {
     pub fn accept_batch(&self, records: &[ProposalRecord]) -> Result<(), StoreError> {
         let t = self.t()?;
         for r in records {
-            let ((), _) = self.write("import", || {
-                t.idempotency
-                    .insert(r.idempotency_key.as_bytes(), r.id.as_bytes())?;
-                self.accept_unflushed(&t, r)
-            })?;
+            t.idempotency
+                .insert(r.idempotency_key.as_bytes(), r.id.as_bytes())?;
+            self.write_updates(&[Transition {
+                old: None,
+                new: r,
+                step: "import",
+            }])?;
         }
         self.flush(&t)
     }
@@ -583,51 +637,6 @@ impl Store {
         self.flush(&*self.t()?)
     }
 
-    fn accept_unflushed(&self, t: &Trees, record: &ProposalRecord) -> Result<(), StoreError> {
-        let value = encode(record)?;
-        let event = Event::new(
-            "proposal_accepted",
-            &format!("proposer {}", record.proposer),
-        )
-        .proposal(&record.id, Some(&record.inner_hash))
-        .detail(vec![format!("account {}", record.account)]);
-        (
-            &t.proposals,
-            &t.active,
-            &t.drafts,
-            &t.by_inner,
-            &t.drafted,
-            &t.audit,
-            &t.meta,
-            &t.finished,
-        )
-            .transaction(
-                |(proposals, active, drafts, by_inner, drafted, audit, meta, finished)| {
-                    if let Some(other) = by_inner.get(record.inner_hash.0)?
-                        && other != record.id.as_bytes()
-                    {
-                        return Err(ConflictableTransactionError::Abort(StoreError::SameBytes {
-                            existing: String::from_utf8_lossy(&other).into_owned(),
-                        }));
-                    }
-                    proposals.insert(record.id.as_bytes(), value.clone())?;
-                    active.insert(record.id.as_bytes(), record.account.to_string().as_bytes())?;
-                    drafts.remove(record.id.as_bytes())?;
-                    drafted.remove(&record.inner_hash.0)?;
-                    by_inner.insert(&record.inner_hash.0, record.id.as_bytes())?;
-                    let entry = append(audit, meta, event.clone())?;
-                    if record.state.is_terminal() {
-                        active.remove(record.id.as_bytes())?;
-                        finished.insert(&entry.seq.to_be_bytes(), record.id.as_bytes())?;
-                    }
-                    Ok(())
-                },
-            )
-            .map_err(tx_error)?;
-        self.live.wrote(record);
-        Ok(())
-    }
-
     /// Writes a record after a transition from `old`, with an audit entry for each change;
     /// a finished proposal leaves the active index. `step` names the transition for the crash
     /// points. Not durable until the ticket is settled.
@@ -638,7 +647,7 @@ impl Store {
         step: &'static str,
     ) -> Result<Ticket, StoreError> {
         let seq = self.write_updates(&[Transition {
-            old,
+            old: Some(old),
             new: record,
             step,
         }])?;
@@ -650,28 +659,51 @@ impl Store {
     /// move more than once, each transition from the one before. Returns their number in the
     /// group commit: not durable until it is.
     pub fn write_updates(&self, transitions: &[Transition<'_>]) -> Result<u64, StoreError> {
+        self.write_checked(transitions, || Ok(()))
+    }
+
+    /// [`Store::write_updates`] if `check`, run under the write's lock, passes.
+    fn write_checked(
+        &self,
+        transitions: &[Transition<'_>],
+        check: impl FnOnce() -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
         let t = self.t()?;
         let prepared = transitions
             .iter()
-            .map(|x| {
-                Ok(Prepared {
-                    id: x.new.id.as_bytes(),
-                    value: encode(x.new)?,
-                    account: x.new.account.to_string(),
-                    terminal: x.new.state.is_terminal(),
-                    finishes: x.new.state.is_terminal() && !x.old.state.is_terminal(),
-                    events: changes(x.old, x.new),
-                })
-            })
+            .map(Prepared::of)
             .collect::<Result<Vec<_>, StoreError>>()?;
+        let trees = (
+            &t.proposals,
+            &t.active,
+            &t.drafts,
+            &t.by_inner,
+            &t.drafted,
+            &t.audit,
+            &t.meta,
+            &t.finished,
+        );
         let ((), seq) = self.commit.write(|| {
-            (&t.proposals, &t.active, &t.audit, &t.meta, &t.finished)
-                .transaction(|(proposals, active, audit, meta, finished)| {
-                    for p in &prepared {
-                        write_prepared(p, proposals, active, audit, meta, finished)?;
-                    }
-                    Ok(())
-                })
+            check()?;
+            trees
+                .transaction(
+                    |(proposals, active, drafts, by_inner, drafted, audit, meta, finished)| {
+                        let views = Views {
+                            proposals,
+                            active,
+                            drafts,
+                            by_inner,
+                            drafted,
+                            audit,
+                            meta,
+                            finished,
+                        };
+                        for p in &prepared {
+                            write_prepared(p, &views)?;
+                        }
+                        Ok(())
+                    },
+                )
                 .map_err(tx_error)?;
             for x in transitions {
                 self.live.wrote(x.new);

@@ -42,6 +42,7 @@ fn driver(e: DriverError) -> Status {
         DriverError::NotFound(id) => Status::not_found(format!("no proposal {id}")),
         DriverError::Transition(t) => Status::failed_precondition(t.to_string()),
         DriverError::Store(s) => storage(s),
+        DriverError::Exists(_) => Status::already_exists(e.to_string()),
         DriverError::Dropped => Status::unavailable(e.to_string()),
     }
 }
@@ -274,13 +275,12 @@ impl Treasury for TreasuryService {
             confirmed_height: None,
             reason: None,
         };
-        c.store
-            .accept(&record, c.settings.limits.max_pending_per_account)
+        let (id, account, inner_hash) = (record.id.clone(), record.account, record.inner_hash);
+        let stored = c
+            .accept(record, c.settings.limits.max_pending_per_account)
             .await
-            .map_err(storage)?;
-        c.accepted(&record.id);
-        tracing::info!(proposal = %record.id, account = %record.account, inner_hash = %record.inner_hash, "proposal accepted");
-        let stored = c.apply(&record.id, Event::Tick).await.map_err(driver)?;
+            .map_err(driver)?;
+        tracing::info!(proposal = %id, %account, %inner_hash, "proposal accepted");
         hanko_proto::failpoint::hit("coordinator", "proposal_answering");
         Ok(Response::new(convert::proposal(&stored)))
     }

@@ -301,17 +301,17 @@ async fn transitions_written_together_are_one_write_in_order() {
     let seq = store
         .write_updates(&[
             Transition {
-                old: &records[0],
+                old: Some(&records[0]),
                 new: &collecting,
                 step: "test",
             },
             Transition {
-                old: &records[1],
+                old: Some(&records[1]),
                 new: &other,
                 step: "test",
             },
             Transition {
-                old: &collecting,
+                old: Some(&collecting),
                 new: &confirmed,
                 step: "test",
             },
