@@ -2,6 +2,11 @@
 //! one sled transaction across trees and flushed before any signature is computed, so no
 //! signature can exist without its durable record.
 //!
+//! Decisions are staged (in memory, in the order made) and written by the next flush, all in
+//! one transaction: each transaction of its own costs sled a log buffer written and synced.
+//! Reads see staged decisions; any other write first writes what is staged, so the journal
+//! keeps the order things happened in. A staged decision leaves the stage only once written.
+//!
 //! Trees: `bindings` (proposal id → [`Binding`]), `audit` (sequence, big-endian → audit
 //! [`Entry`]), `meta` (`audit_head`, `freeze`, `store_id`).
 
@@ -51,6 +56,29 @@ pub struct Store {
     marker: std::sync::OnceLock<std::path::PathBuf>,
     /// Decisions made one after another become durable together (see `hanko_proto::commit`).
     commit: hanko_proto::commit::GroupCommit,
+    /// Decisions made and not written yet, in order.
+    staged: std::sync::Mutex<Vec<Item>>,
+    /// One flush at a time writes what is staged, then flushes it.
+    flushing: tokio::sync::Mutex<()>,
+}
+
+/// One write: a binding, the freeze flag, or neither, with its audit event and its time.
+struct Item {
+    binding: Option<Binding>,
+    freeze: Option<Freeze>,
+    event: Event,
+    at_ms: i64,
+}
+
+impl Item {
+    fn new(binding: Option<&Binding>, freeze: Option<&Freeze>, event: Event) -> Item {
+        Item {
+            binding: binding.cloned(),
+            freeze: freeze.cloned(),
+            event,
+            at_ms: now_ms(),
+        }
+    }
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
@@ -83,69 +111,105 @@ impl Store {
             db,
             marker: Default::default(),
             commit: Default::default(),
+            staged: Default::default(),
+            flushing: Default::default(),
         })
     }
 
-    /// Writes the binding (if any) and the audit entry in one transaction; not yet flushed.
+    /// Writes the binding (if any) and the audit entry in one transaction, after whatever is
+    /// staged; not yet flushed.
     pub fn commit(&self, binding: Option<&Binding>, event: Event) -> Result<Entry, StoreError> {
+        self.write(Item::new(binding, None, event))
+    }
+
+    /// Stages a decision (its binding and audit entry): written by the next flush, or by the
+    /// next write, whichever comes first. Reads see it at once.
+    pub fn stage(&self, binding: &Binding, event: Event) {
+        self.stage_lock().push(Item::new(Some(binding), None, event));
+    }
+
+    /// Sets the freeze flag with its audit entry, in one transaction after whatever is
+    /// staged; not yet flushed.
+    pub fn set_freeze(&self, freeze: &Freeze, event: Event) -> Result<Entry, StoreError> {
+        self.write(Item::new(None, Some(freeze), event))
+    }
+
+    fn stage_lock(&self) -> std::sync::MutexGuard<'_, Vec<Item>> {
+        self.staged.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes what is staged and then `item`, in one transaction.
+    fn write(&self, item: Item) -> Result<Entry, StoreError> {
+        let mut staged = self.stage_lock();
+        staged.push(item);
+        match self.write_staged(&mut staged) {
+            Ok(entry) => entry.ok_or_else(|| StoreError::Corrupt {
+                key: "audit".into(),
+                reason: "a write made no journal entry".into(),
+            }),
+            Err(e) => {
+                // Only what was staged before stays staged.
+                staged.pop();
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes everything staged in one transaction; it leaves the stage only once written.
+    /// Returns the last journal entry written.
+    fn write_staged(&self, staged: &mut Vec<Item>) -> Result<Option<Entry>, StoreError> {
+        if staged.is_empty() {
+            return Ok(None);
+        }
         if hanko_proto::failpoint::fails("cosigner", "journal_write") {
             return Err(StoreError::Sled(sled::Error::Io(std::io::Error::other(
                 "the audit journal cannot be written (injected)",
             ))));
         }
-        self.write(binding, None, event)
-    }
-
-    /// Sets the freeze flag with its audit entry, in one transaction; not yet flushed.
-    pub fn set_freeze(&self, freeze: &Freeze, event: Event) -> Result<Entry, StoreError> {
-        self.write(None, Some(freeze), event)
-    }
-
-    fn write(
-        &self,
-        binding: Option<&Binding>,
-        freeze: Option<&Freeze>,
-        event: Event,
-    ) -> Result<Entry, StoreError> {
-        let (entry, _) = self
-            .commit
-            .write(|| self.write_unflushed(binding, freeze, event))?;
+        let (entry, _) = self.commit.write(|| self.write_unflushed(staged))?;
+        staged.clear();
         Ok(entry)
     }
 
-    fn write_unflushed(
-        &self,
-        binding: Option<&Binding>,
-        freeze: Option<&Freeze>,
-        event: Event,
-    ) -> Result<Entry, StoreError> {
-        let value = binding.map(encode).transpose()?;
-        let freeze = freeze.map(encode).transpose()?;
-        let at_ms = now_ms();
+    fn write_unflushed(&self, items: &[Item]) -> Result<Option<Entry>, StoreError> {
+        let encoded = items
+            .iter()
+            .map(|i| {
+                Ok((
+                    i.binding.as_ref().map(encode).transpose()?,
+                    i.freeze.as_ref().map(encode).transpose()?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         let result = (&self.bindings, &self.audit, &self.meta).transaction(|(b, a, m)| {
-            let head: Option<Head> = match m.get("audit_head")? {
-                Some(v) => {
-                    Some(decode(b"audit_head", &v).map_err(ConflictableTransactionError::Abort)?)
-                }
+            let abort = ConflictableTransactionError::Abort;
+            let mut head: Option<Head> = match m.get("audit_head")? {
+                Some(v) => Some(decode(b"audit_head", &v).map_err(abort)?),
                 None => None,
             };
-            let (seq, prev) = head.map_or((0, audit::GENESIS.to_string()), |h| (h.seq + 1, h.hash));
-            let entry = Entry::chain(seq, at_ms, &prev, event.clone());
-            let bytes = encode(&entry).map_err(ConflictableTransactionError::Abort)?;
-            a.insert(&seq.to_be_bytes(), bytes)?;
-            let head = encode(&Head {
-                seq,
-                hash: entry.hash.clone(),
-            })
-            .map_err(ConflictableTransactionError::Abort)?;
-            m.insert("audit_head", head)?;
-            if let Some(freeze) = &freeze {
-                m.insert("freeze", freeze.clone())?;
+            let mut last = None;
+            for (item, (binding, freeze)) in items.iter().zip(&encoded) {
+                let (seq, prev) = head.map_or((0, audit::GENESIS.to_string()), |h| {
+                    (h.seq + 1, h.hash)
+                });
+                let entry = Entry::chain(seq, item.at_ms, &prev, item.event.clone());
+                a.insert(&seq.to_be_bytes(), encode(&entry).map_err(abort)?)?;
+                if let Some(freeze) = freeze {
+                    m.insert("freeze", freeze.clone())?;
+                }
+                if let (Some(b_), Some(value)) = (&item.binding, binding) {
+                    b.insert(b_.proposal_id.as_bytes(), value.clone())?;
+                }
+                head = Some(Head {
+                    seq,
+                    hash: entry.hash.clone(),
+                });
+                last = Some(entry);
             }
-            if let (Some(binding), Some(value)) = (binding, &value) {
-                b.insert(binding.proposal_id.as_bytes(), value.clone())?;
+            if let Some(head) = &head {
+                m.insert("audit_head", encode(head).map_err(abort)?)?;
             }
-            Ok(entry)
+            Ok(last)
         });
         result.map_err(|e| match e {
             TransactionError::Abort(e) => e,
@@ -179,6 +243,9 @@ impl Store {
     /// Makes every write made so far durable, and records the journal head it made durable
     /// in the marker. Writes made while another flush runs share the next one.
     pub async fn flush(&self) -> Result<(), StoreError> {
+        let _turn = self.flushing.lock().await;
+        // What was staged meanwhile, in one transaction, then one flush for all of it.
+        self.write_staged(&mut self.stage_lock())?;
         let flush = Flush {
             db: self.db.clone(),
             meta: self.meta.clone(),
@@ -196,21 +263,36 @@ impl Store {
             .transpose()
     }
 
+    /// The binding of proposal `id`, staged or written.
     pub fn binding(&self, id: &str) -> Result<Option<Binding>, StoreError> {
+        let staged = self
+            .stage_lock()
+            .iter()
+            .rev()
+            .find_map(|i| i.binding.as_ref().filter(|b| b.proposal_id == id).cloned());
+        if staged.is_some() {
+            return Ok(staged);
+        }
         self.bindings
             .get(id.as_bytes())?
             .map(|v| decode(id.as_bytes(), &v))
             .transpose()
     }
 
+    /// Every binding, staged or written, in proposal id order.
     pub fn bindings(&self) -> Result<Vec<Binding>, StoreError> {
-        self.bindings
-            .iter()
-            .map(|kv| {
-                let (k, v) = kv?;
-                decode(&k, &v)
-            })
-            .collect()
+        let mut all = std::collections::BTreeMap::new();
+        for kv in self.bindings.iter() {
+            let (k, v) = kv?;
+            let b: Binding = decode(&k, &v)?;
+            all.insert(b.proposal_id.clone(), b);
+        }
+        for i in self.stage_lock().iter() {
+            if let Some(b) = &i.binding {
+                all.insert(b.proposal_id.clone(), b.clone());
+            }
+        }
+        Ok(all.into_values().collect())
     }
 
     /// The journal's recorded head: the last entry's sequence number and hash.

@@ -182,7 +182,8 @@ impl Engine {
                 }
                 _ => vec![],
             });
-        self.store.commit(Some(&binding), event)?;
+        // Written with the decisions staged meanwhile by the flush its answer waits for.
+        self.store.stage(&binding, event);
         hanko_proto::failpoint::hit("cosigner", "decision_recorded");
         ledger.note(&binding);
         Ok(Recorded {
