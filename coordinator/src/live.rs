@@ -5,7 +5,7 @@
 //! Only the store's writers change it, in the same step as the write to sled (under the
 //! group commit's lock), so it never disagrees with what sled would answer.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use nem::Address;
@@ -14,20 +14,46 @@ use crate::core::ProposalRecord;
 
 #[derive(Default)]
 pub struct Live {
-    records: Mutex<BTreeMap<String, Arc<ProposalRecord>>>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    records: BTreeMap<String, Arc<ProposalRecord>>,
+    /// Unfinished proposals per account: the pending limit is checked on every proposal.
+    per_account: HashMap<Address, usize>,
+}
+
+impl Inner {
+    fn remove(&mut self, id: &str) {
+        if let Some(old) = self.records.remove(id)
+            && let Some(n) = self.per_account.get_mut(&old.account)
+        {
+            *n -= 1;
+            if *n == 0 {
+                self.per_account.remove(&old.account);
+            }
+        }
+    }
 }
 
 impl Live {
-    fn records(&self) -> MutexGuard<'_, BTreeMap<String, Arc<ProposalRecord>>> {
-        self.records.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn records(&self) -> MappedRecords<'_> {
+        MappedRecords(self.lock())
     }
 
     /// Keeps `record` while it is unfinished; forgets it once it is finished.
     pub fn wrote(&self, record: &ProposalRecord) {
-        if record.state.is_terminal() {
-            self.records().remove(&record.id);
-        } else {
-            self.records()
+        let mut inner = self.lock();
+        inner.remove(&record.id);
+        if !record.state.is_terminal() {
+            *inner.per_account.entry(record.account).or_default() += 1;
+            inner
+                .records
                 .insert(record.id.clone(), Arc::new(record.clone()));
         }
     }
@@ -50,10 +76,7 @@ impl Live {
     }
 
     pub fn count(&self, account: &Address) -> usize {
-        self.records()
-            .values()
-            .filter(|r| r.account == *account)
-            .count()
+        self.lock().per_account.get(account).copied().unwrap_or(0)
     }
 
     /// Up to `limit` unfinished proposals that `keep` accepts, in id order after `after`
@@ -79,5 +102,15 @@ impl Live {
             }
         }
         (out, None)
+    }
+}
+
+/// The records under the lock, read as the map they are.
+struct MappedRecords<'a>(MutexGuard<'a, Inner>);
+
+impl std::ops::Deref for MappedRecords<'_> {
+    type Target = BTreeMap<String, Arc<ProposalRecord>>;
+    fn deref(&self) -> &Self::Target {
+        &self.0.records
     }
 }

@@ -536,3 +536,40 @@ async fn events_applied_at_once_each_hear_their_own_outcome() {
     drop((c, store));
     std::fs::remove_dir_all(path).unwrap();
 }
+
+/// The pending count per account follows every write: an unfinished proposal counts once
+/// however often it moves, and leaves the count when it finishes.
+#[tokio::test]
+async fn unfinished_proposals_are_counted_per_account() {
+    let path = dir("per-account");
+    let store = Store::open(&path).unwrap();
+    let records: Vec<ProposalRecord> = (0..3)
+        .map(|i| record(&draft(&format!("p-{i}"), &format!("k-{i}"), "x")))
+        .collect();
+    store.accept_batch(&records).unwrap();
+    assert_eq!(store.count_active(&account()), 3);
+    let collecting = ProposalRecord {
+        state: State::Collecting,
+        ..records[0].clone()
+    };
+    store
+        .update(&records[0], &collecting, "test")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.count_active(&account()),
+        3,
+        "moving is not another one"
+    );
+    let done = ProposalRecord {
+        state: State::Confirmed,
+        ..collecting.clone()
+    };
+    store.update(&collecting, &done, "test").await.unwrap();
+    assert_eq!(store.count_active(&account()), 2);
+    let other = nem::Address::from_public_key(&nem::PublicKey([9; 32]), nem::Network::Testnet);
+    assert_eq!(store.count_active(&other), 0);
+    drop(store);
+    assert_eq!(reopen(&path).count_active(&account()), 2, "after reopening");
+    std::fs::remove_dir_all(path).unwrap();
+}

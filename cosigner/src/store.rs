@@ -125,7 +125,8 @@ impl Store {
     /// Stages a decision (its binding and audit entry): written by the next flush, or by the
     /// next write, whichever comes first. Reads see it at once.
     pub fn stage(&self, binding: &Binding, event: Event) {
-        self.stage_lock().push(Item::new(Some(binding), None, event));
+        self.stage_lock()
+            .push(Item::new(Some(binding), None, event));
     }
 
     /// Sets the freeze flag with its audit entry, in one transaction after whatever is
@@ -189,9 +190,8 @@ impl Store {
             };
             let mut last = None;
             for (item, (binding, freeze)) in items.iter().zip(&encoded) {
-                let (seq, prev) = head.map_or((0, audit::GENESIS.to_string()), |h| {
-                    (h.seq + 1, h.hash)
-                });
+                let (seq, prev) =
+                    head.map_or((0, audit::GENESIS.to_string()), |h| (h.seq + 1, h.hash));
                 let entry = Entry::chain(seq, item.at_ms, &prev, item.event.clone());
                 a.insert(&seq.to_be_bytes(), encode(&entry).map_err(abort)?)?;
                 if let Some(freeze) = freeze {

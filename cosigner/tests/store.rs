@@ -38,7 +38,10 @@ async fn staged_decisions_are_read_at_once_and_written_in_order_by_the_next_flus
         store.stage(&binding("p1"), decided("p1"));
         store.stage(&binding("p2"), decided("p2"));
         assert_eq!(store.binding("p1").unwrap(), Some(binding("p1")));
-        assert_eq!(store.bindings().unwrap(), vec![binding("p1"), binding("p2")]);
+        assert_eq!(
+            store.bindings().unwrap(),
+            vec![binding("p1"), binding("p2")]
+        );
         assert_eq!(store.audit_head().unwrap(), None, "staged, not written");
         // Another write writes what was staged first.
         let alert = store.commit(None, Event::new("alert", "cosigner")).unwrap();
@@ -69,7 +72,8 @@ async fn staged_decisions_are_read_at_once_and_written_in_order_by_the_next_flus
     ];
     assert_eq!(
         order,
-        want.map(|(k, p)| (k.to_string(), p.map(String::from))).to_vec()
+        want.map(|(k, p)| (k.to_string(), p.map(String::from)))
+            .to_vec()
     );
     drop(store);
     std::fs::remove_dir_all(dir).unwrap();
