@@ -1,11 +1,9 @@
 //! The pure part of a decision: the velocity history a cosigner counts, and what its policy's
 //! verdict means for the record. No I/O, no clock: both are inputs.
 
-use std::collections::HashSet;
-
 use nem::fees::{XemOnly, minimum_fee};
 use nem::tx::MosaicId;
-use nem::{Hash256, NemTimestamp, Transaction};
+use nem::{NemTimestamp, Transaction};
 use policy::{Decision, History, Outcome, Outflow, Policy, Request, Scope, WindowedHistory};
 
 use crate::chain::ChainHistory;
@@ -51,49 +49,53 @@ impl History for Layered<'_> {
 }
 
 /// What counts against velocity: every outflow the node confirmed, plus this cosigner's own
-/// signed reservations that can still confirm (deadline not passed) and are not on chain yet.
-/// The chain's part is built once per read of the node; only the reservations are added here.
+/// signed reservations that can still confirm (deadline not passed) and are not on chain yet
+/// (`unconfirmed`, see [`not_on_chain`]). The chain's part is built once per read of the node;
+/// only the reservations are added here.
 fn history<'a>(
     chain: &'a ChainHistory,
-    signed: impl IntoIterator<Item = &'a Binding>,
+    unconfirmed: impl IntoIterator<Item = &'a Binding>,
     now: NemTimestamp,
 ) -> Layered<'a> {
     Layered {
         chain: &chain.history,
-        own: unconfirmed(signed, &chain.on_chain, now)
+        own: unconfirmed
+            .into_iter()
+            .filter(|b| b.deadline >= now)
+            .filter_map(|b| match &b.status {
+                Status::Signed { reservation, .. } => Some(reservation.as_slice()),
+                _ => None,
+            })
             .flatten()
             .collect(),
         unseen: None,
     }
 }
 
-/// This cosigner's signed reservations that can still confirm and are not on chain yet.
-fn unconfirmed<'a>(
+/// Of `signed`, the bindings whose transaction `chain` has not seen confirmed: once confirmed,
+/// the chain's record counts instead of the reservation.
+pub fn not_on_chain<'a>(
     signed: impl IntoIterator<Item = &'a Binding>,
-    on_chain: &HashSet<Hash256>,
-    now: NemTimestamp,
-) -> impl Iterator<Item = &'a [Outflow]> {
+    chain: &ChainHistory,
+) -> impl Iterator<Item = &'a Binding> {
     signed
         .into_iter()
-        .filter(move |b| b.deadline >= now && !on_chain.contains(&b.inner_hash))
-        .filter_map(|b| match &b.status {
-            Status::Signed { reservation, .. } => Some(reservation.as_slice()),
-            _ => None,
-        })
+        .filter(move |b| !chain.on_chain.contains(&b.inner_hash))
 }
 
 /// The verdict on an examined offer: velocity from the chain and this cosigner's signed
-/// bindings, `safety.max_unconfirmed`, then the policy. `now` is this cosigner's clock.
+/// bindings that `chain` has not seen confirmed ([`not_on_chain`]), `safety.max_unconfirmed`,
+/// then the policy. `now` is this cosigner's clock.
 pub fn verdict<'a>(
     policy: &Policy,
     x: &Examined,
     facts: &crate::examine::AccountFacts,
     chain: &'a ChainHistory,
-    signed: impl IntoIterator<Item = &'a Binding>,
+    unconfirmed: impl IntoIterator<Item = &'a Binding>,
     now: jiff::Timestamp,
 ) -> Decision {
     let now_nem = NemTimestamp::from_timestamp(now).unwrap_or_default();
-    let mut h = history(chain, signed, now_nem);
+    let mut h = history(chain, unconfirmed, now_nem);
     match unconfirmed_headroom(policy, x, facts, &mut h) {
         Some(fired) => Decision::from_fired(vec![fired], 0, &policy.hash),
         None => evaluate(policy, x, now, &h),
@@ -217,7 +219,7 @@ pub fn status(
 mod tests {
     #![allow(clippy::unwrap_used)] // test code
     use super::*;
-    use nem::{Address, Network, PublicKey};
+    use nem::{Address, Hash256, Network, PublicKey};
 
     fn token() -> MosaicId {
         MosaicId {

@@ -239,12 +239,13 @@ impl World {
                     required: 2,
                 };
                 check_facts(&x, &facts, &me).unwrap();
+                let chain = cosigner::chain::ChainHistory::of(&self.chain.outflows);
                 let decision = cosigner::decide::verdict(
                     &self.policy,
                     &x,
                     &facts,
-                    &cosigner::chain::ChainHistory::of(&self.chain.outflows),
-                    cos.bindings.values(),
+                    &chain,
+                    cosigner::decide::not_on_chain(cos.bindings.values(), &chain),
                     my_now.to_timestamp(),
                 );
                 let status = cosigner::decide::status(&decision, &x.tx, x.proposer, vec![], 0);

@@ -1,10 +1,10 @@
 //! The cosigner's engine: one decision at a time, each recorded and flushed before any
 //! signature is computed. The gRPC link and the operator socket are thin edges around it.
 
+mod ledger;
 mod offer;
 mod operate;
 
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use nem::{Address, Hash256, KeyPair, NemTimestamp, Network, PublicKey};
@@ -18,6 +18,7 @@ use crate::examine::Identity;
 use crate::record::{Binding, Status};
 use crate::sign::Cosigned;
 use crate::store::{Store, StoreError};
+use ledger::Ledger;
 
 pub use operate::{Operator, OperatorError, StatusReport};
 
@@ -84,24 +85,6 @@ pub struct ActivePolicy {
 impl ActivePolicy {
     pub fn hash(&self) -> &str {
         &self.loaded.linted.policy.hash
-    }
-}
-
-/// Signed reservations that may still count, kept in memory under the decision lock.
-#[derive(Default)]
-pub(crate) struct Ledger {
-    signed: HashMap<String, Binding>,
-}
-
-impl Ledger {
-    fn note(&mut self, b: &Binding) {
-        if matches!(b.status, Status::Signed { .. }) {
-            self.signed.insert(b.proposal_id.clone(), b.clone());
-        }
-    }
-
-    fn prune(&mut self, now: NemTimestamp) {
-        self.signed.retain(|_, b| b.deadline >= now);
     }
 }
 

@@ -168,7 +168,7 @@ impl Engine {
                 x,
                 &snapshot.facts,
                 &snapshot.history,
-                ledger.signed.values(),
+                ledger.unconfirmed(&snapshot.history),
                 self.now(),
             );
             binding.status = decide::status(&decision, &x.tx, x.proposer, approvals, self.now_ms());
