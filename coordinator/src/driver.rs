@@ -10,13 +10,16 @@ use nem::client::{NisClient, NisError};
 use nem::validation::ValidationResult;
 use nem::{NemTimestamp, SignedTransaction};
 use thiserror::Error;
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::broadcast;
 
 use crate::build::{BuildConfig, ConfiguredAccount};
 use crate::core::{self, Action, Answer, Event, ProposalRecord, TransitionError};
 use crate::follow::{Follower, Found};
-use crate::store::{Store, StoreError, Transition};
-use crate::transitions::{self, Work};
+use crate::store::{Store, StoreError};
+use crate::transitions::Work;
+use batch::{Queued, QueuedDraft};
+
+mod batch;
 
 #[derive(Debug, Error)]
 pub enum DriverError {
@@ -47,8 +50,10 @@ pub struct Coordinator {
     pub settings: Settings,
     /// Serializes transitions: one batch at a time, written before anything acts on it.
     lock: tokio::sync::Mutex<()>,
-    /// Events waiting for the next batch.
+    /// Work waiting for the next batch.
     queue: Mutex<Vec<Queued>>,
+    /// Drafts waiting for the next batch.
+    drafts: Mutex<Vec<QueuedDraft>>,
     /// Transitions written and waiting for their flush, in write order, with what they do.
     outbox: Mutex<VecDeque<Committed>>,
     /// Announces under way, so a tick does not send the same bytes twice at once.
@@ -76,16 +81,7 @@ struct Committed {
     actions: Vec<Action>,
 }
 
-/// Work waiting for its batch, and who to tell what became of it: the record, the write
-/// that holds it, and the step's name if it changed the record.
-struct Queued {
-    work: Work,
-    reply: oneshot::Sender<Result<Stepped, DriverError>>,
-}
-
-type Stepped = (Arc<ProposalRecord>, u64, Option<&'static str>);
-
-fn now() -> NemTimestamp {
+pub(crate) fn now() -> NemTimestamp {
     NemTimestamp::now().unwrap_or_default()
 }
 
@@ -125,6 +121,7 @@ impl Coordinator {
             settings,
             lock: tokio::sync::Mutex::new(()),
             queue: Default::default(),
+            drafts: Default::default(),
             outbox: Default::default(),
             in_flight: Mutex::new(HashSet::new()),
             offers,
@@ -233,109 +230,6 @@ impl Coordinator {
         }
         accepted?;
         answers.next().unwrap_or(Err(DriverError::Dropped))
-    }
-
-    /// Queues `work` (together, in order), writes it with whatever else is queued, waits until
-    /// it is on disk and acts; each piece hears what became of it.
-    async fn submit(self: &Arc<Self>, work: Vec<Work>) -> Vec<Result<ProposalRecord, DriverError>> {
-        let answers: Vec<_> = {
-            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-            work.into_iter()
-                .map(|work| {
-                    let (reply, answer) = oneshot::channel();
-                    queue.push(Queued { work, reply });
-                    answer
-                })
-                .collect()
-        };
-        {
-            let _guard = self.lock.lock().await;
-            // Empty when the holder before took this work with its own.
-            let batch = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()));
-            if !batch.is_empty() {
-                self.step_batch(batch);
-            }
-        }
-        let mut out = Vec::with_capacity(answers.len());
-        for answer in answers {
-            // Answered: whoever took the work stepped it before letting go of the lock.
-            out.push(
-                self.settled(answer.await.map_err(|_| DriverError::Dropped))
-                    .await,
-            );
-        }
-        self.release();
-        out
-    }
-
-    /// A stepped piece of work once its write is on disk.
-    async fn settled(
-        &self,
-        stepped: Result<Result<Stepped, DriverError>, DriverError>,
-    ) -> Result<ProposalRecord, DriverError> {
-        let (next, seq, step) = stepped??;
-        self.store.durable(seq).await?;
-        if let Some(step) = step {
-            hanko_proto::failpoint::hit_step("coordinator", step, "_saved");
-        }
-        Ok(Arc::unwrap_or_clone(next))
-    }
-
-    /// Steps a batch and writes what changed in one transaction; each event's sender hears
-    /// what became of it. If the batch cannot be written, each event is tried alone, so each
-    /// hears its own error.
-    fn step_batch(self: &Arc<Self>, batch: Vec<Queued>) {
-        let outcomes = transitions::step_all(
-            batch.iter().map(|q| &q.work),
-            |id| self.store.get(id),
-            |account| self.store.count_active(account),
-            now(),
-        );
-        let writes: Vec<Transition<'_>> = outcomes
-            .iter()
-            .filter_map(|o| o.as_ref().ok())
-            .filter_map(|o| {
-                Some(Transition {
-                    old: o.old.as_ref(),
-                    new: &o.next,
-                    step: o.step?,
-                })
-            })
-            .collect();
-        let seq = if writes.is_empty() {
-            // Unchanged, a record may still be a write not yet on disk: act once it is.
-            self.store.counted()
-        } else {
-            match self.store.write_updates(&writes) {
-                Ok(seq) => seq,
-                Err(_) if batch.len() > 1 => {
-                    drop(writes);
-                    for q in batch {
-                        self.step_batch(vec![q]);
-                    }
-                    return;
-                }
-                Err(e) => {
-                    if let Some(q) = batch.into_iter().next() {
-                        let _ = q.reply.send(Err(e.into()));
-                    }
-                    return;
-                }
-            }
-        };
-        let mut outbox = self.outbox.lock().unwrap_or_else(|e| e.into_inner());
-        for (q, outcome) in batch.into_iter().zip(outcomes) {
-            let answer = outcome.map(|o| {
-                outbox.push_back(Committed {
-                    seq,
-                    old: o.old,
-                    next: o.next.clone(),
-                    actions: o.actions,
-                });
-                (o.next, seq, o.step)
-            });
-            let _ = q.reply.send(answer);
-        }
     }
 
     /// Runs, in write order, the effects of every transition now on disk.

@@ -3,41 +3,39 @@
 //! NIS takes them as one transaction and pays once, while both proposals would read as
 //! confirmed when that hash does. Prepare makes the deadline one second earlier until the
 //! bytes are new. The store refuses bytes another proposal or draft has (the check that
-//! counts); a hint remembers how far the current second's identical withdrawals went, so a
-//! burst of them does not try every earlier deadline again.
+//! counts); a hint hands each of the current second's identical withdrawals a shift of its
+//! own, so a burst of them prepared at once does not try the same deadlines in lockstep.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use nem::{Hash256, NemTimestamp, Transaction};
 
-use crate::store::{Draft, Store, StoreError};
+use crate::driver::Coordinator;
+use crate::store::{Draft, StoreError};
 
 /// How much earlier than configured a deadline is made at most (and never by more than half
 /// the time the configuration gives a withdrawal).
 pub const MAX_SHIFT_SECONDS: u32 = 600;
 
-/// For the current second: the bytes built first (hash) → the next deadline shift to try.
+/// For the current second: the bytes built first (hash) → the next deadline shift to hand out.
 #[derive(Default)]
 pub struct Shifts {
     second: Mutex<(NemTimestamp, HashMap<Hash256, u32>)>,
 }
 
 impl Shifts {
-    fn start(&self, timestamp: NemTimestamp, first: &Hash256) -> u32 {
+    /// A shift no other withdrawal of this second with these first bytes was handed, up to
+    /// `most` (which may be handed out more than once).
+    fn claim(&self, timestamp: NemTimestamp, first: Hash256, most: u32) -> u32 {
         let mut s = self.second.lock().unwrap_or_else(|e| e.into_inner());
         if s.0 != timestamp {
             *s = (timestamp, HashMap::new());
         }
-        s.1.get(first).copied().unwrap_or(0)
-    }
-
-    fn taken(&self, timestamp: NemTimestamp, first: Hash256, shift: u32) {
-        let mut s = self.second.lock().unwrap_or_else(|e| e.into_inner());
-        if s.0 == timestamp {
-            let next = s.1.entry(first).or_default();
-            *next = (*next).max(shift.saturating_add(1));
-        }
+        let next = s.1.entry(first).or_default();
+        let shift = (*next).min(most);
+        *next = next.saturating_add(1);
+        shift
     }
 }
 
@@ -71,7 +69,7 @@ fn encode(tx: &Transaction) -> Result<Vec<u8>, DraftError> {
 /// [`MAX_SHIFT_SECONDS`] earlier. The stored draft (a retry of the same idempotency key
 /// answers with the first).
 pub async fn draft(
-    store: &Store,
+    c: &Arc<Coordinator>,
     shifts: &Shifts,
     mut tx: Transaction,
     request: Request,
@@ -79,8 +77,8 @@ pub async fn draft(
     let (timestamp, deadline) = (tx.header.timestamp, tx.header.deadline);
     let first = Hash256::of(&encode(&tx)?);
     let most = MAX_SHIFT_SECONDS.min(deadline.0.saturating_sub(timestamp.0) / 2);
-    let mut shift = shifts.start(timestamp, &first).min(most);
     loop {
+        let shift = shifts.claim(timestamp, first, most);
         tx.header.deadline = NemTimestamp(deadline.0.saturating_sub(shift));
         let draft = Draft {
             id: request.id.clone(),
@@ -90,21 +88,33 @@ pub async fn draft(
             deadline: tx.header.deadline,
             request_digest: request.request_digest.clone(),
         };
-        match store.put_draft(&draft).await {
-            Err(StoreError::SameBytes { .. }) if shift < most => {
-                shifts.taken(timestamp, first, shift);
-                shift += 1;
-            }
+        match c.put_draft(draft).await {
+            Err(StoreError::SameBytes { .. }) if shift < most => {}
             Err(StoreError::SameBytes { existing }) => {
                 return Err(DraftError::Crowded {
                     alike: most + 1,
                     last: existing,
                 });
             }
-            stored => {
-                shifts.taken(timestamp, first, shift);
-                return Ok(stored?);
-            }
+            stored => return Ok(stored?),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Withdrawals alike prepared at once each get a deadline shift of their own, up to the
+    /// most allowed; a new second starts from none.
+    #[test]
+    fn each_alike_withdrawal_of_a_second_gets_its_own_shift() {
+        let shifts = Shifts::default();
+        let (a, b) = (Hash256::of(b"a"), Hash256::of(b"b"));
+        let second = NemTimestamp(100);
+        let handed: Vec<u32> = (0..5).map(|_| shifts.claim(second, a, 3)).collect();
+        assert_eq!(handed, [0, 1, 2, 3, 3]);
+        assert_eq!(shifts.claim(second, b, 3), 0, "other bytes start from none");
+        assert_eq!(shifts.claim(NemTimestamp(101), a, 3), 0, "a new second too");
     }
 }

@@ -19,9 +19,11 @@
 //! only what was written since.
 
 mod archive;
+mod batch;
 mod checkpoint;
 mod read;
 pub use archive::{Archived, Keep};
+pub use batch::{DraftWrite, Transition};
 pub use checkpoint::Checkpointed;
 
 use std::path::Path;
@@ -100,99 +102,6 @@ impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> StoreError {
         StoreError::Sled(e)
     }
-}
-
-/// One transition to write: `old` to `new`, made by the step `step` (for the crash points).
-/// Without `old`, `new` is a proposal being accepted: its draft becomes it.
-pub struct Transition<'a> {
-    pub old: Option<&'a ProposalRecord>,
-    pub new: &'a ProposalRecord,
-    pub step: &'static str,
-}
-
-/// A transition encoded, ready for a transaction (which may run more than once).
-struct Prepared<'a> {
-    record: &'a ProposalRecord,
-    value: Vec<u8>,
-    account: String,
-    /// Accepted now: its draft leaves and its bytes are indexed.
-    accepted: bool,
-    finishes: bool,
-    events: Vec<Event>,
-}
-
-impl<'a> Prepared<'a> {
-    fn of(x: &Transition<'a>) -> Result<Prepared<'a>, StoreError> {
-        let terminal = x.new.state.is_terminal();
-        Ok(Prepared {
-            record: x.new,
-            value: encode(x.new)?,
-            account: x.new.account.to_string(),
-            accepted: x.old.is_none(),
-            finishes: terminal && x.old.is_none_or(|o| !o.state.is_terminal()),
-            events: match x.old {
-                Some(old) => changes(old, x.new),
-                None => vec![accepted(x.new)],
-            },
-        })
-    }
-}
-
-/// The journal entry of a proposal's acceptance.
-fn accepted(record: &ProposalRecord) -> Event {
-    Event::new(
-        "proposal_accepted",
-        &format!("proposer {}", record.proposer),
-    )
-    .proposal(&record.id, Some(&record.inner_hash))
-    .detail(vec![format!("account {}", record.account)])
-}
-
-/// The trees a transition writes, inside one transaction.
-struct Views<'t> {
-    proposals: &'t TransactionalTree,
-    active: &'t TransactionalTree,
-    drafts: &'t TransactionalTree,
-    by_inner: &'t TransactionalTree,
-    drafted: &'t TransactionalTree,
-    audit: &'t TransactionalTree,
-    meta: &'t TransactionalTree,
-    finished: &'t TransactionalTree,
-}
-
-/// Writes one prepared transition inside a transaction: the record, its journal entries, its
-/// place in the active and finished indexes, and for an acceptance its bytes' index (refused
-/// when another proposal has them: NIS would take both as one payment).
-fn write_prepared(p: &Prepared<'_>, v: &Views<'_>) -> Tx<()> {
-    let id = p.record.id.as_bytes();
-    let hash = &p.record.inner_hash.0;
-    if p.accepted {
-        if let Some(other) = v.by_inner.get(hash)?
-            && other != id
-        {
-            return Err(ConflictableTransactionError::Abort(StoreError::SameBytes {
-                existing: String::from_utf8_lossy(&other).into_owned(),
-            }));
-        }
-        v.drafts.remove(id)?;
-        v.drafted.remove(hash)?;
-        v.by_inner.insert(hash, id)?;
-    }
-    v.proposals.insert(id, p.value.clone())?;
-    let mut last = None;
-    for event in &p.events {
-        last = Some(append(v.audit, v.meta, event.clone())?.seq);
-    }
-    if p.record.state.is_terminal() {
-        v.active.remove(id)?;
-        // Its state changed (or it was accepted finished), so its last entry says so.
-        if let (true, Some(seq)) = (p.finishes, last) {
-            v.finished.insert(&seq.to_be_bytes(), id)?;
-        }
-    } else {
-        v.active.insert(id, p.account.as_bytes())?;
-    }
-    Ok(())
 }
 
 /// A proposal the coordinator built and the proposer has not signed yet.
@@ -498,74 +407,6 @@ impl Store {
         Ok(read)
     }
 
-    /// Stores a draft under its idempotency key, or returns the draft (or proposal id) the key
-    /// already names. A different request under a known key is a conflict.
-    pub async fn put_draft(&self, draft: &Draft) -> Result<Draft, StoreError> {
-        let (stored, ticket) = {
-            let t = self.t()?;
-            self.write("draft", || self.write_draft(&t, draft))?
-        };
-        self.settle(ticket).await?;
-        Ok(stored)
-    }
-
-    fn write_draft(&self, t: &Trees, draft: &Draft) -> Result<Draft, StoreError> {
-        let value = encode(draft)?;
-        let hash = nem::Hash256::of(&draft.inner);
-        // The id the key already names, and its draft if it is still one.
-        let known = (&t.idempotency, &t.drafts, &t.by_inner, &t.drafted)
-            .transaction(|(idem, drafts, by_inner, drafted)| {
-                if let Some(id) = idem.get(draft.idempotency_key.as_bytes())? {
-                    let stored = drafts
-                        .get(id.as_ref())?
-                        .map(|b| decode::<Draft>(&id, &b))
-                        .transpose()
-                        .map_err(ConflictableTransactionError::Abort)?;
-                    return Ok(Some((id, stored)));
-                }
-                if let Some(other) = by_inner.get(hash.0)?.or(drafted.get(hash.0)?) {
-                    return Err(ConflictableTransactionError::Abort(StoreError::SameBytes {
-                        existing: String::from_utf8_lossy(&other).into_owned(),
-                    }));
-                }
-                idem.insert(draft.idempotency_key.as_bytes(), draft.id.as_bytes())?;
-                drafts.insert(draft.id.as_bytes(), value.clone())?;
-                drafted.insert(&hash.0, draft.id.as_bytes())?;
-                Ok(None)
-            })
-            .map_err(tx_error)?;
-        let Some((id, stored)) = known else {
-            return Ok(draft.clone());
-        };
-        // No longer a draft: accepted (a draft leaves in the same step as its proposal comes).
-        let stored = match stored {
-            Some(d) => Some(d),
-            None => self
-                .stored(t, &id)?
-                .map(|bytes| decode::<ProposalRecord>(&id, &bytes))
-                .transpose()?
-                .map(|r| Draft {
-                    request_digest: if r.request_digest.is_empty() {
-                        draft.request_digest.clone()
-                    } else {
-                        r.request_digest
-                    },
-                    id: r.id,
-                    idempotency_key: r.idempotency_key,
-                    account: r.account,
-                    inner: r.inner,
-                    deadline: r.deadline,
-                }),
-        };
-        match stored {
-            Some(d) if d.request_digest == draft.request_digest => Ok(d),
-            _ => Err(StoreError::IdempotencyConflict {
-                key: draft.idempotency_key.clone(),
-                existing: String::from_utf8_lossy(&id).into_owned(),
-            }),
-        }
-    }
-
     pub fn draft(&self, id: &str) -> Result<Option<Draft>, StoreError> {
         self.t()?
             .drafts
@@ -589,7 +430,7 @@ impl Store {
             step,
         }];
         // Counted under the write's lock: simultaneous proposals cannot pass the limit.
-        let seq = self.write_checked(&accepting, || {
+        let (seq, _) = self.write_checked(&accepting, &[], || {
             self.within_pending(&record.account, max_pending)
         })?;
         self.settle(Ticket { seq, step }).await
@@ -652,68 +493,6 @@ impl Store {
             step,
         }])?;
         Ok(Ticket { seq, step })
-    }
-
-    /// Writes many transitions in one sled transaction (one write to the log, where each
-    /// transaction of its own costs a log buffer written and synced), in order: a proposal may
-    /// move more than once, each transition from the one before. Returns their number in the
-    /// group commit: not durable until it is.
-    pub fn write_updates(&self, transitions: &[Transition<'_>]) -> Result<u64, StoreError> {
-        self.write_checked(transitions, || Ok(()))
-    }
-
-    /// [`Store::write_updates`] if `check`, run under the write's lock, passes.
-    fn write_checked(
-        &self,
-        transitions: &[Transition<'_>],
-        check: impl FnOnce() -> Result<(), StoreError>,
-    ) -> Result<u64, StoreError> {
-        let t = self.t()?;
-        let prepared = transitions
-            .iter()
-            .map(Prepared::of)
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let trees = (
-            &t.proposals,
-            &t.active,
-            &t.drafts,
-            &t.by_inner,
-            &t.drafted,
-            &t.audit,
-            &t.meta,
-            &t.finished,
-        );
-        let ((), seq) = self.commit.write(|| {
-            check()?;
-            trees
-                .transaction(
-                    |(proposals, active, drafts, by_inner, drafted, audit, meta, finished)| {
-                        let views = Views {
-                            proposals,
-                            active,
-                            drafts,
-                            by_inner,
-                            drafted,
-                            audit,
-                            meta,
-                            finished,
-                        };
-                        for p in &prepared {
-                            write_prepared(p, &views)?;
-                        }
-                        Ok(())
-                    },
-                )
-                .map_err(tx_error)?;
-            for x in transitions {
-                self.live.wrote(x.new);
-            }
-            Ok::<_, StoreError>(())
-        })?;
-        for x in transitions {
-            hanko_proto::failpoint::hit_step("coordinator", x.step, "_written");
-        }
-        Ok(seq)
     }
 
     /// [`Store::write_update`], settled.

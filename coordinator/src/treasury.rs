@@ -181,7 +181,7 @@ impl Treasury for TreasuryService {
             idempotency_key: r.idempotency_key,
             request_digest: digest,
         };
-        let d = crate::own_bytes::draft(&c.store, &self.shifts, tx, request)
+        let d = crate::own_bytes::draft(c, &self.shifts, tx, request)
             .await
             .map_err(|e| match e {
                 DraftError::Store(e) => storage(e),

@@ -470,29 +470,15 @@ async fn a_full_disk_refuses_new_proposals_and_loses_none() {
 /// no change is written twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_applied_at_once_each_hear_their_own_outcome() {
-    use coordinator::build::BuildConfig;
     use coordinator::core::Event;
-    use coordinator::driver::{Coordinator, DriverError, Settings};
+    use coordinator::driver::DriverError;
     let path = dir("applied");
     let store = std::sync::Arc::new(Store::open(&path).unwrap());
     let records: Vec<ProposalRecord> = (0..40)
         .map(|i| record(&draft(&format!("p-{i}"), &format!("k-{i}"), "x")))
         .collect();
     store.accept_batch(&records).unwrap();
-    // No node: the events applied here act on nothing outside the store.
-    let node =
-        nem::client::NisClient::new(nem::client::ClientConfig::new("http://127.0.0.1:9")).unwrap();
-    let settings = Settings {
-        build: BuildConfig {
-            network: nem::Network::Testnet,
-            deadline_seconds: 3_600,
-            timestamp_lag_seconds: 2,
-        },
-        accounts: vec![],
-        tick: std::time::Duration::from_secs(3_600),
-        limits: Default::default(),
-    };
-    let c = Coordinator::new(store.clone(), node, settings);
+    let c = offline(&store);
     let before = store.counted();
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..40 {
@@ -571,5 +557,79 @@ async fn unfinished_proposals_are_counted_per_account() {
     assert_eq!(store.count_active(&other), 0);
     drop(store);
     assert_eq!(reopen(&path).count_active(&account()), 2, "after reopening");
+    std::fs::remove_dir_all(path).unwrap();
+}
+
+/// A coordinator on `store` with no node: what it is asked here acts on nothing outside the
+/// store.
+fn offline(store: &std::sync::Arc<Store>) -> std::sync::Arc<coordinator::driver::Coordinator> {
+    use coordinator::build::BuildConfig;
+    use coordinator::driver::{Coordinator, Settings};
+    let node =
+        nem::client::NisClient::new(nem::client::ClientConfig::new("http://127.0.0.1:9")).unwrap();
+    let settings = Settings {
+        build: BuildConfig {
+            network: nem::Network::Testnet,
+            deadline_seconds: 3_600,
+            timestamp_lag_seconds: 2,
+        },
+        accounts: vec![],
+        tick: std::time::Duration::from_secs(3_600),
+        limits: Default::default(),
+    };
+    Coordinator::new(store.clone(), node, settings)
+}
+
+/// Drafts prepared at once go through the transition batches: each caller hears its own
+/// answer (its draft, the first draft of a key asked twice, a conflict for another request
+/// under that key, a refusal of bytes another draft has), all of it on disk, in no more
+/// writes than drafts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drafts_prepared_at_once_each_hear_their_own_answer() {
+    let path = dir("drafts-at-once");
+    let store = std::sync::Arc::new(Store::open(&path).unwrap());
+    let c = offline(&store);
+    let before = store.counted();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..30 {
+        let c = c.clone();
+        tasks.spawn(async move {
+            let d = draft(&format!("p-{i}"), &format!("k-{i}"), "x");
+            (i, c.put_draft(d).await)
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        let (i, answer) = joined.unwrap();
+        assert_eq!(answer.unwrap().id, format!("p-{i}"));
+    }
+    let writes = store.counted() - before;
+    println!("30 drafts in {writes} writes");
+    assert!(writes <= 30, "{writes}");
+    let same_key = c.put_draft(draft("p-99", "k-3", "x")).await.unwrap();
+    assert_eq!(
+        same_key.id, "p-3",
+        "a retry gets the first draft of its key"
+    );
+    match c.put_draft(draft("p-99", "k-3", "pay 500 to Y")).await {
+        Err(StoreError::IdempotencyConflict { existing, .. }) => assert_eq!(existing, "p-3"),
+        other => panic!("another request under a used key: {other:?}"),
+    }
+    let twin = Draft {
+        inner: draft("p-4", "k-4", "x").inner,
+        ..draft("p-98", "k-98", "x")
+    };
+    match c.put_draft(twin).await {
+        Err(StoreError::SameBytes { existing }) => assert_eq!(existing, "p-4"),
+        other => panic!("bytes another draft has: {other:?}"),
+    }
+    drop((c, store));
+    let store = reopen(&path);
+    for i in 0..30 {
+        assert!(
+            store.draft(&format!("p-{i}")).unwrap().is_some(),
+            "p-{i} on disk"
+        );
+    }
+    drop(store);
     std::fs::remove_dir_all(path).unwrap();
 }
