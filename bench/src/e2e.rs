@@ -305,10 +305,14 @@ async fn drive(
                 }
                 let started = Instant::now();
                 let customer = local.layout.context.customer;
-                let p = proposer
-                    .propose(&customer, "1", "", &format!("bench-{tag}-{i}"))
-                    .await
-                    .map_err(|e| anyhow!("proposal {i}: {e}"))?;
+                // A coordinator that stops answering fails the run instead of hanging it.
+                let p = tokio::time::timeout(
+                    Duration::from_secs(120),
+                    proposer.propose(&customer, "1", "", &format!("bench-{tag}-{i}")),
+                )
+                .await
+                .map_err(|_| anyhow!("proposal {i}: Prepare and Propose not answered in 120 s"))?
+                .map_err(|e| anyhow!("proposal {i}: {e}"))?;
                 let proposed = started.elapsed().as_secs_f64() * 1e3;
                 proposer
                     .wait_for(&p.id, Duration::from_secs(120), |p| {

@@ -18,25 +18,38 @@ use crate::store::{Draft, StoreError};
 /// the time the configuration gives a withdrawal).
 pub const MAX_SHIFT_SECONDS: u32 = 600;
 
-/// For the current second: the bytes built first (hash) → the next deadline shift to hand out.
+/// For the last few seconds: (second, the bytes built first) → the next deadline shift to
+/// hand out.
 #[derive(Default)]
 pub struct Shifts {
-    second: Mutex<(NemTimestamp, HashMap<Hash256, u32>)>,
+    handed: Mutex<HashMap<(NemTimestamp, Hash256), u32>>,
 }
+
+/// Seconds a second's shifts are remembered after a later one is seen: Prepares that build in
+/// neighbouring seconds at once keep theirs.
+const REMEMBERED_SECONDS: u32 = 5;
 
 impl Shifts {
     /// A shift no other withdrawal of this second with these first bytes was handed, up to
     /// `most` (which may be handed out more than once).
     fn claim(&self, timestamp: NemTimestamp, first: Hash256, most: u32) -> u32 {
-        let mut s = self.second.lock().unwrap_or_else(|e| e.into_inner());
-        if s.0 != timestamp {
-            *s = (timestamp, HashMap::new());
+        let mut handed = self.handed.lock().unwrap_or_else(|e| e.into_inner());
+        if handed.len() > 1_024 {
+            handed.retain(|(t, _), _| t.0.saturating_add(REMEMBERED_SECONDS) >= timestamp.0);
         }
-        let next = s.1.entry(first).or_default();
+        let next = handed.entry((timestamp, first)).or_default();
         let shift = (*next).min(most);
         *next = next.saturating_add(1);
         shift
     }
+}
+
+/// The shift to try: the one handed out, and always past the one this Prepare just tried, so
+/// its tries end within `most` + 1 whatever the hint says.
+fn next_shift(handed: u32, tried: Option<u32>, most: u32) -> u32 {
+    tried
+        .map_or(handed, |t| handed.max(t.saturating_add(1)))
+        .min(most)
 }
 
 /// What a draft is made of, besides its bytes.
@@ -77,8 +90,9 @@ pub async fn draft(
     let (timestamp, deadline) = (tx.header.timestamp, tx.header.deadline);
     let first = Hash256::of(&encode(&tx)?);
     let most = MAX_SHIFT_SECONDS.min(deadline.0.saturating_sub(timestamp.0) / 2);
+    let mut tried = None;
     loop {
-        let shift = shifts.claim(timestamp, first, most);
+        let shift = next_shift(shifts.claim(timestamp, first, most), tried, most);
         tx.header.deadline = NemTimestamp(deadline.0.saturating_sub(shift));
         let draft = Draft {
             id: request.id.clone(),
@@ -89,7 +103,7 @@ pub async fn draft(
             request_digest: request.request_digest.clone(),
         };
         match c.put_draft(draft).await {
-            Err(StoreError::SameBytes { .. }) if shift < most => {}
+            Err(StoreError::SameBytes { .. }) if shift < most => tried = Some(shift),
             Err(StoreError::SameBytes { existing }) => {
                 return Err(DraftError::Crowded {
                     alike: most + 1,
@@ -106,7 +120,8 @@ mod tests {
     use super::*;
 
     /// Withdrawals alike prepared at once each get a deadline shift of their own, up to the
-    /// most allowed; a new second starts from none.
+    /// most allowed; other bytes and other seconds start from none, and a second's shifts are
+    /// kept while a neighbouring second is prepared.
     #[test]
     fn each_alike_withdrawal_of_a_second_gets_its_own_shift() {
         let shifts = Shifts::default();
@@ -116,5 +131,27 @@ mod tests {
         assert_eq!(handed, [0, 1, 2, 3, 3]);
         assert_eq!(shifts.claim(second, b, 3), 0, "other bytes start from none");
         assert_eq!(shifts.claim(NemTimestamp(101), a, 3), 0, "a new second too");
+        assert_eq!(shifts.claim(second, a, 9), 5, "the second before is kept");
+    }
+
+    /// A Prepare's tries always move on, even when the hint hands it an earlier shift (two
+    /// seconds' Prepares at once, a hint that forgot): at most `most` + 1 tries.
+    #[test]
+    fn the_tries_of_one_prepare_always_move_on() {
+        assert_eq!(next_shift(4, None, 10), 4);
+        assert_eq!(next_shift(0, Some(4), 10), 5, "past the one just tried");
+        assert_eq!(next_shift(7, Some(4), 10), 7);
+        assert_eq!(next_shift(0, Some(10), 10), 10, "never past the most");
+        let mut tried = None;
+        let mut tries = 0;
+        loop {
+            let shift = next_shift(0, tried, 10);
+            tries += 1;
+            if shift == 10 {
+                break;
+            }
+            tried = Some(shift);
+        }
+        assert_eq!(tries, 11);
     }
 }
