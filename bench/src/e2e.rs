@@ -305,10 +305,14 @@ async fn drive(
                 }
                 let started = Instant::now();
                 let customer = local.layout.context.customer;
+                // Amounts told apart to the micro-XEM, as an exchange's withdrawals are: a
+                // second's withdrawals alike in every field would each need a deadline of
+                // their own (at most 600 a second).
+                let amount = format!("1.{:06}", i % 1_000_000);
                 // A coordinator that stops answering fails the run instead of hanging it.
                 let p = tokio::time::timeout(
                     Duration::from_secs(120),
-                    proposer.propose(&customer, "1", "", &format!("bench-{tag}-{i}")),
+                    proposer.propose(&customer, &amount, "", &format!("bench-{tag}-{i}")),
                 )
                 .await
                 .map_err(|_| anyhow!("proposal {i}: Prepare and Propose not answered in 120 s"))?

@@ -96,6 +96,10 @@ impl Coordinator {
     /// took this caller's work with its own.
     async fn write_queued(self: &Arc<Self>) {
         let _guard = self.lock.lock().await;
+        // One turn for the tasks already woken to queue their work with this batch: measured,
+        // it halved the writes per withdrawal (1.3 to 1.6 became 0.6 to 0.7) and raised the
+        // end-to-end rate by a tenth, with one withdrawal at a time no slower.
+        tokio::task::yield_now().await;
         let batch = std::mem::take(&mut *lock(&self.queue));
         let drafts = std::mem::take(&mut *lock(&self.drafts));
         if !batch.is_empty() || !drafts.is_empty() {
