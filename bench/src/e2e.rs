@@ -16,6 +16,9 @@ use serde::Serialize;
 pub struct E2e {
     pub proposers: usize,
     pub withdrawals: usize,
+    /// Withdrawals/s offered on a schedule (latency then counts from each one's scheduled
+    /// start); none when each proposer starts its next as soon as its last is broadcast.
+    pub offered_per_second: Option<f64>,
     pub seconds: f64,
     pub per_second: f64,
     pub p50_ms: f64,
@@ -178,6 +181,7 @@ pub fn run(
     runtime: &tokio::runtime::Runtime,
     withdrawals: usize,
     proposers: usize,
+    offered: Option<f64>,
     crypto: &[crate::measure::Figure],
 ) -> Result<(E2e, Local)> {
     let local = Arc::new(local);
@@ -188,7 +192,7 @@ pub fn run(
         // One warm-up withdrawal: connections, caches.
         // Each run its own idempotency keys: a key used before answers with its old proposal.
         let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        drive(&local, 1, 1, &format!("warm{run}")).await?;
+        drive(&local, 1, 1, None, &format!("warm{run}")).await?;
         let each = |pids: &[u32]| -> Vec<f64> {
             pids.iter()
                 .map(|p| cpu_ms(*p))
@@ -198,7 +202,14 @@ pub fn run(
         let store_before = store_counts(&local).await?;
         let cpu_before = each(&pids);
         let start = Instant::now();
-        let latencies = drive(&local, withdrawals, proposers, &format!("run{run}")).await?;
+        let latencies = drive(
+            &local,
+            withdrawals,
+            proposers,
+            offered,
+            &format!("run{run}"),
+        )
+        .await?;
         let seconds = start.elapsed().as_secs_f64();
         let store_after = store_counts(&local).await?;
         let waiting = announced(&local).await?;
@@ -239,6 +250,7 @@ pub fn run(
         E2e {
             proposers,
             withdrawals: sorted.len(),
+            offered_per_second: offered,
             seconds,
             per_second,
             p50_ms: percentile(&sorted, 0.50),
@@ -284,14 +296,18 @@ async fn announced(local: &Local) -> Result<f64> {
 
 /// `count` withdrawals by `proposers` concurrent proposers; for each, milliseconds to the
 /// broadcast and, of those, to the stored proposal (Prepare, the proposer's check and
-/// signature, Propose).
+/// signature, Propose). With `offered` withdrawals/s, withdrawal i is due i / offered seconds
+/// after the start and its latency counts from then: a system that falls behind the schedule
+/// shows it in the latency, not in a slower schedule.
 async fn drive(
     local: &Arc<Local>,
     count: usize,
     proposers: usize,
+    offered: Option<f64>,
     tag: &str,
 ) -> Result<Vec<(f64, f64)>> {
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let origin = tokio::time::Instant::now();
     let mut tasks = vec![];
     for _ in 0..proposers.max(1) {
         let (local, next, tag) = (local.clone(), next.clone(), tag.to_string());
@@ -303,7 +319,14 @@ async fn drive(
                 if i >= count {
                     break;
                 }
-                let started = Instant::now();
+                let started = match offered {
+                    Some(rate) => {
+                        let due = origin + Duration::from_secs_f64(i as f64 / rate);
+                        tokio::time::sleep_until(due).await;
+                        due.into_std()
+                    }
+                    None => Instant::now(),
+                };
                 let customer = local.layout.context.customer;
                 // Amounts told apart to the micro-XEM, as an exchange's withdrawals are: a
                 // second's withdrawals alike in every field would each need a deadline of
