@@ -458,6 +458,7 @@ async fn a_full_disk_refuses_new_proposals_and_loses_none() {
         .arg("-l")
         .arg(&d)
         .status();
+    let _ = std::fs::remove_dir_all(&d);
     println!(
         "coordinator disk full: {} proposals accepted on a 4 MiB tmpfs, the next refused ({refusal}); after reopening, {lost} lost",
         accepted.len()

@@ -61,11 +61,13 @@ fn rand_suffix() -> u64 {
 async fn an_alert_is_signed_retried_and_keeps_its_event_id() {
     let (url, seen) = receiver().await;
     let secret = "a shared secret of some length";
+    let secret_path = secret_file(&format!("{secret}\n"), 0o600);
     let hooks = Webhooks::new(&[WebhookConfig {
         url,
-        secret_file: secret_file(&format!("{secret}\n"), 0o600),
+        secret_file: secret_path.clone(),
     }])
     .unwrap();
+    std::fs::remove_file(secret_path).unwrap();
     hooks.alert(
         "unknown_outflow",
         "TABC",
@@ -122,10 +124,11 @@ fn unsafe_webhook_configurations_are_refused() {
     for (url, secret_file, expected) in cases {
         let e = Webhooks::new(&[WebhookConfig {
             url: url.into(),
-            secret_file,
+            secret_file: secret_file.clone(),
         }])
         .err()
         .unwrap_or_else(|| panic!("{url} was accepted"));
         assert!(e.contains(expected), "{e}");
+        let _ = std::fs::remove_file(secret_file);
     }
 }

@@ -12,11 +12,17 @@ fn example() -> String {
 }
 
 fn load(text: &str) -> Result<Config, String> {
-    let dir = std::env::temp_dir().join(format!("hanko-cosigner-config-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "hanko-cosigner-config-{}-{}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("cosigner-{}.toml", rand::random::<u64>()));
+    let path = dir.join("cosigner.toml");
     std::fs::write(&path, text).unwrap();
-    Config::load(&path)
+    let loaded = Config::load(&path);
+    std::fs::remove_dir_all(&dir).unwrap();
+    loaded
 }
 
 #[test]

@@ -35,7 +35,7 @@ fn private(path: &Path, text: &str) {
 }
 
 struct Setup {
-    dir: PathBuf,
+    dir: TempDir,
     officer: Officer,
     config: PathBuf,
     treasury: TreasuryClient<Channel>,

@@ -124,14 +124,36 @@ impl Officer {
     }
 }
 
-pub fn temp_dir(tag: &str) -> PathBuf {
+/// A directory of a test's own, removed when it is dropped.
+pub struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn temp_dir(tag: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!(
         "hanko-cosigner-{tag}-{}-{}",
         std::process::id(),
         rand::random::<u32>()
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
 }
 
 pub async fn devnode() -> RunningNode {
@@ -157,6 +179,8 @@ pub struct Harness {
     pub dir: PathBuf,
     pub officer: Officer,
     pub policy_path: PathBuf,
+    /// The directory, when the harness made it: removed with the harness.
+    pub owned: Option<TempDir>,
 }
 
 /// An engine for cosigner `who` (1 = A, 2 = B, 3 = C) over `node`, with `policy`.
@@ -197,6 +221,7 @@ pub fn engine_with_clock(
         dir: dir.to_path_buf(),
         officer,
         policy_path,
+        owned: None,
     }
 }
 
@@ -213,7 +238,12 @@ fn open_store(path: &Path) -> Store {
 }
 
 pub fn engine(node: &RunningNode, who: usize, policy: &str) -> Harness {
-    engine_in(&temp_dir("engine"), node, who, policy)
+    let dir = temp_dir("engine");
+    let h = engine_in(&dir, node, who, policy);
+    Harness {
+        owned: Some(dir),
+        ..h
+    }
 }
 
 pub fn now() -> NemTimestamp {
