@@ -56,6 +56,7 @@ fn the_demo_runs_once_and_exits_zero() {
     ] {
         assert!(data.join(d).join("log.txt").exists(), "{d} has no log");
     }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
