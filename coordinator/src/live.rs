@@ -42,10 +42,6 @@ impl Live {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn records(&self) -> MappedRecords<'_> {
-        MappedRecords(self.lock())
-    }
-
     /// Keeps `record` while it is unfinished; forgets it once it is finished.
     pub fn wrote(&self, record: &ProposalRecord) {
         let mut inner = self.lock();
@@ -59,20 +55,20 @@ impl Live {
     }
 
     pub fn get(&self, id: &str) -> Option<Arc<ProposalRecord>> {
-        self.records().get(id).cloned()
+        self.lock().records.get(id).cloned()
     }
 
     /// Every unfinished proposal, in id order.
     pub fn all(&self) -> Vec<Arc<ProposalRecord>> {
-        self.records().values().cloned().collect()
+        self.lock().records.values().cloned().collect()
     }
 
     pub fn len(&self) -> usize {
-        self.records().len()
+        self.lock().records.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.records().is_empty()
+        self.lock().records.is_empty()
     }
 
     pub fn count(&self, account: &Address) -> usize {
@@ -87,7 +83,8 @@ impl Live {
         limit: usize,
         keep: impl Fn(&ProposalRecord) -> bool,
     ) -> (Vec<ProposalRecord>, Option<String>) {
-        let records = self.records();
+        let inner = self.lock();
+        let records = &inner.records;
         let range = match after {
             Some(a) => {
                 records.range::<str, _>((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded))
@@ -102,15 +99,5 @@ impl Live {
             }
         }
         (out, None)
-    }
-}
-
-/// The records under the lock, read as the map they are.
-struct MappedRecords<'a>(MutexGuard<'a, Inner>);
-
-impl std::ops::Deref for MappedRecords<'_> {
-    type Target = BTreeMap<String, Arc<ProposalRecord>>;
-    fn deref(&self) -> &Self::Target {
-        &self.0.records
     }
 }

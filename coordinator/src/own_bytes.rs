@@ -19,11 +19,14 @@ use crate::store::{Draft, StoreError};
 pub const MAX_SHIFT_SECONDS: u32 = 600;
 
 /// For the last few seconds: (second, the bytes built first) → the next deadline shift to
-/// hand out.
+/// hand out, and the newest second seen.
 #[derive(Default)]
 pub struct Shifts {
-    handed: Mutex<HashMap<(NemTimestamp, Hash256), u32>>,
+    handed: Mutex<(NemTimestamp, Handed)>,
 }
+
+/// (second, the bytes built first) → the next shift to hand out.
+type Handed = HashMap<(NemTimestamp, Hash256), u32>;
 
 /// Seconds a second's shifts are remembered after a later one is seen: Prepares that build in
 /// neighbouring seconds at once keep theirs.
@@ -33,8 +36,11 @@ impl Shifts {
     /// A shift no other withdrawal of this second with these first bytes was handed, up to
     /// `most` (which may be handed out more than once).
     fn claim(&self, timestamp: NemTimestamp, first: Hash256, most: u32) -> u32 {
-        let mut handed = self.handed.lock().unwrap_or_else(|e| e.into_inner());
-        if handed.len() > 1_024 {
+        let mut guard = self.handed.lock().unwrap_or_else(|e| e.into_inner());
+        let (newest, handed) = &mut *guard;
+        // Once per new second, the seconds too old to matter are forgotten.
+        if timestamp > *newest {
+            *newest = timestamp;
             handed.retain(|(t, _), _| t.0.saturating_add(REMEMBERED_SECONDS) >= timestamp.0);
         }
         let next = handed.entry((timestamp, first)).or_default();

@@ -22,7 +22,7 @@ use crate::store::{Draft, StoreError};
 pub struct TreasuryService {
     pub clients: Arc<Clients>,
     pub coordinator: Arc<Coordinator>,
-    /// How far the current second's identical withdrawals moved their deadlines.
+    /// The deadline shifts handed to the last few seconds' identical withdrawals.
     pub shifts: crate::own_bytes::Shifts,
 }
 
@@ -215,10 +215,7 @@ impl Treasury for TreasuryService {
             if existing.inner == r.inner_transaction && existing.proposer_signature == signature {
                 return Ok(Response::new(convert::proposal(&existing)));
             }
-            return Err(Status::already_exists(format!(
-                "proposal {} exists with a different signed intent",
-                r.proposal_id
-            )));
+            return Err(driver(DriverError::Exists(r.proposal_id)));
         }
         let draft = c
             .store

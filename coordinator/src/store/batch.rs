@@ -155,7 +155,10 @@ impl Store {
     pub async fn put_draft(&self, draft: &Draft) -> Result<Draft, StoreError> {
         let (seq, mut found) = self.write_batch(&[], &[draft])?;
         self.settle(Ticket { seq, step: "draft" }).await?;
-        let found = found.pop().unwrap_or(DraftWrite::New);
+        let found = found.pop().ok_or_else(|| StoreError::Corrupt {
+            key: draft.id.clone(),
+            reason: "writing the draft reported nothing".into(),
+        })?;
         self.draft_answer(draft, found)
     }
 
