@@ -52,9 +52,14 @@ pub struct TxJson {
     pub modifications: Option<Vec<ModificationJson>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_cosignatories_change: Option<i32>,
-    /// Hex of the undecoded body of other transaction types.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
+    pub importance_transfer: Option<ImportanceTransfer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provision_namespace: Option<ProvisionNamespace>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mosaic_definition: Option<MosaicDefinitionCreation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supply_change: Option<MosaicSupplyChange>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hash: Option<Hash256>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -127,7 +132,10 @@ pub fn to_json(tx: &Transaction) -> Result<TxJson, EncodeError> {
         other_account: None,
         modifications: None,
         min_cosignatories_change: None,
-        body: None,
+        importance_transfer: None,
+        provision_namespace: None,
+        mosaic_definition: None,
+        supply_change: None,
         hash: Some(tx.hash()?),
         inner_hash: tx.inner_hash()?,
     };
@@ -171,7 +179,10 @@ pub fn to_json(tx: &Transaction) -> Result<TxJson, EncodeError> {
             );
             j.min_cosignatories_change = m.min_cosignatories_change;
         }
-        Body::Other { body, .. } => j.body = Some(hex::encode(body)),
+        Body::ImportanceTransfer(t) => j.importance_transfer = Some(t.clone()),
+        Body::ProvisionNamespace(p) => j.provision_namespace = Some(p.clone()),
+        Body::MosaicDefinition(d) => j.mosaic_definition = Some(d.clone()),
+        Body::MosaicSupplyChange(c) => j.supply_change = Some(c.clone()),
     }
     Ok(j)
 }
@@ -228,15 +239,24 @@ fn from_json_at(j: &TxJson, path: &str) -> Result<Transaction, JsonError> {
             j.min_cosignatories_change.is_some(),
         )?;
     }
-    let decoded_kinds = [
-        TransactionType::Transfer,
-        TransactionType::Multisig,
-        TransactionType::MultisigSignature,
-        TransactionType::MultisigModification,
-    ];
-    if decoded_kinds.contains(&kind) {
-        present("body", j.body.is_some())?;
+    if kind != TransactionType::ImportanceTransfer {
+        present("importance_transfer", j.importance_transfer.is_some())?;
     }
+    if kind != TransactionType::ProvisionNamespace {
+        present("provision_namespace", j.provision_namespace.is_some())?;
+    }
+    if kind != TransactionType::MosaicDefinition {
+        present("mosaic_definition", j.mosaic_definition.is_some())?;
+    }
+    if kind != TransactionType::MosaicSupplyChange {
+        present("supply_change", j.supply_change.is_some())?;
+    }
+    let required = |name: &'static str| {
+        jerr(
+            f(name),
+            format!("required for a {} transaction", kind.name()),
+        )
+    };
     let body = match kind {
         TransactionType::Transfer => Body::Transfer(transfer_from_json(j, path)?),
         TransactionType::Multisig => {
@@ -279,12 +299,26 @@ fn from_json_at(j: &TxJson, path: &str) -> Result<Transaction, JsonError> {
                 min_cosignatories_change: j.min_cosignatories_change,
             })
         }
-        other => {
-            let hex_body = j.body.as_deref().unwrap_or("");
-            let body =
-                crate::hexfmt::decode(hex_body).map_err(|e| jerr(f("body"), e.to_string()))?;
-            Body::Other { kind: other, body }
-        }
+        TransactionType::ImportanceTransfer => Body::ImportanceTransfer(
+            j.importance_transfer
+                .clone()
+                .ok_or_else(|| required("importance_transfer"))?,
+        ),
+        TransactionType::ProvisionNamespace => Body::ProvisionNamespace(
+            j.provision_namespace
+                .clone()
+                .ok_or_else(|| required("provision_namespace"))?,
+        ),
+        TransactionType::MosaicDefinition => Body::MosaicDefinition(
+            j.mosaic_definition
+                .clone()
+                .ok_or_else(|| required("mosaic_definition"))?,
+        ),
+        TransactionType::MosaicSupplyChange => Body::MosaicSupplyChange(
+            j.supply_change
+                .clone()
+                .ok_or_else(|| required("supply_change"))?,
+        ),
     };
     let tx = Transaction { header, body };
     let bytes = tx.to_bytes().map_err(|e| {

@@ -14,6 +14,7 @@ pub mod json;
 pub mod keys;
 pub mod network;
 pub mod nis_json;
+mod nis_json_other;
 pub mod rules;
 #[doc(hidden)]
 pub mod testing;

@@ -120,9 +120,8 @@ fn transaction_json(tx: &Transaction) -> Map<String, Value> {
                 m.insert("minCosignatories".into(), min);
             }
         }
-        Body::Other { body, .. } => {
-            // Hanko does not render these; the raw body keeps the record complete.
-            m.insert("hankoRawBody".into(), json!(hex::encode(body)));
+        other => {
+            crate::nis_json_other::write(other, &mut m);
         }
     }
     m
@@ -317,13 +316,8 @@ fn parse_transaction(v: &Value, path: &str) -> Result<Transaction, NisJsonError>
                 min_cosignatories_change,
             })
         }
-        other => {
-            let body = v.get("hankoRawBody").and_then(Value::as_str).unwrap_or("");
-            Body::Other {
-                kind: other,
-                body: crate::hexfmt::decode(body).map_err(|e| err(&f("body"), e.to_string()))?,
-            }
-        }
+        other => crate::nis_json_other::read(other, &header, v, path)?
+            .ok_or_else(|| err(&f("type"), format!("{} is not read here", other.name())))?,
     };
     // The same canonical rules as the binary decoder: what is accepted here encodes.
     match &body {

@@ -128,10 +128,130 @@ fn modification(net: Network) -> impl Strategy<Value = Transaction> {
         })
 }
 
+fn importance(net: Network) -> impl Strategy<Value = Transaction> {
+    (header(net, 1), prop::bool::ANY, public_key()).prop_map(|(header, on, remote)| Transaction {
+        header,
+        body: Body::ImportanceTransfer(ImportanceTransfer {
+            mode: if on {
+                ImportanceMode::Activate
+            } else {
+                ImportanceMode::Deactivate
+            },
+            remote,
+        }),
+    })
+}
+
+fn provision(net: Network) -> impl Strategy<Value = Transaction> {
+    (
+        header(net, 1),
+        public_key(),
+        0u64..=i64::MAX as u64,
+        "[a-z0-9][a-z0-9_-]{0,15}",
+        prop::option::of("[a-z0-9][a-z0-9_-]{0,9}(\\.[a-z0-9][a-z0-9_-]{0,9})?"),
+    )
+        .prop_map(move |(header, sink, fee, new_part, parent)| Transaction {
+            header,
+            body: Body::ProvisionNamespace(ProvisionNamespace {
+                sink: Address::from_public_key(&sink, net),
+                rental_fee: Amount::from_micro(fee).unwrap(),
+                new_part,
+                parent,
+            }),
+        })
+}
+
+fn definition(net: Network) -> impl Strategy<Value = Transaction> {
+    (
+        header(net, 1),
+        mosaic_id(),
+        "[a-zA-Z0-9 円é]{0,20}[a-z]",
+        (0u8..=6, 0u64..=9_000_000_000, any::<bool>(), any::<bool>()),
+        prop::option::of((
+            any::<bool>(),
+            public_key(),
+            mosaic_id(),
+            0u64..=i64::MAX as u64,
+        )),
+        (public_key(), 0u64..=i64::MAX as u64),
+    )
+        .prop_map(
+            move |(
+                header,
+                id,
+                description,
+                (d, supply, mutable, transferable),
+                levy,
+                (sink, fee),
+            )| {
+                Transaction {
+                    body: Body::MosaicDefinition(MosaicDefinitionCreation {
+                        definition: MosaicDefinition {
+                            creator: header.signer,
+                            id,
+                            description,
+                            properties: MosaicProperties {
+                                divisibility: d,
+                                initial_supply: supply,
+                                supply_mutable: mutable,
+                                transferable,
+                            },
+                            levy: levy.map(|(absolute, to, mosaic, fee)| MosaicLevy {
+                                kind: if absolute {
+                                    LevyKind::Absolute
+                                } else {
+                                    LevyKind::Percentile
+                                },
+                                recipient: Address::from_public_key(&to, net),
+                                mosaic,
+                                fee,
+                            }),
+                        },
+                        sink: Address::from_public_key(&sink, net),
+                        creation_fee: Amount::from_micro(fee).unwrap(),
+                    }),
+                    header,
+                }
+            },
+        )
+}
+
+fn supply(net: Network) -> impl Strategy<Value = Transaction> {
+    (
+        header(net, 1),
+        mosaic_id(),
+        any::<bool>(),
+        1u64..=MAX_QUANTITY,
+    )
+        .prop_map(|(header, mosaic, create, delta)| Transaction {
+            header,
+            body: Body::MosaicSupplyChange(MosaicSupplyChange {
+                mosaic,
+                kind: if create {
+                    SupplyKind::Create
+                } else {
+                    SupplyKind::Delete
+                },
+                delta,
+            }),
+        })
+}
+
+fn embeddable(net: Network) -> impl Strategy<Value = Transaction> {
+    prop_oneof![
+        transfer(net),
+        modification(net),
+        importance(net),
+        provision(net),
+        definition(net),
+        supply(net)
+    ]
+}
+
 fn any_transaction() -> impl Strategy<Value = Transaction> {
     network().prop_flat_map(|net| {
-        let plain = prop_oneof![transfer(net), signature(net), modification(net)];
-        let inner = prop_oneof![transfer(net), modification(net)];
+        let plain = prop_oneof![signature(net), embeddable(net)];
+        let inner = embeddable(net);
         let wrapped = (header(net, 1), inner).prop_map(|(header, inner)| Transaction {
             header,
             body: Body::Multisig(Box::new(inner)),
@@ -289,4 +409,109 @@ fn unsorted_mosaics_are_refused_both_ways() {
         Transaction::from_bytes(&swapped).unwrap_err().kind,
         DecodeErrorKind::NonCanonical(_)
     ));
+}
+
+fn a_definition() -> Transaction {
+    let signer = PublicKey([7; 32]);
+    Transaction {
+        header: Header {
+            network: Network::Testnet,
+            version: 1,
+            timestamp: NemTimestamp(100),
+            signer,
+            fee: Amount::from_micro(150_000).unwrap(),
+            deadline: NemTimestamp(200),
+        },
+        body: Body::MosaicDefinition(MosaicDefinitionCreation {
+            definition: MosaicDefinition {
+                creator: signer,
+                id: "treasury:coin".parse().unwrap(),
+                description: "coin".into(),
+                properties: MosaicProperties {
+                    divisibility: 3,
+                    initial_supply: 1_000,
+                    supply_mutable: false,
+                    transferable: true,
+                },
+                levy: None,
+            },
+            sink: other_types::mosaic_sink(Network::Testnet),
+            creation_fee: other_types::MOSAIC_CREATION_FEE,
+        }),
+    }
+}
+
+/// NIS re-serializes a mosaic definition's properties in its own order and text: any other
+/// order, spelling or set would fail its signature check, so the decoder refuses it.
+#[test]
+fn mosaic_properties_must_be_as_nis_writes_them() {
+    let bytes = a_definition().to_bytes().unwrap();
+    let entry = |name: &str, value: &str| {
+        let mut e = vec![];
+        let inner_len = 8 + name.len() + value.len();
+        e.extend((inner_len as u32).to_le_bytes());
+        e.extend((name.len() as u32).to_le_bytes());
+        e.extend(name.as_bytes());
+        e.extend((value.len() as u32).to_le_bytes());
+        e.extend(value.as_bytes());
+        e
+    };
+    let (a, b) = (entry("divisibility", "3"), entry("initialSupply", "1000"));
+    let at = bytes.windows(a.len()).position(|w| w == a).unwrap();
+    let mut swapped = bytes.clone();
+    let pair: Vec<u8> = [b.clone(), a.clone()].concat();
+    swapped.splice(at..at + a.len() + b.len(), pair);
+    let err = Transaction::from_bytes(&swapped).unwrap_err();
+    assert!(
+        matches!(err.kind, DecodeErrorKind::NonCanonical(_)),
+        "{err}"
+    );
+    assert_eq!(err.field, "properties");
+
+    let mut spelled = bytes.clone();
+    let b2 = entry("initialSupply", "01000");
+    spelled.splice(at + a.len()..at + a.len() + b.len(), b2);
+    // The definition's length grew by one byte: fix it up so only the spelling is wrong.
+    let def_len_at = 60;
+    let len = u32::from_le_bytes(spelled[def_len_at..def_len_at + 4].try_into().unwrap()) + 1;
+    spelled[def_len_at..def_len_at + 4].copy_from_slice(&len.to_le_bytes());
+    let err = Transaction::from_bytes(&spelled).unwrap_err();
+    assert!(
+        matches!(err.kind, DecodeErrorKind::NonCanonical(_)),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_mosaic_created_for_someone_else_is_refused() {
+    let mut tx = a_definition();
+    if let Body::MosaicDefinition(d) = &mut tx.body {
+        d.definition.creator = PublicKey([8; 32]);
+    }
+    let err = tx.to_bytes().unwrap_err();
+    assert!(err.reason.contains("creator"), "{err}");
+}
+
+#[test]
+fn namespace_parts_follow_nis_lengths() {
+    let tx = |new_part: &str, parent: Option<&str>| Transaction {
+        body: Body::ProvisionNamespace(ProvisionNamespace {
+            sink: other_types::namespace_sink(Network::Testnet),
+            rental_fee: other_types::ROOT_NAMESPACE_RENTAL,
+            new_part: new_part.into(),
+            parent: parent.map(str::to_string),
+        }),
+        ..a_definition()
+    };
+    assert!(tx(&"a".repeat(16), None).to_bytes().is_ok());
+    assert!(tx(&"a".repeat(17), None).to_bytes().is_err());
+    assert!(tx(&"a".repeat(64), Some("root")).to_bytes().is_ok());
+    assert!(tx(&"a".repeat(65), Some("root")).to_bytes().is_err());
+    assert!(tx("leaf", Some("a.b.c")).to_bytes().is_err(), "4 levels");
+    let bytes = tx("leaf", None).to_bytes().unwrap();
+    assert_eq!(
+        &bytes[bytes.len() - 4..],
+        [0xFF; 4],
+        "a root's parent is NIS's null"
+    );
 }

@@ -22,7 +22,11 @@ const nem = require('nem-sdk').default;
 
 const SEED = 0x4e454d31; // "NEM1"
 const OUTPUT = path.join(__dirname, '..', '..', 'nem', 'tests', 'vectors', 'sdk-vectors.json');
-const COUNTS = { transfer_v1: 150, transfer_v2: 150, multisig_transfer: 150, multisig_signature: 100, multisig_modification: 50 };
+const COUNTS = {
+  transfer_v1: 150, transfer_v2: 150, multisig_transfer: 150, multisig_signature: 100, multisig_modification: 50,
+  // Generated after the others, so adding them left the earlier vectors unchanged.
+  importance_transfer: 25, provision_namespace: 30, mosaic_definition: 40, mosaic_supply_change: 25,
+};
 
 const NETWORKS = [
   { name: 'testnet', byte: 0x98, id: -104 },
@@ -156,6 +160,71 @@ function modificationEntity(network, signerPublicKey) {
   };
 }
 
+const NAMESPACE_SINK = { testnet: 'TAMESPACEWH4MKFMBCVFERDPOOP4FK7MTDJEYP35', mainnet: 'NAMESPACEWH4MKFMBCVFERDPOOP4FK7MTBXDPZZA', mijin: null };
+const MOSAIC_SINK = { testnet: 'TBMOSAICOD4F54EE5CDMR23CCBGOAM2XSJBR5OLC', mainnet: 'NBMOSAICOD4F54EE5CDMR23CCBGOAM2XSIUX6TRS', mijin: null };
+const PART_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789_-';
+const part = (max) => pick('abcdefghijklmnopqrstuvwxyz0123456789'.split('')) +
+  Array.from({ length: int(0, max - 1) }, () => pick(PART_CHARS.split(''))).join('');
+const sinkOr = (sinks, network) => sinks[network.name] || nem.model.address.toAddress(newKey().publicKey, network.id);
+const mosaicIdOf = (id) => { const [namespaceId, name] = id.split(':'); return { namespaceId, name }; };
+
+function importanceEntity(network, signerPublicKey) {
+  return {
+    type: 0x0801, version: ((network.byte << 24) >>> 0) + 1, signer: signerPublicKey, ...times(),
+    fee: rand() < 0.7 ? 150000 : amount(), mode: int(1, 2), remoteAccount: newKey().publicKey,
+  };
+}
+
+function provisionEntity(network, signerPublicKey) {
+  const root = rand() < 0.5;
+  const parent = root ? null : [part(16), part(64)].slice(0, int(1, 2)).join('.');
+  return {
+    type: 0x2001, version: ((network.byte << 24) >>> 0) + 1, signer: signerPublicKey, ...times(),
+    fee: rand() < 0.7 ? 150000 : amount(), rentalFeeSink: sinkOr(NAMESPACE_SINK, network),
+    rentalFee: rand() < 0.7 ? (root ? 100000000 : 10000000) : amount(), newPart: part(root ? 16 : 64), parent,
+  };
+}
+
+function mosaicDefinitionEntity(network, signerPublicKey) {
+  const divisibility = int(0, 6);
+  const supply = Math.floor(rand() * Math.pow(10, int(0, 9)));
+  const levy = rand() < 0.4 ? null : {
+    type: int(1, 2),
+    recipient: nem.model.address.toAddress(newKey().publicKey, network.id),
+    mosaicId: mosaicIdOf(pick(MOSAIC_POOL)),
+    fee: amount(),
+  };
+  const words = ['treasury', 'token', '円', 'hanko', 'coupon', 'points', 'é', 'x'];
+  return {
+    type: 0x4001, version: ((network.byte << 24) >>> 0) + 1, signer: signerPublicKey, ...times(),
+    fee: rand() < 0.7 ? 150000 : amount(),
+    mosaicDefinition: {
+      creator: signerPublicKey,
+      id: mosaicIdOf(pick(MOSAIC_POOL)),
+      description: Array.from({ length: int(1, 8) }, () => pick(words)).join(' '),
+      properties: shuffle([
+        { name: 'divisibility', value: String(divisibility) },
+        { name: 'initialSupply', value: String(supply) },
+        { name: 'supplyMutable', value: String(rand() < 0.5) },
+        { name: 'transferable', value: String(rand() < 0.5) },
+      ]),
+      levy,
+    },
+    creationFeeSink: sinkOr(MOSAIC_SINK, network),
+    creationFee: rand() < 0.7 ? 10000000 : amount(),
+  };
+}
+
+function supplyEntity(network, signerPublicKey) {
+  return {
+    type: 0x4002, version: ((network.byte << 24) >>> 0) + 1, signer: signerPublicKey, ...times(),
+    fee: rand() < 0.7 ? 150000 : amount(), mosaicId: mosaicIdOf(pick(MOSAIC_POOL)), supplyType: int(1, 2),
+    delta: 1 + Math.floor(rand() * Math.pow(10, int(0, 12))),
+  };
+}
+
+const mosaicName = (m) => `${m.namespaceId}:${m.name}`;
+
 // Hanko's JSON view of an SDK entity (nem/src/json.rs).
 function hankoJson(entity, network) {
   const version = entity.version & 0xffffff;
@@ -193,6 +262,49 @@ function hankoJson(entity, network) {
       return { type: 'multisig_signature', ...common, other_hash: entity.otherHash.data, other_account: entity.otherAccount };
     case 0x1004:
       return { type: 'multisig', ...common, inner: hankoJson(entity.otherTrans, network) };
+    case 0x0801:
+      return {
+        type: 'importance_transfer', ...common,
+        importance_transfer: { mode: entity.mode === 1 ? 'activate' : 'deactivate', remote: entity.remoteAccount },
+      };
+    case 0x2001:
+      return {
+        type: 'provision_namespace', ...common,
+        provision_namespace: { sink: entity.rentalFeeSink, rental_fee: entity.rentalFee, new_part: entity.newPart, parent: entity.parent },
+      };
+    case 0x4001: {
+      const d = entity.mosaicDefinition;
+      const property = (name) => d.properties.find((p) => p.name === name).value;
+      return {
+        type: 'mosaic_definition_creation', ...common,
+        mosaic_definition: {
+          definition: {
+            creator: d.creator,
+            id: mosaicName(d.id),
+            description: d.description,
+            properties: {
+              divisibility: Number(property('divisibility')),
+              initial_supply: Number(property('initialSupply')),
+              supply_mutable: property('supplyMutable') === 'true',
+              transferable: property('transferable') === 'true',
+            },
+            levy: d.levy && {
+              type: d.levy.type === 1 ? 'absolute' : 'percentile',
+              recipient: d.levy.recipient,
+              mosaic: mosaicName(d.levy.mosaicId),
+              fee: d.levy.fee,
+            },
+          },
+          sink: entity.creationFeeSink,
+          creation_fee: entity.creationFee,
+        },
+      };
+    }
+    case 0x4002:
+      return {
+        type: 'mosaic_supply_change', ...common,
+        supply_change: { mosaic: mosaicName(entity.mosaicId), type: entity.supplyType === 1 ? 'create' : 'delete', delta: entity.delta },
+      };
     default:
       throw new Error(`unexpected type ${entity.type}`);
   }
@@ -262,6 +374,32 @@ function generate() {
       otherAccount: nem.model.address.toAddress(newKey().publicKey, network.id),
     });
     vectors.push(sign('multisig_signature', cosigner, entity, network, {}));
+  }
+  // The other embeddable types, as the inner transaction of a multisig wrapper (how a
+  // cosigner meets them).
+  const others = [
+    ['importance_transfer', importanceEntity],
+    ['provision_namespace', provisionEntity],
+    ['mosaic_definition', mosaicDefinitionEntity],
+    ['mosaic_supply_change', supplyEntity],
+  ];
+  for (const [kind, build] of others) {
+    for (let i = 0; i < COUNTS[kind]; i++) {
+      const network = pick(NETWORKS);
+      const multisig = newKey();
+      const cosigner = newKey();
+      const inner = withTimeStamp(build(network, multisig.publicKey));
+      const wrapper = withTimeStamp({
+        type: 0x1004,
+        version: ((network.byte << 24) >>> 0) + 1,
+        signer: cosigner.publicKey,
+        ...times(),
+        fee: 150000,
+        otherTrans: inner,
+      });
+      const innerHash = keccak256(nem.utils.convert.ua2hex(nem.utils.serialization.serializeTransaction(inner)));
+      vectors.push(sign(`multisig_${kind}`, cosigner, wrapper, network, { inner_hash: innerHash }));
+    }
   }
   return { generator: 'nem-sdk 1.6.11', seed: SEED, count: vectors.length, vectors };
 }

@@ -155,9 +155,13 @@ impl Chain {
             Body::MultisigSignature(s) => {
                 self.check_cosignature(tx, &signer, s.other_hash, s.other_account)
             }
-            Body::Other { .. } => Err(Rejection::Unsupported(
-                "unsupported transaction type".into(),
-            )),
+            Body::ImportanceTransfer(_)
+            | Body::ProvisionNamespace(_)
+            | Body::MosaicDefinition(_)
+            | Body::MosaicSupplyChange(_) => Err(Rejection::Unsupported(format!(
+                "the Hanko dev node does not support {} transactions",
+                tx.kind().name()
+            ))),
         }
     }
 

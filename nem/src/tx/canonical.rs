@@ -39,19 +39,51 @@ pub fn canonical_mosaics(mosaics: Vec<Mosaic>) -> Result<Vec<Mosaic>, String> {
     Ok(merged)
 }
 
-/// NIS's namespace rule: 1 to 3 dot-separated parts, each `[a-z0-9][a-z0-9_-]*`.
+/// Longest root namespace and sub-namespace part (nem.core `NamespaceId`).
+pub const MAX_ROOT_LENGTH: usize = 16;
+pub const MAX_SUBLEVEL_LENGTH: usize = 64;
+
+fn part_chars_ok(p: &str) -> bool {
+    let b = p.as_bytes();
+    !b.is_empty()
+        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
+}
+
+/// NIS's namespace rule: 1 to 3 dot-separated parts, each `[a-z0-9][a-z0-9_-]*`, the root at
+/// most 16 characters and each further part at most 64.
 pub fn validate_namespace(ns: &str) -> Result<(), String> {
     let parts: Vec<&str> = ns.split('.').collect();
-    let part_ok = |p: &&str| {
-        let b = p.as_bytes();
-        !b.is_empty()
-            && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-            && b.iter()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
-    };
-    if parts.len() > 3 || !parts.iter().all(part_ok) {
+    let ok = parts.len() <= 3
+        && parts.iter().enumerate().all(|(i, p)| {
+            part_chars_ok(p)
+                && p.len()
+                    <= if i == 0 {
+                        MAX_ROOT_LENGTH
+                    } else {
+                        MAX_SUBLEVEL_LENGTH
+                    }
+        });
+    if !ok {
         return Err(format!(
-            "namespace '{ns}' is invalid: 1 to 3 parts separated by '.', each starting with a-z or 0-9 and made of a-z, 0-9, '_' and '-'"
+            "namespace '{ns}' is invalid: 1 to 3 parts separated by '.', each starting with a-z or 0-9 and made of a-z, 0-9, '_' and '-', the first at most {MAX_ROOT_LENGTH} characters and the others at most {MAX_SUBLEVEL_LENGTH}"
+        ));
+    }
+    Ok(())
+}
+
+/// One part of a namespace being provisioned: a root (at most 16 characters) or a sub-namespace
+/// part (at most 64).
+pub fn validate_namespace_part(part: &str, root: bool) -> Result<(), String> {
+    let max = if root {
+        MAX_ROOT_LENGTH
+    } else {
+        MAX_SUBLEVEL_LENGTH
+    };
+    if !part_chars_ok(part) || part.len() > max {
+        return Err(format!(
+            "'{part}' is not a namespace part: at most {max} characters, starting with a-z or 0-9 and made of a-z, 0-9, '_' and '-'"
         ));
     }
     Ok(())
@@ -195,5 +227,9 @@ mod tests {
         assert!(validate_namespace("a.b.c").is_ok());
         assert!(validate_namespace("a.b.c.d").is_err());
         assert!(validate_namespace("a..b").is_err());
+        assert!(validate_namespace(&"a".repeat(16)).is_ok());
+        assert!(validate_namespace(&"a".repeat(17)).is_err());
+        assert!(validate_namespace(&format!("a.{}", "b".repeat(64))).is_ok());
+        assert!(validate_namespace(&format!("a.{}", "b".repeat(65))).is_err());
     }
 }

@@ -161,6 +161,16 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// A string NIS may write as null (length 0xFFFFFFFF).
+    pub fn optional_string(&mut self, field: &'static str) -> Result<Option<&'a str>, DecodeError> {
+        let at = self.pos;
+        if self.remaining() >= 4 && self.data[at..at + 4] == [0xFF; 4] {
+            self.pos += 4;
+            return Ok(None);
+        }
+        self.string(field).map(Some)
+    }
+
     /// Runs `f` over a nested object of `len` bytes and requires it to consume exactly that.
     pub fn nested<T>(
         &mut self,
@@ -233,6 +243,14 @@ impl Writer {
     pub fn sized(&mut self, bytes: &[u8]) {
         self.u32(bytes.len() as u32);
         self.raw(bytes);
+    }
+
+    /// A string, or NIS's null (length 0xFFFFFFFF).
+    pub fn optional_string(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => self.sized(s.as_bytes()),
+            None => self.u32(u32::MAX),
+        }
     }
 
     /// Writes a nested object: a u32 length placeholder, the content, then the real length.

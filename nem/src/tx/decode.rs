@@ -3,8 +3,11 @@
 
 use super::canonical;
 use super::codec::{DecodeError, DecodeErrorKind as K, Reader};
+use super::decode_other::{
+    read_address, read_importance, read_mosaic_definition, read_mosaic_id, read_provision,
+    read_supply_change,
+};
 use super::model::*;
-use crate::address::Address;
 use crate::amount::Amount;
 use crate::hash::Hash256;
 use crate::keys::PublicKey;
@@ -57,12 +60,12 @@ fn read_transaction(r: &mut Reader<'_>, inner: bool) -> Result<Transaction, Deco
                 .map_err(|e| r.error(body_at, "modifications", K::NonCanonical(e)))?;
             Body::MultisigModification(m)
         }
-        other => {
-            // Not decoded: bodies of these types are kept verbatim. They are only valid at
-            // top level or as the whole of a wrapper's inner transaction.
-            let body = r.bytes(r.remaining(), "body")?.to_vec();
-            Body::Other { kind: other, body }
+        TransactionType::ImportanceTransfer => Body::ImportanceTransfer(read_importance(r)?),
+        TransactionType::ProvisionNamespace => Body::ProvisionNamespace(read_provision(r)?),
+        TransactionType::MosaicDefinition => {
+            Body::MosaicDefinition(read_mosaic_definition(r, &header.signer)?)
         }
+        TransactionType::MosaicSupplyChange => Body::MosaicSupplyChange(read_supply_change(r)?),
     };
     Ok(Transaction { header, body })
 }
@@ -124,13 +127,6 @@ fn read_time(r: &mut Reader<'_>, field: &'static str) -> Result<NemTimestamp, De
     Ok(NemTimestamp(value))
 }
 
-fn read_address(r: &mut Reader<'_>, field: &'static str) -> Result<Address, DecodeError> {
-    r.expect_u32(40, field)?;
-    let at = r.offset();
-    let bytes = r.bytes(40, field)?;
-    Address::from_canonical(bytes).map_err(|e| r.error(at, field, K::Address(e)))
-}
-
 fn read_transfer(r: &mut Reader<'_>, version: u8) -> Result<Transfer, DecodeError> {
     let recipient = read_address(r, "recipient")?;
     let amount_at = r.offset();
@@ -187,19 +183,7 @@ fn read_mosaics(r: &mut Reader<'_>) -> Result<Vec<Mosaic>, DecodeError> {
         let len_at = r.offset();
         let len = r.u32("mosaic length")?;
         let mosaic = r.nested(len_at, len, "mosaic", |r| {
-            let id_len_at = r.offset();
-            let id_len = r.u32("mosaic id length")?;
-            let id = r.nested(id_len_at, id_len, "mosaic id", |r| {
-                let ns_at = r.offset();
-                let namespace = r.string("namespace id")?.to_string();
-                canonical::validate_namespace(&namespace)
-                    .map_err(|e| r.error(ns_at, "namespace id", K::Invalid(e)))?;
-                let name_at = r.offset();
-                let name = r.string("mosaic name")?.to_string();
-                canonical::validate_mosaic_name(&name)
-                    .map_err(|e| r.error(name_at, "mosaic name", K::Invalid(e)))?;
-                Ok(MosaicId { namespace, name })
-            })?;
+            let id = read_mosaic_id(r)?;
             let quantity = r.long("mosaic quantity")?;
             Ok(Mosaic { id, quantity })
         })?;

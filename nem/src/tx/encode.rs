@@ -5,6 +5,7 @@ use thiserror::Error;
 
 use super::canonical;
 use super::codec::Writer;
+use super::decode_other::{check_definition, check_provision, check_supply, property_texts};
 use super::model::*;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -56,10 +57,7 @@ fn write_transaction(w: &mut Writer, tx: &Transaction, inner: bool) -> Result<()
                 w.u32(t.mosaics.len() as u32);
                 for m in &t.mosaics {
                     w.nested(|w| {
-                        w.nested(|w| {
-                            w.sized(m.id.namespace.as_bytes());
-                            w.sized(m.id.name.as_bytes());
-                        });
+                        write_mosaic_id(w, &m.id);
                         w.u64(m.quantity);
                     });
                 }
@@ -93,7 +91,61 @@ fn write_transaction(w: &mut Writer, tx: &Transaction, inner: bool) -> Result<()
                 }
             }
         }
-        Body::Other { body, .. } => w.raw(body),
+        Body::ImportanceTransfer(t) => {
+            w.u32(t.mode.code());
+            w.sized(t.remote.as_bytes());
+        }
+        Body::ProvisionNamespace(p) => {
+            check_provision(p).map_err(err)?;
+            w.sized(p.sink.as_bytes());
+            w.u64(p.rental_fee.as_micro());
+            w.sized(p.new_part.as_bytes());
+            w.optional_string(p.parent.as_deref());
+        }
+        Body::MosaicDefinition(d) => {
+            check_definition(&h.signer, d).map_err(err)?;
+            write_definition(w, &d.definition);
+            w.sized(d.sink.as_bytes());
+            w.u64(d.creation_fee.as_micro());
+        }
+        Body::MosaicSupplyChange(s) => {
+            check_supply(s).map_err(err)?;
+            write_mosaic_id(w, &s.mosaic);
+            w.u32(s.kind.code());
+            w.u64(s.delta);
+        }
     }
     Ok(())
+}
+
+fn write_mosaic_id(w: &mut Writer, id: &MosaicId) {
+    w.nested(|w| {
+        w.sized(id.namespace.as_bytes());
+        w.sized(id.name.as_bytes());
+    });
+}
+
+fn write_definition(w: &mut Writer, d: &MosaicDefinition) {
+    w.nested(|w| {
+        w.sized(d.creator.as_bytes());
+        write_mosaic_id(w, &d.id);
+        w.sized(d.description.as_bytes());
+        let properties = property_texts(&d.properties);
+        w.u32(properties.len() as u32);
+        for (name, value) in &properties {
+            w.nested(|w| {
+                w.sized(name.as_bytes());
+                w.sized(value.as_bytes());
+            });
+        }
+        match &d.levy {
+            None => w.u32(0),
+            Some(levy) => w.nested(|w| {
+                w.u32(levy.kind.code());
+                w.sized(levy.recipient.as_bytes());
+                write_mosaic_id(w, &levy.mosaic);
+                w.u64(levy.fee);
+            }),
+        }
+    });
 }

@@ -3,8 +3,10 @@
 pub(crate) mod canonical;
 mod codec;
 mod decode;
+mod decode_other;
 mod encode;
 mod model;
+pub mod other_types;
 
 pub use canonical::{
     canonical_mosaics, check_transfer, sort_modifications, validate_mosaic_id,
@@ -12,6 +14,10 @@ pub use canonical::{
 };
 pub use codec::{DecodeError, DecodeErrorKind};
 pub use decode::{inner_bytes, inner_hash_of_wrapper};
+pub use decode_other::{
+    MAX_QUANTITY, check_definition, check_description, check_properties, check_provision,
+    check_supply, property_texts,
+};
 pub use encode::EncodeError;
 pub use model::*;
 

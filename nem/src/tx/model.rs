@@ -7,8 +7,12 @@ use crate::keys::PublicKey;
 use crate::network::Network;
 use crate::time::NemTimestamp;
 
-/// Every NIS1 transaction type. Only transfers and the multisig types have decoded bodies;
-/// the others are recognised by name, their bodies kept verbatim, so policy can refuse them.
+pub use super::other_types::{
+    ImportanceMode, ImportanceTransfer, LevyKind, MosaicDefinition, MosaicDefinitionCreation,
+    MosaicLevy, MosaicProperties, MosaicSupplyChange, ProvisionNamespace, SupplyKind,
+};
+
+/// Every NIS1 transaction type; each has a decoded body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TransactionType {
     Transfer,
@@ -115,11 +119,10 @@ pub enum Body {
     Multisig(Box<Transaction>),
     MultisigSignature(MultisigSignature),
     MultisigModification(AggregateModification),
-    /// A type Hanko does not decode: its body bytes, verbatim.
-    Other {
-        kind: TransactionType,
-        body: Vec<u8>,
-    },
+    ImportanceTransfer(ImportanceTransfer),
+    ProvisionNamespace(ProvisionNamespace),
+    MosaicDefinition(MosaicDefinitionCreation),
+    MosaicSupplyChange(MosaicSupplyChange),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,7 +273,10 @@ impl Transaction {
             Body::Multisig(_) => TransactionType::Multisig,
             Body::MultisigSignature(_) => TransactionType::MultisigSignature,
             Body::MultisigModification(_) => TransactionType::MultisigModification,
-            Body::Other { kind, .. } => *kind,
+            Body::ImportanceTransfer(_) => TransactionType::ImportanceTransfer,
+            Body::ProvisionNamespace(_) => TransactionType::ProvisionNamespace,
+            Body::MosaicDefinition(_) => TransactionType::MosaicDefinition,
+            Body::MosaicSupplyChange(_) => TransactionType::MosaicSupplyChange,
         }
     }
 
