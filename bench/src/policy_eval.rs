@@ -35,7 +35,9 @@ fn policy_text(treasury: &Address, whitelist: usize) -> String {
          [[velocity]]\nname = \"per-destination\"\nasset = \"nem:xem\"\nmax = \"10000000\"\nperiod = \"day\"\nper = \"destination\"\n\
          [[window]]\nname = \"always\"\ndays = [\"mon\",\"tue\",\"wed\",\"thu\",\"fri\",\"sat\",\"sun\"]\nfrom = \"00:00\"\nto = \"23:59\"\n\
          [[approval]]\nname = \"large\"\nasset = \"nem:xem\"\nabove = \"40000\"\n\
-         [safety]\nmax_deadline = \"2h\"\n[destinations]\nunlisted = \"deny\"\n"
+         [[proposer]]\nname = \"bench\"\nkey = \"{proposer}\"\n\
+         [safety]\nmax_deadline = \"2h\"\n[destinations]\nunlisted = \"deny\"\n",
+        proposer = PublicKey([2; 32])
     );
     for i in 0..whitelist as u64 {
         text.push_str(&format!(
@@ -65,7 +67,7 @@ pub fn run(evaluations: usize) -> Result<PolicyFigures> {
         history.record(&Outflow {
             at,
             account: treasury,
-            destination: address((n % whitelist) as u64),
+            destination: Some(address((n % whitelist) as u64)),
             proposer: None,
             asset: MosaicId::xem(),
             amount: 1_000_000,
@@ -99,6 +101,7 @@ pub fn run(evaluations: usize) -> Result<PolicyFigures> {
             proposer: PublicKey([2; 32]),
             now,
             minimum_fee,
+            cosignatories: 3,
         };
         let start = Instant::now();
         let decision = evaluate(&policy, &req, &history);

@@ -328,7 +328,12 @@ fn explain(
             if p.signed.unwrap_or(p.decision == Outcome::Allow) {
                 let t = nem::json::from_json(&p.tx)
                     .map_err(|e| CliError::Input(format!("{}:{}: {e}", path.display(), i + 1)))?;
-                for o in policy::Outflow::of(t.inner().unwrap_or(&t), Some(p.proposer), p.at) {
+                let n = p
+                    .cosignatories
+                    .unwrap_or(policy::cases::DEFAULT_COSIGNATORIES);
+                let outer = policy::cost::outer_fees(n);
+                for o in policy::Outflow::of(t.inner().unwrap_or(&t), outer, Some(p.proposer), p.at)
+                {
                     past.record(&o);
                 }
             }
@@ -342,6 +347,7 @@ fn explain(
             proposer,
             now,
             minimum_fee,
+            cosignatories: policy::cases::DEFAULT_COSIGNATORIES,
         },
         &past,
     );

@@ -138,7 +138,7 @@ fn lint_test_explain_diff_schema_simulate() {
     );
     let o = hanko(&["policy", "test", &a]);
     assert!(
-        o.status.success() && text(&o).contains("policy tests: 13 passed, 0 failed"),
+        o.status.success() && text(&o).contains("policy tests: 15 passed, 0 failed"),
         "{}",
         text(&o)
     );
@@ -213,18 +213,18 @@ fn lint_test_explain_diff_schema_simulate() {
     let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(schema["properties"]["destinations"].is_object());
 
-    // Simulate: three past 40,000 XEM withdrawals all allowed then; a draft with a 100,000 XEM
-    // daily cap refuses the third.
+    // Simulate: three past 39,000 XEM withdrawals by a listed proposer, all allowed then; a
+    // draft with a 100,000 XEM daily cap refuses the third (fees counted).
     let history = dir.join("history.jsonl");
     let mut lines = String::new();
     for i in 0..3u32 {
         let mut t = tx.clone();
-        t["amount"] = 40_000_000_000u64.into();
-        t["fee"] = 200_000.into();
+        t["amount"] = 39_000_000_000u64.into();
+        t["fee"] = 150_000.into();
         let at = nem::NemTimestamp(TUESDAY_10_TOKYO + i * 60)
             .to_timestamp()
             .to_string();
-        lines.push_str(&serde_json::json!({"at": at, "tx": t, "proposer": "22".repeat(32), "decision": "allow"}).to_string());
+        lines.push_str(&serde_json::json!({"at": at, "tx": t, "proposer": "2ebff201255f6cf948c78f528658b99a7c13ac791942fa22d59af610558111f5", "decision": "allow"}).to_string());
         lines.push('\n');
     }
     std::fs::write(&history, lines).unwrap();

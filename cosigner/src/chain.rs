@@ -1,29 +1,42 @@
 //! What this cosigner sees on its own NIS node: the multisig account's key and cosignatories,
 //! and the account's confirmed outflows (which count against velocity whoever sent them).
 //! Nothing here comes from the coordinator.
+//!
+//! An outflow counts from the time of the block that confirmed it (read from the node), never
+//! from the transaction's timestamp, which whoever built it chose. It counts everything the
+//! account paid: the amount, the inner fee, the wrapper's fee and every attached signature's.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use nem::client::{NisClient, NisError, TransactionMetaDataPair};
+use jiff::Timestamp;
+use nem::client::{NisClient, NisError, PAGE_SIZE, TransactionMetaDataPair};
 use nem::tx::Body;
-use nem::{Address, Hash256};
+use nem::{Address, Hash256, NemTimestamp};
 use policy::{Outflow, WindowedHistory};
 use tokio::sync::Mutex;
 
 use crate::examine::AccountFacts;
 
-/// How far back outflows are read: longer than any velocity window (a calendar month).
+/// How far back outflows are read: longer than any velocity window a policy may have.
 pub const HORIZON_SECONDS: i64 = 32 * 86_400;
-/// At most this many pages of 25 per refresh, so a hostile node cannot keep it paging forever.
-const MAX_PAGES: usize = 400;
+const _: () = assert!(HORIZON_SECONDS as u64 > policy::model::MAX_WINDOW_SECONDS);
+/// At most this many pages per read, so a hostile node cannot keep it paging forever. A read
+/// that stops here leaves the history incomplete, and every decision is refused until a read
+/// reaches back to the horizon.
+pub const MAX_PAGES: usize = 1_000;
+/// Block times remembered, by height.
+const MAX_BLOCK_TIMES: usize = 100_000;
 
 /// One confirmed outflow transaction of a watched account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainOutflow {
     /// Hash of the transaction that moved the funds (the inner one for a multisig wrapper).
     pub inner_hash: Hash256,
+    /// When its block was made.
+    pub at: Timestamp,
+    /// What the account paid, one per asset, at the block's time.
     pub outflows: Vec<Outflow>,
 }
 
@@ -36,14 +49,17 @@ pub struct Snapshot {
     /// The same outflows as velocity history, built once per read of the node: a decision
     /// then costs the same whatever the account's history.
     pub history: Arc<ChainHistory>,
+    /// Why the outflows cannot be trusted to be complete, if they cannot.
+    pub incomplete: Option<String>,
     pub read_at: Instant,
 }
 
-/// The confirmed outflows as a velocity history with prefix sums, and their inner hashes.
+/// The confirmed outflows as a velocity history with prefix sums, and when each confirmed.
 #[derive(Debug, Default)]
 pub struct ChainHistory {
     pub history: WindowedHistory,
-    pub on_chain: HashSet<Hash256>,
+    /// Inner hash → the time of the block that confirmed it.
+    pub on_chain: HashMap<Hash256, Timestamp>,
 }
 
 impl ChainHistory {
@@ -57,7 +73,7 @@ impl ChainHistory {
         }
         ChainHistory {
             history,
-            on_chain: outflows.iter().map(|o| o.inner_hash).collect(),
+            on_chain: outflows.iter().map(|o| (o.inner_hash, o.at)).collect(),
         }
     }
 }
@@ -66,6 +82,7 @@ pub struct ChainView {
     client: NisClient,
     max_age: Duration,
     snapshots: Mutex<HashMap<Address, Arc<Snapshot>>>,
+    block_times: Mutex<BTreeMap<u64, Timestamp>>,
 }
 
 impl ChainView {
@@ -74,6 +91,7 @@ impl ChainView {
             client,
             max_age,
             snapshots: Mutex::new(HashMap::new()),
+            block_times: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -96,6 +114,21 @@ impl ChainView {
         self.snapshots.lock().await.remove(account);
     }
 
+    /// When the block at `height` was made, asked of the node once per height.
+    async fn block_time(&self, height: u64) -> Result<Timestamp, NisError> {
+        if let Some(t) = self.block_times.lock().await.get(&height) {
+            return Ok(*t);
+        }
+        let block = self.client.block_at(height).await?;
+        let at = NemTimestamp(block.time_stamp).to_timestamp();
+        let mut times = self.block_times.lock().await;
+        times.insert(height, at);
+        while times.len() > MAX_BLOCK_TIMES {
+            times.pop_first();
+        }
+        Ok(at)
+    }
+
     async fn read(
         &self,
         account: &Address,
@@ -116,89 +149,116 @@ impl ChainView {
                 .as_ref()
                 .map_or(1, |m| m.required_signatures()),
         };
-        let none = HashSet::new();
-        let seen = previous.map_or(&none, |p| &p.history.on_chain);
-        let horizon = jiff::Timestamp::now().as_second() - HORIZON_SECONDS;
+        // After an incomplete read, everything is read again from the newest.
+        let known = previous.filter(|p| p.incomplete.is_none());
+        let horizon = Timestamp::now().as_second() - HORIZON_SECONDS;
         let mut before: Option<Hash256> = None;
         let mut fresh = vec![];
+        let mut complete = false;
         'pages: for _ in 0..MAX_PAGES {
             let page = self
                 .client
                 .outgoing_transfers(account, before.as_ref())
                 .await?;
-            let Some(last) = page.last() else { break };
+            let Some(last) = page.last() else {
+                complete = true;
+                break;
+            };
             before = last.meta.hash.data;
             for pair in &page {
-                let Some(o) = outflow(account, pair)? else {
+                let Some((inner_hash, tx, outer_fees)) = paid_by(account, pair)? else {
                     continue;
                 };
-                if seen.contains(&o.inner_hash) {
+                if known.is_some_and(|p| p.history.on_chain.contains_key(&inner_hash)) {
+                    complete = true;
                     break 'pages;
                 }
-                let old = o
-                    .outflows
-                    .first()
-                    .is_some_and(|f| f.at.as_second() < horizon);
-                fresh.push(o);
-                if old {
+                // A block includes a transaction before its deadline: one whose deadline is
+                // past the horizon is older than any window, wherever its block is.
+                if tx.header.deadline.to_timestamp().as_second() < horizon {
+                    complete = true;
                     break 'pages;
                 }
+                let at = self.block_time(pair.meta.height).await?;
+                if at.as_second() < horizon {
+                    complete = true;
+                    break 'pages;
+                }
+                fresh.push(ChainOutflow {
+                    inner_hash,
+                    at,
+                    outflows: Outflow::of(&tx, outer_fees, None, at),
+                });
             }
-            if before.is_none() || page.len() < 25 {
+            if before.is_none() || page.len() < PAGE_SIZE {
+                complete = true;
                 break;
             }
         }
-        let in_horizon = |o: &ChainOutflow| o.outflows.iter().all(|f| f.at.as_second() >= horizon);
+        let incomplete = (!complete).then(|| {
+            format!(
+                "this cosigner's node lists more than {} outflows of {account} within {} days; refusing, since velocity cannot be counted in full",
+                MAX_PAGES * PAGE_SIZE,
+                HORIZON_SECONDS / 86_400
+            )
+        });
+        let in_horizon = |o: &ChainOutflow| o.at.as_second() >= horizon;
         // Most reads find nothing new: the outflows and their history are kept as they are.
-        let (known, history) = match previous {
+        let (outflows, history) = match known {
             Some(p) if fresh.is_empty() && p.outflows.iter().all(in_horizon) => {
                 (p.outflows.clone(), p.history.clone())
             }
             _ => {
-                let known: Vec<ChainOutflow> = previous
+                let all: Vec<ChainOutflow> = known
                     .map_or(&[][..], |p| p.outflows.as_slice())
                     .iter()
                     .chain(&fresh)
                     .filter(|o| in_horizon(o))
                     .cloned()
                     .collect();
-                let history = Arc::new(ChainHistory::of(&known));
-                (Arc::new(known), history)
+                let history = Arc::new(ChainHistory::of(&all));
+                (Arc::new(all), history)
             }
         };
         Ok(Snapshot {
             facts,
-            outflows: known,
+            outflows,
             history,
+            incomplete,
             read_at: Instant::now(),
         })
     }
 }
 
-/// The funds a confirmed transaction moved out of `account`, if any. A transaction the
-/// cosigner cannot read is an error, not something to skip: an uncounted outflow would let
-/// velocity be exceeded.
-fn outflow(
+/// A confirmed transaction that spent from `account`: its inner hash, the inner transaction and
+/// the micro-XEM paid around it (the wrapper's fee and every attached signature's). A
+/// transaction the cosigner cannot read is an error, not something to skip: an uncounted
+/// outflow would let velocity be exceeded.
+fn paid_by(
     account: &Address,
     pair: &TransactionMetaDataPair,
-) -> Result<Option<ChainOutflow>, NisError> {
+) -> Result<Option<(Hash256, nem::Transaction, u128)>, NisError> {
     let malformed = |reason: String| NisError::Malformed {
         endpoint: nem::client::Endpoint::TransfersOutgoing.path(),
         reason,
     };
     let parsed = nem::nis_json::from_nis_json(&pair.transaction)
         .map_err(|e| malformed(format!("outgoing transaction of {account}: {e}")))?;
-    let tx = match parsed.transaction.body {
-        Body::Multisig(inner) => *inner,
-        _ => parsed.transaction,
+    let (tx, outer_fees) = match parsed.transaction.body {
+        Body::Multisig(inner) => {
+            let signatures = parsed
+                .cosignatures
+                .iter()
+                .map(|(s, _)| u128::from(s.header.fee.as_micro()))
+                .sum::<u128>();
+            let wrapper = u128::from(parsed.transaction.header.fee.as_micro());
+            (*inner, wrapper + signatures)
+        }
+        _ => (parsed.transaction, 0),
     };
     if tx.signer_address() != *account {
         return Ok(None);
     }
     let inner_hash = tx.hash().map_err(|e| malformed(e.to_string()))?;
-    let outflows = Outflow::of(&tx, None, tx.header.timestamp.to_timestamp());
-    Ok(Some(ChainOutflow {
-        inner_hash,
-        outflows,
-    }))
+    Ok(Some((inner_hash, tx, outer_fees)))
 }

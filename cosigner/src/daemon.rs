@@ -44,6 +44,7 @@ pub async fn start(config: &Config, passphrase: Zeroizing<Vec<u8>>) -> Result<Ru
     let key = keystore::open(&config.key_file, &passphrase)?;
     drop(passphrase);
     let key = nem::KeyPair::from_private_key(&key);
+    let operators = operator::Access::of(config)?;
 
     let trust = config.policy.trust();
     let policy =
@@ -53,7 +54,15 @@ pub async fn start(config: &Config, passphrase: Zeroizing<Vec<u8>>) -> Result<Ru
         .with_context(|| format!("cannot open {}", config.data_dir.display()))?;
     let checked = crate::integrity::check_store(&store)
         .with_context(|| format!("{} is not whole", config.data_dir.display()))?;
-    crate::integrity::check_identity(&store, &config.key_file)?;
+    let state_dir = config.state_dir();
+    std::fs::create_dir_all(&state_dir)
+        .with_context(|| format!("cannot create the state directory {}", state_dir.display()))?;
+    let marker = crate::integrity::MarkerAt {
+        path: crate::integrity::marker_path(&state_dir, &key.public_key()),
+        key: key.public_key(),
+    };
+    let legacy = crate::integrity::legacy_marker_path(&config.key_file);
+    crate::integrity::check_identity(&store, &marker, &legacy)?;
     tracing::info!(data_dir = %config.data_dir.display(), journal_entries = checked, "store checked");
     let tls = hanko_proto::tls::client_config(
         &read(&config.tls.ca)?,
@@ -70,22 +79,21 @@ pub async fn start(config: &Config, passphrase: Zeroizing<Vec<u8>>) -> Result<Ru
         clock: system_clock(),
     })?;
 
-    let listener = operator::bind(&config.socket).with_context(|| {
+    let listener = operator::bind(&config.socket, operators.group).with_context(|| {
         format!(
             "cannot create the operator socket {}",
             config.socket.display()
         )
     })?;
     let own_uid = std::fs::metadata(&config.socket)?.uid();
-    let mut allowed = vec![own_uid];
-    allowed.extend(&config.operator_uids);
+    let operators = operators.with_uid(own_uid);
 
     let (stop, stop_rx) = watch::channel(false);
     let hup = Arc::new(Notify::new());
     let mut tasks = vec![tokio::spawn(operator::serve(
         listener,
         engine.clone(),
-        allowed,
+        operators,
     ))];
     tasks.push(tokio::spawn(link::run(
         engine.clone(),

@@ -1,18 +1,23 @@
 //! The pure part of a decision: the velocity history a cosigner counts, and what its policy's
 //! verdict means for the record. No I/O, no clock: both are inputs.
+//!
+//! Time is this cosigner's: a signature counts from when it was given, a chain outflow from
+//! its block (see `chain` and `engine::ledger`); a transaction's timestamp and deadline bound
+//! its validity only. Money is everything the account pays, fees included (`policy::cost`).
 
 use nem::fees::{XemOnly, minimum_fee};
 use nem::tx::MosaicId;
 use nem::{NemTimestamp, Transaction};
+use policy::cost::outer_fees;
 use policy::{Decision, History, Outcome, Outflow, Policy, Request, Scope, WindowedHistory};
 
-use crate::chain::ChainHistory;
-use crate::examine::Examined;
+use crate::chain::Snapshot;
+use crate::examine::{AccountFacts, Examined};
 use crate::record::{Approval, Binding, Status};
 
-/// The chain's history with this cosigner's own reservations on top: totals add up. The
-/// reservations (signed, not confirmed yet) are summed by a scan per question: a policy asks
-/// a few, and indexing every reservation for every decision cost more.
+/// The chain's history with this cosigner's own signatures on top: totals add up. The
+/// signatures are summed by a scan per question: a policy asks a few, and indexing every
+/// one for every decision cost more.
 struct Layered<'a> {
     chain: &'a WindowedHistory,
     own: Vec<&'a Outflow>,
@@ -23,7 +28,7 @@ struct Layered<'a> {
 fn in_scope(o: &Outflow, scope: &Scope) -> bool {
     match scope {
         Scope::Account(a) => o.account == *a,
-        Scope::Destination(d) => o.destination == *d,
+        Scope::Destination(d) => o.destination == Some(*d),
         Scope::Proposer(p) => o.proposer == Some(*p),
     }
 }
@@ -48,58 +53,59 @@ impl History for Layered<'_> {
     }
 }
 
-/// What counts against velocity: every outflow the node confirmed, plus this cosigner's own
-/// signed reservations that can still confirm (deadline not passed) and are not on chain yet
-/// (`unconfirmed`, see [`not_on_chain`]). The chain's part is built once per read of the node;
-/// only the reservations are added here.
-fn history<'a>(
-    chain: &'a ChainHistory,
-    unconfirmed: impl IntoIterator<Item = &'a Binding>,
-    now: NemTimestamp,
-) -> Layered<'a> {
-    Layered {
-        chain: &chain.history,
-        own: unconfirmed
-            .into_iter()
-            .filter(|b| b.deadline >= now)
-            .filter_map(|b| match &b.status {
-                Status::Signed { reservation, .. } => Some(reservation.as_slice()),
-                _ => None,
-            })
-            .flatten()
-            .collect(),
+fn reservation(b: &Binding) -> &[Outflow] {
+    match &b.status {
+        Status::Signed { reservation, .. } => reservation,
+        _ => &[],
+    }
+}
+
+/// What a decision knows besides the offer: the node's view of the account, this cosigner's
+/// signatures that the chain does not count itself (`own`), and its clock.
+pub struct Context<'a> {
+    pub snapshot: &'a Snapshot,
+    pub own: Vec<&'a Binding>,
+    pub now: jiff::Timestamp,
+}
+
+/// The verdict on an examined offer: an incomplete chain history refuses; then
+/// `safety.max_unconfirmed`, then the policy, over the chain's outflows and this cosigner's
+/// own signatures.
+pub fn verdict(policy: &Policy, x: &Examined, c: &Context<'_>) -> Decision {
+    let deny = |rule: &str, reason: String| {
+        Decision::from_fired(
+            vec![policy::Fired {
+                rule: rule.into(),
+                kind: "safety".into(),
+                outcome: Outcome::Deny,
+                reason,
+            }],
+            0,
+            &policy.hash,
+        )
+    };
+    if let Some(why) = &c.snapshot.incomplete {
+        return deny("velocity_history", why.clone());
+    }
+    let mut h = Layered {
+        chain: &c.snapshot.history.history,
+        own: c.own.iter().flat_map(|b| reservation(b)).collect(),
         unseen: None,
-    }
-}
-
-/// Of `signed`, the bindings whose transaction `chain` has not seen confirmed: once confirmed,
-/// the chain's record counts instead of the reservation.
-pub fn not_on_chain<'a>(
-    signed: impl IntoIterator<Item = &'a Binding>,
-    chain: &ChainHistory,
-) -> impl Iterator<Item = &'a Binding> {
-    signed
-        .into_iter()
-        .filter(move |b| !chain.on_chain.contains(&b.inner_hash))
-}
-
-/// The verdict on an examined offer: velocity from the chain and this cosigner's signed
-/// bindings that `chain` has not seen confirmed ([`not_on_chain`]), `safety.max_unconfirmed`,
-/// then the policy. `now` is this cosigner's clock.
-pub fn verdict<'a>(
-    policy: &Policy,
-    x: &Examined,
-    facts: &crate::examine::AccountFacts,
-    chain: &'a ChainHistory,
-    unconfirmed: impl IntoIterator<Item = &'a Binding>,
-    now: jiff::Timestamp,
-) -> Decision {
-    let now_nem = NemTimestamp::from_timestamp(now).unwrap_or_default();
-    let mut h = history(chain, unconfirmed, now_nem);
-    match unconfirmed_headroom(policy, x, facts, &mut h) {
+    };
+    let now_nem = NemTimestamp::from_timestamp(c.now).unwrap_or_default();
+    // Signed, not confirmed, and still able to confirm: what the unconfirmed cap counts.
+    let pending = c.own.iter().filter(|b| {
+        b.deadline >= now_nem && !c.snapshot.history.on_chain.contains_key(&b.inner_hash)
+    });
+    let pending_xem = pending.flat_map(|b| reservation(b)).map(xem).sum();
+    match unconfirmed_headroom(policy, x, &c.snapshot.facts, pending_xem, c.now, &mut h) {
         Some(fired) => Decision::from_fired(vec![fired], 0, &policy.hash),
-        None => evaluate(policy, x, now, &h),
+        None => evaluate(policy, x, &c.snapshot.facts, c.now, &h),
     }
+}
+
+fn xem(o: &Outflow) -> u128 {
+    if o.asset.is_xem() { o.amount } else { 0 }
 }
 
 /// `safety.max_unconfirmed`: refuses once this cosigner's own signed-but-unconfirmed XEM would
@@ -110,45 +116,52 @@ pub fn verdict<'a>(
 fn unconfirmed_headroom(
     policy: &Policy,
     x: &Examined,
-    facts: &crate::examine::AccountFacts,
+    facts: &AccountFacts,
+    pending_xem: u128,
+    now: jiff::Timestamp,
     h: &mut Layered<'_>,
 ) -> Option<policy::Fired> {
     let cap = u128::from(policy.safety.max_unconfirmed?.as_micro());
-    let xem = nem::tx::MosaicId::xem();
-    let xem_of = |outflows: &mut dyn Iterator<Item = &Outflow>| -> u128 {
-        outflows.filter(|o| o.asset == xem).map(|o| o.amount).sum()
-    };
-    // This cosigner's own signed-but-unconfirmed reservations, as the history holds them.
-    let own = xem_of(&mut h.own.iter().copied());
-    let at = x.tx.header.timestamp.to_timestamp();
-    let this = xem_of(&mut Outflow::of(&x.tx, Some(x.proposer), at).iter());
-    if own + this > cap {
+    let this: u128 = reserve(&x.tx, x.proposer, facts, now).iter().map(xem).sum();
+    if pending_xem + this > cap {
         return Some(policy::Fired {
             rule: "max_unconfirmed".into(),
             kind: "safety".into(),
             outcome: Outcome::Deny,
             reason: format!(
                 "this cosigner has {} XEM signed and not yet confirmed; with this {} XEM it would pass safety.max_unconfirmed {} XEM: wait for confirmations",
-                own / 1_000_000,
-                this / 1_000_000,
-                cap / 1_000_000
+                nem::amount::format_decimal(u64::try_from(pending_xem).unwrap_or(u64::MAX), 6),
+                nem::amount::format_decimal(u64::try_from(this).unwrap_or(u64::MAX), 6),
+                nem::amount::format_decimal(u64::try_from(cap).unwrap_or(u64::MAX), 6)
             ),
         });
     }
     let n = facts.cosignatories.len().max(1) as u128;
     let m = u128::from(facts.required.max(1));
     let headroom = (n - 1) * cap / m;
-    if let (Some(t), true) = (x.tx.transfer(), headroom > 0) {
+    if headroom > 0 {
         h.unseen = Some(Outflow {
-            at,
+            at: now,
             account: x.account,
-            destination: t.recipient,
+            destination: policy::cost::Cost::of(&x.tx, 0).destination,
             proposer: None,
-            asset: xem,
+            asset: MosaicId::xem(),
             amount: headroom,
         });
     }
     None
+}
+
+/// What signing `tx` reserves against velocity: everything the account will pay for it, from
+/// now (the signature's time), fees for a signature from every other cosignatory included.
+pub fn reserve(
+    tx: &Transaction,
+    proposer: nem::PublicKey,
+    facts: &AccountFacts,
+    now: jiff::Timestamp,
+) -> Vec<Outflow> {
+    let n = u32::try_from(facts.cosignatories.len()).unwrap_or(u32::MAX);
+    Outflow::of(tx, outer_fees(n), Some(proposer), now)
 }
 
 /// Asks the policy. A minimum fee that cannot be computed (a mosaic this cosigner cannot price)
@@ -156,6 +169,7 @@ fn unconfirmed_headroom(
 pub fn evaluate(
     policy: &Policy,
     x: &Examined,
+    facts: &AccountFacts,
     now: jiff::Timestamp,
     history: &dyn History,
 ) -> Decision {
@@ -167,6 +181,7 @@ pub fn evaluate(
                 proposer: x.proposer,
                 now,
                 minimum_fee: fee,
+                cosignatories: u32::try_from(facts.cosignatories.len()).unwrap_or(u32::MAX),
             },
             history,
         ),
@@ -183,16 +198,19 @@ pub fn evaluate(
     }
 }
 
-/// The record's status after a policy verdict, given the operator approvals already held
-/// under that same policy version.
+/// The record's status after a policy verdict. Approvals count only when given under the
+/// policy version that decided; a signature reserves what the account will pay, from `now`.
 pub fn status(
     decision: &Decision,
-    tx: &Transaction,
-    proposer: nem::PublicKey,
+    x: &Examined,
+    facts: &AccountFacts,
     approvals: Vec<Approval>,
-    now_ms: i64,
+    now: jiff::Timestamp,
 ) -> Status {
-    let counted: Vec<Approval> = approvals;
+    let counted: Vec<Approval> = approvals
+        .into_iter()
+        .filter(|a| a.policy_hash == decision.policy_hash)
+        .collect();
     match decision.outcome {
         Outcome::Deny => Status::Refused {
             reasons: decision.reasons(),
@@ -208,9 +226,9 @@ pub fn status(
         }
         Outcome::NeedsApproval | Outcome::Allow => Status::Signed {
             policy_hash: decision.policy_hash.clone(),
-            signed_at_ms: now_ms,
+            signed_at_ms: now.as_millisecond(),
             approvals: counted,
-            reservation: Outflow::of(tx, Some(proposer), tx.header.timestamp.to_timestamp()),
+            reservation: reserve(&x.tx, x.proposer, facts, now),
         },
     }
 }
@@ -219,6 +237,7 @@ pub fn status(
 mod tests {
     #![allow(clippy::unwrap_used)] // test code
     use super::*;
+    use crate::chain::ChainHistory;
     use nem::{Address, Hash256, Network, PublicKey};
 
     fn token() -> MosaicId {
@@ -228,7 +247,7 @@ mod tests {
         }
     }
 
-    /// The scan over reservations answers what an index of them would, in every scope.
+    /// The scan over own signatures answers what an index of them would, in every scope.
     #[test]
     fn reservations_scanned_add_up_as_an_indexed_history() {
         let address = |i: u8| Address::from_public_key(&PublicKey([i; 32]), Network::Testnet);
@@ -236,7 +255,7 @@ mod tests {
             .map(|i| Outflow {
                 at: jiff::Timestamp::from_second(1_000 + i64::from(i % 7) * 100).unwrap(),
                 account: address(i % 2),
-                destination: address(10 + i % 3),
+                destination: (i % 6 != 0).then(|| address(10 + i % 3)),
                 proposer: (i % 4 != 0).then(|| PublicKey([20 + i % 2; 32])),
                 asset: if i % 5 == 0 { token() } else { MosaicId::xem() },
                 amount: u128::from(i) * 1_000 + 1,
@@ -245,6 +264,7 @@ mod tests {
         let (on_chain, own) = outflows.split_at(25);
         let chain = ChainHistory::of(&[crate::chain::ChainOutflow {
             inner_hash: Hash256([1; 32]),
+            at: jiff::Timestamp::from_second(1_000).unwrap(),
             outflows: on_chain.to_vec(),
         }]);
         let layered = Layered {

@@ -16,6 +16,38 @@ pub struct Offer {
     pub proposer_signature: Vec<u8>,
 }
 
+impl Offer {
+    /// An offer from the wire, or, when its id or sizes fail [`precheck`], the refusal and the
+    /// id to answer under (none for an id the coordinator cannot have made). The message is
+    /// dropped at once either way: nothing larger than the limits is kept.
+    pub fn from_wire(
+        o: hanko_proto::v1::ProposalForSigning,
+    ) -> Result<Offer, (Option<String>, Refusal)> {
+        let oversized = |field, size: usize, max| {
+            (size > max).then_some(Refusal::Oversized { field, size, max })
+        };
+        let refusal = precheck(
+            &o.proposal_id,
+            o.inner_transaction.len(),
+            o.proposer_signature.len(),
+        )
+        .err()
+        .or_else(|| oversized("account", o.account.len(), 64))
+        .or_else(|| oversized("proposer", o.proposer.len(), 32));
+        if let Some(refusal) = refusal {
+            let id = valid_proposal_id(&o.proposal_id).then_some(o.proposal_id);
+            return Err((id, refusal));
+        }
+        Ok(Offer {
+            proposal_id: o.proposal_id,
+            account: o.account,
+            inner_transaction: o.inner_transaction,
+            proposer: o.proposer,
+            proposer_signature: o.proposer_signature,
+        })
+    }
+}
+
 /// What this cosigner's own node says about a multisig account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountFacts {
@@ -32,7 +64,16 @@ pub struct Identity<'a> {
     pub network: Network,
     /// The multisig accounts this cosigner serves (from its configuration).
     pub accounts: &'a [Address],
+    /// The proposers its policy lists; `None` when the policy says `proposers = "any"`.
+    pub proposers: Option<Vec<PublicKey>>,
 }
+
+/// The longest proposal id: what the coordinator makes, and what a cosigner looks up.
+pub const MAX_PROPOSAL_ID: usize = 64;
+/// The longest inner transaction: the largest NIS1 transaction a multisig account can send (a
+/// version 2 transfer with a 1,024-byte message and ten mosaics of the longest ids) is about
+/// 3.2 KiB.
+pub const MAX_INNER_BYTES: usize = 4_096;
 
 /// An offer that passed every structural check.
 #[derive(Debug, Clone)]
@@ -49,6 +90,16 @@ pub struct Examined {
 pub enum Refusal {
     #[error("proposal_id: '{0}' is not 1 to 64 characters of letters, digits, '-' or '_'")]
     BadProposalId(String),
+    #[error("{field}: {size} bytes; at most {max} are accepted")]
+    Oversized {
+        field: &'static str,
+        size: usize,
+        max: usize,
+    },
+    #[error(
+        "proposer: key {0} is not a proposer this cosigner's policy lists; nothing about the offer was kept"
+    )]
+    UnlistedProposer(PublicKey),
     #[error("account: {0}")]
     BadAccount(String),
     #[error("account: {0} is not an account this cosigner serves")]
@@ -91,6 +142,8 @@ impl Refusal {
     pub fn code(&self) -> &'static str {
         match self {
             Refusal::BadProposalId(_) => "bad_proposal_id",
+            Refusal::Oversized { .. } => "oversized",
+            Refusal::UnlistedProposer(_) => "proposer_not_listed",
             Refusal::BadAccount(_) => "bad_account",
             Refusal::NotServed(_) => "account_not_served",
             Refusal::Undecodable(_) => "undecodable",
@@ -108,19 +161,52 @@ impl Refusal {
 
 pub fn valid_proposal_id(id: &str) -> bool {
     !id.is_empty()
-        && id.len() <= 64
+        && id.len() <= MAX_PROPOSAL_ID
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Decodes and checks an offer's structure (not its facts on chain: see [`check_facts`]).
-pub fn examine(offer: &Offer, me: &Identity<'_>) -> Result<Examined, Refusal> {
-    if !valid_proposal_id(&offer.proposal_id) {
+/// The checks made before anything about an offer is looked up, kept or decoded: its id and
+/// its sizes. A refusal here quotes at most the first 64 characters of what was sent.
+pub fn precheck(
+    proposal_id: &str,
+    inner_len: usize,
+    proposer_signature_len: usize,
+) -> Result<(), Refusal> {
+    if !valid_proposal_id(proposal_id) {
         return Err(Refusal::BadProposalId(
-            offer.proposal_id.chars().take(80).collect(),
+            proposal_id
+                .chars()
+                .take(MAX_PROPOSAL_ID)
+                .map(|c| if c.is_control() { '?' } else { c })
+                .collect(),
         ));
     }
+    if inner_len > MAX_INNER_BYTES {
+        return Err(Refusal::Oversized {
+            field: "inner_transaction",
+            size: inner_len,
+            max: MAX_INNER_BYTES,
+        });
+    }
+    if proposer_signature_len > 64 {
+        return Err(Refusal::Oversized {
+            field: "proposer_signature",
+            size: proposer_signature_len,
+            max: 64,
+        });
+    }
+    Ok(())
+}
+
+/// Decodes and checks an offer's structure (not its facts on chain: see [`check_facts`]).
+pub fn examine(offer: &Offer, me: &Identity<'_>) -> Result<Examined, Refusal> {
+    precheck(
+        &offer.proposal_id,
+        offer.inner_transaction.len(),
+        offer.proposer_signature.len(),
+    )?;
     let account: Address = offer
         .account
         .parse()
@@ -150,6 +236,11 @@ pub fn examine(offer: &Offer, me: &Identity<'_>) -> Result<Examined, Refusal> {
         return Err(Refusal::WrongSigner { signer, account });
     }
     let proposer = proposer_key(&offer.proposer)?;
+    if let Some(listed) = &me.proposers
+        && !listed.contains(&PublicKey(proposer.to_bytes()))
+    {
+        return Err(Refusal::UnlistedProposer(PublicKey(proposer.to_bytes())));
+    }
     verify_intent(offer, &proposer)?;
     let inner_hash = tx.hash().map_err(|e| Refusal::Undecodable(e.to_string()))?;
     Ok(Examined {

@@ -2,11 +2,13 @@
 //! that forgot what it signed would sign a known proposal id's new bytes and count less velocity,
 //! so a damaged, truncated, replaced or deleted store stops the start (fail closed).
 //!
-//! The store's identity is a random id kept in the store and in a file beside the key file
-//! (`<key file>.store-id`, written at the first start), with the newest journal head each flush
-//! made durable: storage that silently lost its newest writes (sled drops a damaged log tail
-//! as if it had never been written) is caught because the journal no longer reaches that head.
-//! Starting afresh on purpose (a new deployment of the same key) means removing that file.
+//! The store's identity is a random id kept in the store and in a marker file outside it, in
+//! the state directory (`store-id-<public key>.json`, written at the first start), with the
+//! newest journal head each flush made durable: storage that silently lost its newest writes
+//! (sled drops a damaged log tail as if it had never been written) is caught because the
+//! journal no longer reaches that head. Starting afresh on purpose (a new deployment of the
+//! same key) means removing that file. A marker an earlier version kept beside the key file
+//! (`<key file>.store-id`) is read once and carried over.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -40,8 +42,13 @@ pub enum IntegrityError {
     Marker { path: String, reason: String },
 }
 
-/// Where the store id of the key at `key_file` is kept.
-pub fn marker_path(key_file: &Path) -> PathBuf {
+/// Where the store id of the key `key` is kept, in `state_dir`.
+pub fn marker_path(state_dir: &Path, key: &nem::PublicKey) -> PathBuf {
+    state_dir.join(format!("store-id-{key}.json"))
+}
+
+/// Where an earlier version kept it: beside the key file.
+pub fn legacy_marker_path(key_file: &Path) -> PathBuf {
     let mut name = key_file.as_os_str().to_owned();
     name.push(".store-id");
     PathBuf::from(name)
@@ -77,29 +84,60 @@ pub fn check_store(store: &Store) -> Result<u64, IntegrityError> {
     Ok(count)
 }
 
-/// What the marker beside the key file says: the store's id and the newest journal head
+/// What the marker says: the key it belongs to, the store's id and the newest journal head
 /// known to be durable.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Marker {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<nem::PublicKey>,
     pub store_id: String,
     #[serde(default)]
     pub head: Option<Head>,
 }
 
-/// Ties the store to the key: the first start records the store's id beside the key file;
-/// every later start requires the same id in the store, and a journal that reaches the head
-/// the marker recorded, with the same hash there. Afterwards every flush updates the marker.
-pub fn check_identity(store: &Store, key_file: &Path) -> Result<(), IntegrityError> {
-    let path = marker_path(key_file);
-    let marker_err = |reason: String| IntegrityError::Marker {
+/// Where a marker is and whose key it names.
+#[derive(Debug, Clone)]
+pub struct MarkerAt {
+    pub path: PathBuf,
+    pub key: nem::PublicKey,
+}
+
+fn read_marker(path: &Path) -> Result<Option<Marker>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| e.to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Ties the store to the key: the first start records the store's id in the marker; every
+/// later start requires the same id in the store, and a journal that reaches the head the
+/// marker recorded, with the same hash there. Afterwards every flush updates the marker.
+/// `legacy` is where an earlier version kept the marker (beside the key file).
+pub fn check_identity(store: &Store, at: &MarkerAt, legacy: &Path) -> Result<(), IntegrityError> {
+    let path = at.path.clone();
+    let marker_err = |path: &Path, reason: String| IntegrityError::Marker {
         path: path.display().to_string(),
         reason,
     };
-    let recorded: Option<Marker> = match std::fs::read_to_string(&path) {
-        Ok(text) => Some(serde_json::from_str(&text).map_err(|e| marker_err(e.to_string()))?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(marker_err(e.to_string())),
+    let recorded = match read_marker(&path).map_err(|e| marker_err(&path, e))? {
+        Some(m) => Some(m),
+        None => read_marker(legacy).map_err(|e| marker_err(legacy, e))?,
     };
+    if let Some(m) = &recorded
+        && m.public_key.is_some_and(|k| k != at.key)
+    {
+        return Err(marker_err(
+            &path,
+            format!(
+                "it belongs to key {}, not to this cosigner's key {}",
+                m.public_key.map(|k| k.to_string()).unwrap_or_default(),
+                at.key
+            ),
+        ));
+    }
     let here = store.store_id()?;
     match (recorded, here) {
         (Some(m), Some(found)) if m.store_id == found => {
@@ -126,7 +164,7 @@ pub fn check_identity(store: &Store, key_file: &Path) -> Result<(), IntegrityErr
         }
         (Some(m), found) => {
             return Err(IntegrityError::Replaced {
-                key: key_file.display().to_string(),
+                key: at.key.to_string(),
                 marker: path.display().to_string(),
                 expected: m.store_id,
                 found: found.unwrap_or_else(|| "none: an empty store".into()),
@@ -137,19 +175,26 @@ pub fn check_identity(store: &Store, key_file: &Path) -> Result<(), IntegrityErr
                 Some(id) => id,
                 None => store.create_store_id()?,
             };
-            write_marker(&path, &id, store.audit_head()?.as_ref())
-                .map_err(|e| marker_err(e.to_string()))?;
+            write_marker(at, &id, store.audit_head()?.as_ref())
+                .map_err(|e| marker_err(&path, e.to_string()))?;
         }
     }
-    store.attach_marker(path);
+    // Written at once where it belongs now (it may have been read from the legacy place).
+    if let Some(id) = store.store_id()? {
+        write_marker(at, &id, store.audit_head()?.as_ref())
+            .map_err(|e| marker_err(&path, e.to_string()))?;
+    }
+    store.attach_marker(at.clone());
     Ok(())
 }
 
 /// Replaces the marker atomically: a temporary file, synced, renamed over it, mode 600.
-pub fn write_marker(path: &Path, store_id: &str, head: Option<&Head>) -> std::io::Result<()> {
+pub fn write_marker(at: &MarkerAt, store_id: &str, head: Option<&Head>) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
+    let path = &at.path;
     let marker = Marker {
+        public_key: Some(at.key),
         store_id: store_id.into(),
         head: head.cloned(),
     };
@@ -166,7 +211,7 @@ pub fn write_marker(path: &Path, store_id: &str, head: Option<&Head>) -> std::io
     f.write_all(&text)?;
     f.sync_all()?;
     std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent() {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::File::open(dir)?.sync_all()?;
     }
     Ok(())

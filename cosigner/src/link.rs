@@ -1,8 +1,15 @@
 //! The link to the coordinator: the cosigner dials out (it listens on no network port),
 //! subscribes to proposals for its accounts, answers each one, and reconnects with backoff.
-//! Deferred proposals (frozen, node unreachable) are tried again on a timer.
+//!
+//! What a coordinator can make it hold is bounded: at most [`MAX_IN_FLIGHT`] offers are
+//! decided at once, and the stream is not read while they are (HTTP/2 flow control holds the
+//! rest at the coordinator); an offer over the size limits is refused and dropped as it
+//! arrives; at most [`MAX_DEFERRED`] offers the node could not decide on yet are kept to try
+//! again on a timer (past that, the link subscribes again once they are done, and the
+//! coordinator offers again what is still waiting). A frozen cosigner keeps no offer: the
+//! unfreeze subscribes again.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +18,9 @@ use hanko_proto::v1::cosigner_link_client::CosignerLinkClient;
 use tokio::sync::{mpsc, watch};
 use tonic::transport::Channel;
 
-use crate::engine::{Answer, Deferred, Engine, Outgoing};
+use tokio::sync::Semaphore;
+
+use crate::engine::{Answer, Deferred as EngineDeferred, Engine, Outgoing};
 use crate::examine::Offer;
 
 #[derive(Clone)]
@@ -26,6 +35,10 @@ pub struct LinkConfig {
 }
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Offers decided at once.
+pub const MAX_IN_FLIGHT: usize = 32;
+/// Offers kept to try again.
+pub const MAX_DEFERRED: usize = 1_024;
 
 /// Runs until `shutdown` turns true.
 pub async fn run(
@@ -35,7 +48,7 @@ pub async fn run(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut backoff = Duration::from_millis(250);
-    let mut deferred: HashMap<String, Offer> = HashMap::new();
+    let mut deferred = Deferred::default();
     while !*shutdown.borrow() {
         let session = Session {
             engine: &engine,
@@ -76,7 +89,32 @@ struct Session<'a> {
     config: &'a LinkConfig,
 }
 
-type Done = (Offer, Result<(), String>);
+/// How one offer's turn ended.
+enum Done {
+    Answered,
+    /// Frozen: the offer comes back with the subscription the unfreeze makes.
+    Frozen,
+    /// Not decided now (the node is unreachable, say): to try again.
+    Later(String),
+}
+
+/// The offers to try again, bounded.
+#[derive(Default)]
+struct Deferred {
+    offers: BTreeMap<String, Offer>,
+    /// Some were not kept: subscribe again once these are done.
+    dropped: bool,
+}
+
+impl Deferred {
+    fn keep(&mut self, offer: Offer) {
+        if self.offers.len() >= MAX_DEFERRED && !self.offers.contains_key(&offer.proposal_id) {
+            self.dropped = true;
+            return;
+        }
+        self.offers.insert(offer.proposal_id.clone(), offer);
+    }
+}
 
 impl Session<'_> {
     /// One connection: returns Ok when asked to resubscribe or shut down, Err when it broke;
@@ -84,7 +122,7 @@ impl Session<'_> {
     async fn run(
         &self,
         outgoing: &mut mpsc::UnboundedReceiver<Outgoing>,
-        deferred: &mut HashMap<String, Offer>,
+        deferred: &mut Deferred,
         shutdown: &mut watch::Receiver<bool>,
         subscribed: &mut bool,
     ) -> Result<(), String> {
@@ -109,21 +147,27 @@ impl Session<'_> {
             .into_inner();
         *subscribed = true;
         tracing::info!(coordinator = %self.config.address, "subscribed");
-        let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+        // Every offer of this subscription's task holds a permit; each ends by sending on
+        // `done`, so the channel holds at most MAX_IN_FLIGHT messages.
+        let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+        let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(Offer, Done)>();
         let mut heartbeat = tokio::time::interval(self.config.heartbeat);
         let mut retry = tokio::time::interval(self.config.retry);
         loop {
             tokio::select! {
-                offer = offers.message() => match offer {
-                    Ok(Some(o)) => self.spawn(&client, offer_of(o), &done_tx),
+                offer = offers.message(), if permits.available_permits() > 0 => match offer {
+                    Ok(Some(o)) => match Offer::from_wire(o) {
+                        Ok(offer) => self.spawn(&client, offer, &permits, &done_tx),
+                        Err((id, refusal)) => self.refuse_on_arrival(&client, id, refusal, &permits),
+                    },
                     Ok(None) => return Err("the coordinator closed the subscription".into()),
                     Err(e) => return Err(format!("subscription: {} {}", e.code(), e.message())),
                 },
-                Some((offer, result)) = done_rx.recv() => match result {
-                    Ok(()) => { deferred.remove(&offer.proposal_id); }
-                    Err(why) => {
+                Some((offer, done)) = done_rx.recv() => match done {
+                    Done::Answered | Done::Frozen => {}
+                    Done::Later(why) => {
                         tracing::warn!(proposal = %offer.proposal_id, reason = %why, "answer deferred; will retry");
-                        deferred.insert(offer.proposal_id.clone(), offer);
+                        deferred.keep(offer);
                     }
                 },
                 Some(out) = outgoing.recv() => {
@@ -132,8 +176,16 @@ impl Session<'_> {
                     }
                 }
                 _ = retry.tick() => {
-                    for offer in deferred.values() {
-                        self.spawn(&client, offer.clone(), &done_tx);
+                    self.engine.flush_noise();
+                    while permits.available_permits() > 0
+                        && let Some((_, offer)) = deferred.offers.pop_first()
+                    {
+                        self.spawn(&client, offer, &permits, &done_tx);
+                    }
+                    if deferred.dropped && deferred.offers.is_empty() && permits.available_permits() == MAX_IN_FLIGHT {
+                        deferred.dropped = false;
+                        tracing::info!("offers were dropped while the node was unreachable; subscribing again");
+                        return Ok(());
                     }
                 }
                 _ = heartbeat.tick() => {
@@ -154,37 +206,58 @@ impl Session<'_> {
         }
     }
 
+    /// Decides on `offer` in a task of its own, holding a permit (one must be free).
     fn spawn(
         &self,
         client: &CosignerLinkClient<Channel>,
         offer: Offer,
-        done: &mpsc::UnboundedSender<Done>,
+        permits: &Arc<Semaphore>,
+        done: &mpsc::UnboundedSender<(Offer, Done)>,
     ) {
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            tracing::error!(proposal = %offer.proposal_id, "no decision slot free; the offer comes back with the next subscription");
+            return;
+        };
         let engine = self.engine.clone();
         let mut client = client.clone();
         let done = done.clone();
         tokio::spawn(async move {
-            let result = match engine.decide(offer.clone()).await {
+            let _permit = permit;
+            let outcome = match engine.decide(offer.clone()).await {
                 Ok(answer) => {
-                    let hash = nem::Hash256(nem::hash::keccak256(&offer.inner_transaction));
-                    submit(&mut client, &engine, &offer.proposal_id, &hash, answer).await
+                    let hash = nem::Hash256::of(&offer.inner_transaction);
+                    match submit(&mut client, &engine, &offer.proposal_id, &hash, answer).await {
+                        Ok(()) => Done::Answered,
+                        Err(why) => Done::Later(why),
+                    }
                 }
-                Err(Deferred::Frozen(why)) => Err(format!("frozen: {why}")),
-                Err(e) => Err(e.to_string()),
+                Err(EngineDeferred::Frozen(_)) => Done::Frozen,
+                Err(e) => Done::Later(e.to_string()),
             };
-            let _ = done.send((offer, result));
+            let _ = done.send((offer, outcome));
         });
     }
-}
 
-/// An offer as the cosigner's own type (nothing is checked here: see `examine`).
-pub fn offer_of(o: pb::ProposalForSigning) -> Offer {
-    Offer {
-        proposal_id: o.proposal_id,
-        account: o.account,
-        inner_transaction: o.inner_transaction,
-        proposer: o.proposer,
-        proposer_signature: o.proposer_signature,
+    /// An offer over the limits: journaled (at a bounded rate) and answered under its id if
+    /// the coordinator could have made that id; nothing of it is kept.
+    fn refuse_on_arrival(
+        &self,
+        client: &CosignerLinkClient<Channel>,
+        id: Option<String>,
+        refusal: crate::examine::Refusal,
+        permits: &Arc<Semaphore>,
+    ) {
+        let answer = self.engine.refused_early(id.as_deref(), None, refusal);
+        let (Some(id), Ok(permit)) = (id, permits.clone().try_acquire_owned()) else {
+            return;
+        };
+        let engine = self.engine.clone();
+        let mut client = client.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            // No inner hash: the bytes were not kept.
+            let _ = submit(&mut client, &engine, &id, &nem::Hash256([0; 32]), answer).await;
+        });
     }
 }
 

@@ -87,6 +87,10 @@ pub struct Approval {
     pub uid: u32,
     pub name: String,
     pub at_ms: i64,
+    /// The policy version in force when it was given: it counts under that version only.
+    /// (Approvals recorded before versions were kept have none, and count under none.)
+    #[serde(default)]
+    pub policy_hash: String,
 }
 
 /// The first 8 hex digits of the inner hash: what an operator types to confirm.

@@ -53,7 +53,7 @@ pub struct Store {
     meta: sled::Tree,
     /// Where every flush also records the durable journal head, outside sled (see
     /// `integrity`): a store that silently lost its tail is then caught at the next start.
-    marker: std::sync::OnceLock<std::path::PathBuf>,
+    marker: std::sync::OnceLock<crate::integrity::MarkerAt>,
     /// Decisions made one after another become durable together (see `hanko_proto::commit`).
     commit: hanko_proto::commit::GroupCommit,
     /// Decisions made and not written yet, in order.
@@ -235,9 +235,9 @@ impl Store {
         Ok(id)
     }
 
-    /// Records, after each flush, the journal head it made durable in the marker at `path`.
-    pub fn attach_marker(&self, path: std::path::PathBuf) {
-        let _ = self.marker.set(path);
+    /// Records, after each flush, the journal head it made durable in the marker.
+    pub fn attach_marker(&self, at: crate::integrity::MarkerAt) {
+        let _ = self.marker.set(at);
     }
 
     /// Makes every write made so far durable, and records the journal head it made durable
@@ -339,7 +339,7 @@ fn store_id_in(meta: &sled::Tree) -> Result<Option<String>, StoreError> {
 struct Flush {
     db: sled::Db,
     meta: sled::Tree,
-    marker: Option<std::path::PathBuf>,
+    marker: Option<crate::integrity::MarkerAt>,
 }
 
 impl Flush {
@@ -347,12 +347,12 @@ impl Flush {
         // Read before the flush: everything up to this head is durable once it returns.
         let head = head_in(&self.meta)?;
         self.db.flush()?;
-        if let (Some(path), Some(head)) = (&self.marker, head) {
+        if let (Some(at), Some(head)) = (&self.marker, head) {
             let id = store_id_in(&self.meta)?.unwrap_or_default();
-            crate::integrity::write_marker(path, &id, Some(&head)).map_err(|e| {
+            crate::integrity::write_marker(at, &id, Some(&head)).map_err(|e| {
                 StoreError::Sled(sled::Error::Io(std::io::Error::other(format!(
                     "{}: {e}",
-                    path.display()
+                    at.path.display()
                 ))))
             })?;
         }

@@ -77,12 +77,15 @@ pub fn examine_offer(data: &[u8]) -> Result<(), String> {
     let Ok(o) = pb::ProposalForSigning::decode(data) else {
         return Ok(());
     };
-    let offer = crate::link::offer_of(o);
+    let Ok(offer) = crate::examine::Offer::from_wire(o) else {
+        return Ok(());
+    };
     let accounts = [account()];
     let me = Identity {
         key: cosigner().public_key(),
         network: NETWORK,
         accounts: &accounts,
+        proposers: None,
     };
     let x = match examine(&offer, &me) {
         Ok(x) => x,

@@ -37,6 +37,42 @@ impl Default for WatchConfig {
 /// How much earlier than this cosigner's first start a watched outflow may be timestamped.
 pub const TIMESTAMP_MARGIN_MS: i64 = 3_600_000;
 
+/// Alerts remembered as raised: a node that keeps showing the same outflow alerts once; one
+/// that makes up new ones forever cannot grow this past its bound.
+pub const MAX_REMEMBERED: usize = 4_096;
+
+/// The keys of alerts raised, the newest [`MAX_REMEMBERED`].
+#[derive(Default)]
+pub struct Raised {
+    order: std::collections::VecDeque<String>,
+    keys: HashSet<String>,
+}
+
+impl Raised {
+    /// True the first time `key` is seen (among the newest remembered).
+    pub fn first(&mut self, key: String) -> bool {
+        if self.keys.contains(&key) {
+            return false;
+        }
+        if self.order.len() >= MAX_REMEMBERED
+            && let Some(old) = self.order.pop_front()
+        {
+            self.keys.remove(&old);
+        }
+        self.keys.insert(key.clone());
+        self.order.push_back(key);
+        true
+    }
+
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+}
+
 /// Outflows at or after `since_ms` whose inner hash is not in `decided`.
 pub fn unknown_outflows<'a>(
     outflows: &'a [ChainOutflow],
@@ -46,11 +82,7 @@ pub fn unknown_outflows<'a>(
     outflows
         .iter()
         .filter(|o| !decided.contains(&o.inner_hash))
-        .filter(|o| {
-            o.outflows
-                .first()
-                .is_none_or(|f| f.at.as_millisecond() >= since_ms)
-        })
+        .filter(|o| o.at.as_millisecond() >= since_ms)
         .collect()
 }
 
@@ -58,7 +90,10 @@ fn describe(o: &ChainOutflow) -> String {
     let moved: Vec<String> = o
         .outflows
         .iter()
-        .map(|f| format!("{} {} to {}", f.amount, f.asset, f.destination))
+        .map(|f| match f.destination {
+            Some(to) => format!("{} {} to {to}", f.amount, f.asset),
+            None => format!("{} {} in fees", f.amount, f.asset),
+        })
         .collect();
     format!(
         "outflow {} ({}) was never decided by this cosigner",
@@ -73,7 +108,7 @@ pub async fn run(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut interval = tokio::time::interval(Duration::from_millis(config.interval_ms.max(200)));
-    let mut raised: HashSet<String> = HashSet::new();
+    let mut raised = Raised::default();
     let mut cosignatories: std::collections::HashMap<nem::Address, BTreeSet<PublicKey>> =
         Default::default();
     let mut decided: HashSet<Hash256> = HashSet::new();
@@ -127,10 +162,10 @@ pub async fn run(
             }
             cosignatories.insert(account, now);
             for (key, text) in alerts {
-                if !raised.insert(key) {
+                if !raised.first(key) {
                     continue;
                 }
-                engine.raise(
+                engine.raise_bounded(
                     Event::new("alert_chain_watcher", "chain-watcher")
                         .detail(vec![format!("account {account}"), text.clone()]),
                 );

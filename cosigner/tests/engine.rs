@@ -61,8 +61,9 @@ async fn the_same_proposal_gets_the_same_bytes_and_they_verify() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_concurrent_proposals_sign_exactly_the_affordable_number() {
     let node = devnode().await;
-    // 10,000 XEM a day; each proposal is 1,000 XEM: exactly 10 can be signed.
-    let h = engine(&node, 2, &policy_text(10_000, ""));
+    // Each proposal costs 1,000.55 XEM (1,000 XEM, its 0.1 XEM fee, the wrapper's 0.15 and
+    // two signatures' 0.3): exactly 10 fit in 10,010 XEM a day.
+    let h = engine(&node, 2, &policy_text(10_010, ""));
     let mut tasks = vec![];
     for i in 0..64 {
         let engine = h.engine.clone();
@@ -115,7 +116,8 @@ async fn outflows_seen_on_chain_count_against_velocity() {
         "{harvested}"
     );
 
-    // C's budget: 10,000 − 8,000 on chain = 2,000.
+    // C's budget: 10,000 − 8,000.4 on chain (8,000 XEM, the inner fee 0.1, the wrapper's and
+    // one signature's 0.15 each) = 1,999.6, and a withdrawal of 1,999 XEM costs 1,999.55.
     let over = c
         .engine
         .decide(offer_for("route-2", &transfer(CUSTOMER, 3_000)))
@@ -129,14 +131,19 @@ async fn outflows_seen_on_chain_count_against_velocity() {
     }
     let fits = c
         .engine
-        .decide(offer_for("route-3", &transfer(CUSTOMER, 2_000)))
+        .decide(offer_for("route-3", &transfer(CUSTOMER, 1_999)))
         .await
         .unwrap();
     signed(&fits);
-    // A signed 8,000 itself and sees it on chain too: counted once, not twice.
+    // A signed 8,000 itself and sees it on chain too (once it reads its node again): counted
+    // once, at what it really cost, not twice.
+    a.engine
+        .chain()
+        .invalidate(&TREASURY.parse().unwrap())
+        .await;
     let a_fits = a
         .engine
-        .decide(offer_for("route-4", &transfer(CUSTOMER, 2_000)))
+        .decide(offer_for("route-4", &transfer(CUSTOMER, 1_999)))
         .await
         .unwrap();
     signed(&a_fits);
@@ -177,10 +184,11 @@ async fn the_chain_history_is_rebuilt_only_when_the_chain_moved() {
         client.announce(&signed(&by_a).wrapper).await.unwrap();
         client.announce(&signed(&by_b).cosignature).await.unwrap();
         harvest(&node).await;
-        expected += u128::from(xem) * 1_000_000;
+        // The amount and every fee the account paid: inner, wrapper, one signature.
+        expected += u128::from(xem) * 1_000_000 + u128::from(tx.header.fee.as_micro()) + 300_000;
         let read = view.current(&treasury).await.unwrap();
         assert_eq!(moved(&read.history), expected, "payment {i} counted");
-        assert!(read.history.on_chain.contains(&tx.hash().unwrap()));
+        assert!(read.history.on_chain.contains_key(&tx.hash().unwrap()));
         let again = view.current(&treasury).await.unwrap();
         assert!(
             std::sync::Arc::ptr_eq(&read.history, &again.history),
@@ -212,6 +220,7 @@ async fn operators_approve_with_the_hash_prefix_or_reject() {
     let shown = cosigner::render::render(
         &h.engine.show("big-1").unwrap(),
         &h.engine.policy().loaded.linted.policy,
+        3,
     );
     let text = cosigner::render::text(&shown);
     for part in [

@@ -403,13 +403,14 @@ async fn hostile_offers_get_no_signature() {
     assert_eq!(signed, 0);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 
-    // Each refusal is in the audit journal, which still verifies.
+    // Refusals are in the audit journal (those before policy at a bounded rate), which still
+    // verifies.
     let journal = h.engine.store().audit().unwrap();
     assert_eq!(
         cosigner::audit::verify(&journal).unwrap() as usize,
         journal.len()
     );
-    assert!(journal.iter().filter(|e| e.event.kind == "refused").count() >= all.len() - 1);
+    assert!(journal.iter().filter(|e| e.event.kind == "refused").count() >= 20);
     assert!(journal.iter().any(|e| e.event.kind == "conflict"));
     assert!(
         h.engine

@@ -128,10 +128,13 @@ impl Chain {
             let Body::Multisig(inner) = &w.body else {
                 unreachable!()
             };
-            let outflows = policy::Outflow::of(inner, None, inner.header.timestamp.to_timestamp());
+            // The block's time; the wrapper and one signature are paid around the inner fee.
+            let block = at.to_timestamp();
+            let outflows = policy::Outflow::of(inner, 300_000, None, block);
             self.paid_xem += inner.transfer().unwrap().amount.as_micro() / 1_000_000;
             self.outflows.push(ChainOutflow {
                 inner_hash,
+                at: block,
                 outflows,
             });
             self.paid
@@ -227,6 +230,7 @@ impl World {
             key: cos.key.public_key(),
             network: nem::Network::Testnet,
             accounts: &self.accounts,
+            proposers: None,
         };
         let status = match cos.bindings.get(id) {
             Some(b) if b.inner == offer.inner_transaction => b.status.clone(),
@@ -239,16 +243,30 @@ impl World {
                     required: 2,
                 };
                 check_facts(&x, &facts, &me).unwrap();
-                let chain = cosigner::chain::ChainHistory::of(&self.chain.outflows);
-                let decision = cosigner::decide::verdict(
-                    &self.policy,
-                    &x,
-                    &facts,
-                    &chain,
-                    cosigner::decide::not_on_chain(cos.bindings.values(), &chain),
-                    my_now.to_timestamp(),
-                );
-                let status = cosigner::decide::status(&decision, &x.tx, x.proposer, vec![], 0);
+                let chain =
+                    std::sync::Arc::new(cosigner::chain::ChainHistory::of(&self.chain.outflows));
+                let snapshot = cosigner::chain::Snapshot {
+                    facts: facts.clone(),
+                    outflows: std::sync::Arc::new(self.chain.outflows.clone()),
+                    history: chain.clone(),
+                    incomplete: None,
+                    read_at: std::time::Instant::now(),
+                };
+                // Every signature counts (a schedule is shorter than any window) unless the
+                // chain counts it itself.
+                let own = cos
+                    .bindings
+                    .values()
+                    .filter(|b| !chain.on_chain.contains_key(&b.inner_hash))
+                    .collect();
+                let context = cosigner::decide::Context {
+                    snapshot: &snapshot,
+                    own,
+                    now: my_now.to_timestamp(),
+                };
+                let decision = cosigner::decide::verdict(&self.policy, &x, &context);
+                let status =
+                    cosigner::decide::status(&decision, &x, &facts, vec![], my_now.to_timestamp());
                 let binding = Binding::of(&x, &offer, 0, status.clone());
                 self.cosigners[c].bindings.insert(id.into(), binding);
                 status

@@ -83,6 +83,9 @@ pub struct Faults {
     pub malformed: f64,
     /// Process an announce, then close the connection without an answer.
     pub announce_accept_then_drop: f64,
+    /// List no confirmed outgoing transfer of any account: a lagging or hostile node that
+    /// hides what left.
+    pub hide_outgoing: bool,
 }
 
 impl Faults {

@@ -35,6 +35,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/account/transfers/incoming", get(incoming))
         .route("/transaction/get", get(transaction_get))
         .route("/transaction/announce", post(announce))
+        .route("/block/at/public", post(block_at))
         .route("/dev/block", post(dev_block))
         .route("/dev/clock", post(dev_clock))
         .route("/dev/faults", get(dev_faults_get).post(dev_faults_set))
@@ -123,6 +124,9 @@ fn transfers(node: &Node, q: AddressQuery, direction: Direction) -> Response {
         Err(e) => return nis_error(node, StatusCode::BAD_REQUEST, format!("hash: {e}")),
     };
     let page_size = q.page_size.unwrap_or(25).clamp(5, 100);
+    if direction == Direction::Outgoing && node.faults().hide_outgoing {
+        return Json(json!({ "data": [] })).into_response();
+    }
     Json(
         node.lock_chain()
             .transfers_json(&address, direction, hash.as_ref(), q.id, page_size),
@@ -216,6 +220,33 @@ async fn announce(State(node): State<Arc<Node>>, body: Bytes) -> Response {
             tracing::info!(error = %e, "announce refused: malformed");
             bad(e.to_string())
         }
+    }
+}
+
+#[derive(Deserialize)]
+struct HeightRequest {
+    height: u64,
+}
+
+/// NIS answers a height past its chain's end with 404 and its error object.
+async fn block_at(State(node): State<Arc<Node>>, body: Bytes) -> Response {
+    let request: HeightRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return nis_error(
+                &node,
+                StatusCode::BAD_REQUEST,
+                format!("expected {{\"height\": number}}: {e}"),
+            );
+        }
+    };
+    match node.lock_chain().block_json(request.height) {
+        Some(block) => Json(block).into_response(),
+        None => nis_error(
+            &node,
+            StatusCode::NOT_FOUND,
+            format!("block at height {} not found", request.height),
+        ),
     }
 }
 

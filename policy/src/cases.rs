@@ -53,7 +53,14 @@ pub struct RawCase {
     /// Earlier outflows of the account.
     #[serde(default)]
     pub history: Vec<RawCaseOutflow>,
+    /// The account's cosignatories, each of whom may add a signature fee (default 3).
+    #[serde(default)]
+    pub cosignatories: Option<u32>,
 }
+
+/// How many cosignatories a case's or a replayed proposal's account has when it does not say:
+/// Hanko's usual 2-of-3.
+pub const DEFAULT_COSIGNATORIES: u32 = 3;
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -218,7 +225,7 @@ fn build(
         history.record(&Outflow {
             at: time(&h.at, "history.at")?,
             account,
-            destination,
+            destination: Some(destination),
             proposer,
             asset,
             amount,
@@ -272,6 +279,7 @@ pub fn run_case(policy: &Policy, case: &RawCase) -> CaseResult {
             proposer,
             now,
             minimum_fee: minimum,
+            cosignatories: case.cosignatories.unwrap_or(DEFAULT_COSIGNATORIES),
         },
         account,
         &history,

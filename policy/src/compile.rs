@@ -272,6 +272,22 @@ pub fn compile(raw: &RawPolicy, hash: &str) -> Result<Policy, Vec<Problem>> {
         };
         let span = match (&v.window, &v.period) {
             (Some(w), None) => match parse_seconds(w) {
+                Ok(s) if s > MAX_WINDOW_SECONDS => {
+                    c.problem(
+                        path.key("window"),
+                        rule,
+                        format!("'{w}' is longer than 31d: a cosigner reads its account's outflows back 32 days, so a longer window would count less than it says"),
+                    );
+                    None
+                }
+                Ok(0) => {
+                    c.problem(
+                        path.key("window"),
+                        rule,
+                        "a window of no time counts nothing",
+                    );
+                    None
+                }
                 Ok(s) => Some(Span::Rolling(s)),
                 Err(e) => {
                     c.problem(path.key("window"), rule, e);
@@ -324,7 +340,7 @@ pub fn compile(raw: &RawPolicy, hash: &str) -> Result<Policy, Vec<Problem>> {
 
     let mut whitelist = HashMap::new();
     let mut denylist = HashMap::new();
-    let mut unlisted = Outcome::Allow;
+    let mut unlisted = Outcome::Deny;
     if let Some(d) = &raw.destinations {
         let path = p().key("destinations");
         unlisted = c.outcome(
@@ -520,6 +536,32 @@ pub fn compile(raw: &RawPolicy, hash: &str) -> Result<Policy, Vec<Problem>> {
         }
     }
 
+    let any_proposer = match raw.any_proposer.as_deref() {
+        None => false,
+        Some("any") => true,
+        Some(other) => {
+            c.problem(
+                p().key("proposers"),
+                None,
+                format!("'{other}' is not \"any\"; to name proposers, list them as [[proposer]]"),
+            );
+            false
+        }
+    };
+    match (any_proposer, raw.proposers.is_empty()) {
+        (false, true) if raw.any_proposer.is_none() => c.problem(
+            p().key("proposer"),
+            None,
+            "no proposer is listed: list the proposers' keys as [[proposer]], or write proposers = \"any\" to let any key propose",
+        ),
+        (true, false) => c.problem(
+            p().key("proposers"),
+            None,
+            "proposers = \"any\" and [[proposer]] entries contradict each other: keep one",
+        ),
+        _ => {}
+    }
+
     let safety = compile_safety(&mut c, raw.safety.as_ref().cloned().unwrap_or_default());
     if !c.problems.is_empty() {
         return Err(c.problems);
@@ -538,6 +580,7 @@ pub fn compile(raw: &RawPolicy, hash: &str) -> Result<Policy, Vec<Problem>> {
         denylist,
         windows,
         proposers,
+        any_proposer,
         approvals,
         safety,
     })

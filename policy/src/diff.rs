@@ -322,6 +322,14 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<Change> {
         }
     }
 
+    if old.any_proposer != new.any_proposer {
+        let (direction, text) = if new.any_proposer {
+            (Looser, "proposers: listed → any key may propose")
+        } else {
+            (Tighter, "proposers: any key → only those listed")
+        };
+        out.push(ch(direction, text.to_string()));
+    }
     for p in &new.proposers {
         match old.proposers.iter().find(|o| o.key == p.key) {
             None => out.push(ch(

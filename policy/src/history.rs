@@ -8,7 +8,7 @@ use nem::tx::MosaicId;
 use nem::{Address, PublicKey, Transaction};
 use serde::{Deserialize, Serialize};
 
-use crate::assets::effects;
+use crate::cost::Cost;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Scope {
@@ -23,30 +23,36 @@ pub trait History {
     fn total(&self, scope: &Scope, asset: &MosaicId, since: Timestamp) -> Result<u128, String>;
 }
 
-/// One asset leaving one account.
+/// One asset leaving one account, at a time the counting cosigner chose: when it signed, or
+/// the block that confirmed it; never the transaction's own timestamp, which its builder chose.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outflow {
     pub at: Timestamp,
     pub account: Address,
-    pub destination: Address,
+    /// The recipient or rental sink; none when only fees were paid.
+    pub destination: Option<Address>,
     pub proposer: Option<PublicKey>,
     pub asset: MosaicId,
     pub amount: u128,
 }
 
 impl Outflow {
-    /// The outflows a transfer makes (one per asset).
-    pub fn of(tx: &Transaction, proposer: Option<PublicKey>, at: Timestamp) -> Vec<Outflow> {
-        let Some(t) = tx.transfer() else {
-            return vec![];
-        };
+    /// The outflows of `tx` (an inner transaction) at `at`, one per asset, fees included in
+    /// XEM: `outer_fees` micro-XEM paid for its wrapper and signatures (see [`Cost::of`]).
+    pub fn of(
+        tx: &Transaction,
+        outer_fees: u128,
+        proposer: Option<PublicKey>,
+        at: Timestamp,
+    ) -> Vec<Outflow> {
         let account = tx.signer_address();
-        effects(tx)
+        let cost = Cost::of(tx, outer_fees);
+        cost.assets
             .into_iter()
             .map(|(asset, amount)| Outflow {
                 at,
                 account,
-                destination: t.recipient,
+                destination: cost.destination,
                 proposer,
                 asset,
                 amount,
@@ -101,10 +107,9 @@ impl WindowedHistory {
 
     pub fn record(&mut self, o: &Outflow) {
         let at = o.at.as_second();
-        let mut scopes = vec![Scope::Account(o.account), Scope::Destination(o.destination)];
-        if let Some(p) = o.proposer {
-            scopes.push(Scope::Proposer(p));
-        }
+        let mut scopes = vec![Scope::Account(o.account)];
+        scopes.extend(o.destination.map(Scope::Destination));
+        scopes.extend(o.proposer.map(Scope::Proposer));
         for scope in scopes {
             self.series
                 .entry((scope, o.asset.clone()))
@@ -146,7 +151,7 @@ mod tests {
             h.record(&Outflow {
                 at: Timestamp::from_second(t).unwrap(),
                 account,
-                destination,
+                destination: Some(destination),
                 proposer: None,
                 asset: MosaicId::xem(),
                 amount,

@@ -5,9 +5,9 @@
 //! [`evaluate`] decides on a transaction given the proposer, the time and a [`History`] of
 //! outflows. Deny beats needs-approval beats allow, and every rule checked is reported.
 
-pub mod assets;
 pub mod cases;
 mod compile;
+pub mod cost;
 pub mod decision;
 pub mod diff;
 pub mod duration;

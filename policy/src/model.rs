@@ -27,6 +27,8 @@ pub struct Policy {
     pub denylist: HashMap<Address, String>,
     pub windows: Vec<Window>,
     pub proposers: Vec<Proposer>,
+    /// `proposers = "any"`: any proposer key; otherwise only those listed.
+    pub any_proposer: bool,
     pub approvals: Vec<ApprovalTier>,
     pub safety: Safety,
 }
@@ -63,6 +65,10 @@ pub enum Calendar {
     Day,
     Month,
 }
+
+/// The longest velocity window: a cosigner reads the chain back 32 days, so a longer window
+/// would count less than it says.
+pub const MAX_WINDOW_SECONDS: u64 = 31 * 86_400;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Span {
@@ -127,7 +133,28 @@ pub struct Safety {
     pub allow_encrypted: bool,
 }
 
+impl Span {
+    /// The longest stretch of time this window can cover.
+    pub fn max_seconds(&self) -> u64 {
+        match self {
+            Span::Rolling(s) => *s,
+            Span::Calendar(Calendar::Day, _) => 25 * 3_600,
+            Span::Calendar(Calendar::Month, _) => 31 * 86_400 + 3_600,
+        }
+    }
+}
+
 impl Policy {
+    /// How long this cosigner's own signatures must stay in its velocity history: the
+    /// longest window of any velocity rule.
+    pub fn longest_window_seconds(&self) -> u64 {
+        self.velocity
+            .iter()
+            .map(|v| v.span.max_seconds())
+            .max()
+            .unwrap_or(0)
+    }
+
     pub fn divisibility(&self, asset: &MosaicId) -> Option<u8> {
         self.assets.get(asset).copied()
     }

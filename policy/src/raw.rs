@@ -35,6 +35,10 @@ pub struct RawPolicy {
     pub windows: Vec<RawWindow>,
     #[serde(default, rename = "proposer")]
     pub proposers: Vec<RawProposer>,
+    /// "any" lets any proposer key propose. Without it, list the proposers ([[proposer]]):
+    /// a policy must say which of the two it means.
+    #[serde(default, rename = "proposers")]
+    pub any_proposer: Option<String>,
     #[serde(default, rename = "approval")]
     pub approvals: Vec<RawApproval>,
     #[serde(default)]
@@ -81,7 +85,7 @@ pub struct RawVelocity {
     pub name: String,
     pub asset: String,
     pub max: String,
-    /// Rolling window: "1h", "24h", "7d" (exclusive with `period`).
+    /// Rolling window: "1h", "24h", "7d", at most "31d" (exclusive with `period`).
     #[serde(default)]
     pub window: Option<String>,
     /// Calendar period in the time zone: "day" or "month" (exclusive with `window`).
@@ -97,7 +101,8 @@ pub struct RawVelocity {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawDestinations {
-    /// What happens to a recipient not on the whitelist: "deny" (default), "needs_approval" or "allow".
+    /// What happens to a recipient not on the whitelist: "deny" (default, also without a
+    /// [destinations] section), "needs_approval" or "allow".
     #[serde(default)]
     pub unlisted: Option<String>,
     #[serde(default)]
@@ -144,7 +149,7 @@ pub struct RawWindow {
     pub outside: Option<String>,
 }
 
-/// Who may propose: if any proposer is listed, unlisted proposers are refused.
+/// Who may propose: only listed proposers' offers are examined at all.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawProposer {

@@ -23,6 +23,9 @@ pub struct PastProposal {
     /// Whether it was signed (allowed, or approved by operators). Default: decision == allow.
     #[serde(default)]
     pub signed: Option<bool>,
+    /// The account's cosignatories (default 3): each may add a signature fee.
+    #[serde(default)]
+    pub cosignatories: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -57,6 +60,9 @@ pub fn simulate(policy: &Policy, jsonl: &str) -> Result<Simulation, String> {
             nem::json::from_json(&past.tx).map_err(|e| format!("line {line_no}: tx: {e}"))?;
         let tx = tx.inner().cloned().unwrap_or(tx);
         let minimum = nem::fees::minimum_fee(&tx, &nem::fees::XemOnly).unwrap_or(Amount::ZERO);
+        let cosignatories = past
+            .cosignatories
+            .unwrap_or(crate::cases::DEFAULT_COSIGNATORIES);
         let decision = evaluate(
             policy,
             &Request {
@@ -64,6 +70,7 @@ pub fn simulate(policy: &Policy, jsonl: &str) -> Result<Simulation, String> {
                 proposer: past.proposer,
                 now: past.at,
                 minimum_fee: minimum,
+                cosignatories,
             },
             &history,
         );
@@ -77,7 +84,8 @@ pub fn simulate(policy: &Policy, jsonl: &str) -> Result<Simulation, String> {
             });
         }
         if past.signed.unwrap_or(past.decision == Outcome::Allow) {
-            for o in Outflow::of(&tx, Some(past.proposer), past.at) {
+            let outer = crate::cost::outer_fees(cosignatories);
+            for o in Outflow::of(&tx, outer, Some(past.proposer), past.at) {
                 history.record(&o);
             }
         }

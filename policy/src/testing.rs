@@ -60,7 +60,7 @@ pub fn lint_and_evaluate(data: &[u8]) -> Result<(), String> {
     history.record(&Outflow {
         at: at - jiff::SignedDuration::from_hours(1),
         account,
-        destination: to,
+        destination: Some(to),
         proposer: None,
         asset: MosaicId::xem(),
         amount: 5_000_000_000,
@@ -70,6 +70,7 @@ pub fn lint_and_evaluate(data: &[u8]) -> Result<(), String> {
         proposer: PublicKey([9; 32]),
         now: at,
         minimum_fee: Amount::from_micro(100_000).map_err(|e| e.to_string())?,
+        cosignatories: 3,
     };
     let decision = evaluate_as(policy, &req, account, &history);
     let _ = format!("{decision:?}");

@@ -24,6 +24,7 @@ window = "24"
     let problems = policy::lint(text).unwrap_err();
     let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
     let expect = [
+        "1:1: proposer: no proposer is listed",
         "1:11: version",
         "2:11: network",
         "3:13: accounts[0]: address checksum mismatch",
@@ -98,6 +99,7 @@ fn max_unconfirmed_is_xem_and_a_bad_value_is_named() {
 name = "p"
 network = "testnet"
 accounts = ["TDD2CT6LQLIYQ56KIXI3ENTM6EK3D44P5KZPFMK2"]
+proposers = "any"
 [transaction_types]
 allow = ["transfer"]
 [safety]
@@ -110,6 +112,62 @@ allow = ["transfer"]
     let problems = policy::lint(&format!("{base}max_unconfirmed = \"lots\"\n")).unwrap_err();
     assert_eq!(problems.len(), 1, "{problems:?}");
     let shown = problems[0].to_string();
-    assert!(shown.starts_with("8:"), "{shown}");
+    assert!(shown.starts_with("9:"), "{shown}");
     assert!(shown.contains("safety.max_unconfirmed"), "{shown}");
+}
+
+const MINIMAL: &str = r#"version = 1
+network = "testnet"
+accounts = ["TDD2CT6LQLIYQ56KIXI3ENTM6EK3D44P5KZPFMK2"]
+"#;
+
+/// A policy must say who may propose: a list, or `proposers = "any"` written out; a fresh key
+/// per offer would otherwise reset every per-proposer rule.
+#[test]
+fn a_policy_names_its_proposers_or_says_any() {
+    let problems = policy::lint(MINIMAL).unwrap_err();
+    assert!(
+        problems[0].to_string().contains("no proposer is listed"),
+        "{problems:?}"
+    );
+    let any = policy::lint(&format!("{MINIMAL}proposers = \"any\"\n")).unwrap();
+    assert!(any.policy.any_proposer);
+    let listed = format!(
+        "{MINIMAL}[[proposer]]\nname = \"alice\"\nkey = \"2ebff201255f6cf948c78f528658b99a7c13ac791942fa22d59af610558111f5\"\n"
+    );
+    assert!(!policy::lint(&listed).unwrap().policy.any_proposer);
+    let both = listed.replace("[[proposer]]", "proposers = \"any\"\n[[proposer]]");
+    let problems = policy::lint(&both).unwrap_err();
+    assert!(
+        problems[0].to_string().contains("contradict"),
+        "{problems:?}"
+    );
+    let other = policy::lint(&format!("{MINIMAL}proposers = \"all\"\n")).unwrap_err();
+    assert!(other[0].to_string().contains("'all' is not"), "{other:?}");
+}
+
+/// Without a [destinations] section, unlisted destinations are denied, as the format says.
+#[test]
+fn destinations_are_denied_unless_listed() {
+    let p = policy::lint(&format!("{MINIMAL}proposers = \"any\"\n"))
+        .unwrap()
+        .policy;
+    assert_eq!(p.unlisted, policy::Outcome::Deny);
+}
+
+/// A cosigner reads its account's outflows back 32 days: a longer window is refused.
+#[test]
+fn velocity_windows_fit_what_a_cosigner_reads_back() {
+    let rule = |window: &str| {
+        format!(
+            "{MINIMAL}proposers = \"any\"\n[[velocity]]\nname = \"v\"\nasset = \"nem:xem\"\nmax = \"1\"\nwindow = \"{window}\"\n"
+        )
+    };
+    assert!(policy::lint(&rule("31d")).is_ok());
+    let problems = policy::lint(&rule("32d")).unwrap_err();
+    assert!(
+        problems[0].to_string().contains("longer than 31d"),
+        "{problems:?}"
+    );
+    assert!(policy::lint(&rule("0s")).is_err());
 }

@@ -74,7 +74,7 @@ fn input(
         history.record(&Outflow {
             at: now - jiff::SignedDuration::from_mins(*ago),
             account: TREASURY.parse().unwrap(),
-            destination: DESTINATIONS[dest % DESTINATIONS.len()].parse().unwrap(),
+            destination: Some(DESTINATIONS[dest % DESTINATIONS.len()].parse().unwrap()),
             proposer: Some(proposer),
             asset: nem::tx::MosaicId::xem(),
             amount: u128::from(*xem) * 1_000_000,
@@ -94,6 +94,7 @@ fn decide(p: &policy::Policy, i: &Input) -> Decision {
         proposer: i.proposer,
         now: i.now,
         minimum_fee: i.tx.header.fee,
+        cosignatories: 3,
     };
     evaluate_as(p, &req, TREASURY.parse().unwrap(), &i.history)
 }

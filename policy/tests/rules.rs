@@ -33,8 +33,11 @@ fn per_transaction_limits() {
         "limit",
         &rows(&[
             ("amount = \"400\"", "allow", "per-tx-xem"),
-            ("amount = \"1000\"", "needs_approval", "over-800"),
-            ("amount = \"1000.000001\"", "deny", "per-tx-xem"),
+            // The limit counts fees: 999.45 XEM + 0.55 XEM of fees (inner 0.1, wrapper 0.15,
+            // two signatures 0.3) is exactly 1,000.
+            ("amount = \"999.45\"", "needs_approval", "over-800"),
+            ("amount = \"999.450001\"", "deny", "per-tx-xem"),
+            ("amount = \"0\"", "allow", "per-tx-xem"),
             (
                 "mosaics = [{ id = \"acme:token\", quantity = \"50\" }]",
                 "allow",
@@ -237,12 +240,12 @@ fn proposers() {
         "proposer",
         &[
             (
-                "amount = \"100\"\nproposer = \"bob\"".to_string(),
+                "amount = \"99.45\"\nproposer = \"bob\"".to_string(),
                 "allow",
                 "bob",
             ),
             (
-                "amount = \"100.5\"\nproposer = \"bob\"".to_string(),
+                "amount = \"99.450001\"\nproposer = \"bob\"".to_string(),
                 "deny",
                 "bob",
             ),
@@ -265,8 +268,9 @@ fn approval_tiers() {
     run_table(
         "approval",
         &rows(&[
-            ("amount = \"500\"", "allow", ""),
-            ("amount = \"500.000001\"", "needs_approval", "over-500"),
+            // Fees count: 499.45 XEM + 0.55 XEM of fees is exactly the 500 XEM tier.
+            ("amount = \"499.45\"", "allow", ""),
+            ("amount = \"499.450001\"", "needs_approval", "over-500"),
             ("amount = \"900\"", "needs_approval", "over-800"),
         ]),
     );
@@ -361,6 +365,7 @@ fn transaction_types_network_and_account() {
         proposer: ALICE.parse().unwrap(),
         now,
         minimum_fee: Amount::micro(500_000),
+        cosignatories: 3,
     };
     let d = evaluate_as(&p, &req, treasury, &WindowedHistory::new());
     assert_eq!(d.outcome, Outcome::Deny);
@@ -392,4 +397,116 @@ fn transaction_types_network_and_account() {
         policy::lint(&mainnet).is_err(),
         "testnet addresses in a mainnet policy are refused"
     );
+}
+
+/// Every allowed type is priced as what it costs the account; aggregate modifications and
+/// importance transfers always wait for an operator; rentals go to NEM's sinks only; a new
+/// mosaic's levy recipient is judged like a recipient.
+#[test]
+fn every_type_is_priced_and_control_changes_wait_for_an_operator() {
+    use nem::tx::other_types::{mosaic_sink, namespace_sink};
+    use nem::tx::*;
+    let all = format!(
+        "{}\n[transaction_types]\nallow = [\"transfer\", \"multisig_aggregate_modification\", \"importance_transfer\", \"provision_namespace\", \"mosaic_definition_creation\", \"mosaic_supply_change\"]\n",
+        base_policy()
+    );
+    let p = policy::lint(&all).unwrap().policy;
+    let treasury_key = PublicKey([3; 32]);
+    let treasury = nem::Address::from_public_key(&treasury_key, Network::Testnet);
+    let p = policy::Policy {
+        accounts: vec![treasury],
+        ..p
+    };
+    let decide = |body: Body| {
+        let tx = Transaction {
+            header: Header {
+                fee: Amount::micro(150_000),
+                ..header(treasury_key, 1)
+            },
+            body,
+        };
+        let req = Request {
+            tx: &tx,
+            proposer: ALICE.parse().unwrap(),
+            now: TUESDAY.parse().unwrap(),
+            minimum_fee: Amount::micro(150_000),
+            cosignatories: 3,
+        };
+        evaluate_as(&p, &req, treasury, &WindowedHistory::new())
+    };
+    let fired = |d: &policy::Decision, rule: &str| d.fired.iter().any(|f| f.rule == rule);
+
+    let add_key = decide(Body::MultisigModification(AggregateModification {
+        modifications: vec![CosignatoryModification {
+            kind: ModificationType::Add,
+            cosignatory: PublicKey([66; 32]),
+        }],
+        min_cosignatories_change: None,
+    }));
+    assert_eq!(add_key.outcome, Outcome::NeedsApproval, "{add_key:?}");
+    assert!(fired(&add_key, "operator_approval"));
+    let harvest = decide(Body::ImportanceTransfer(ImportanceTransfer {
+        mode: ImportanceMode::Activate,
+        remote: PublicKey([67; 32]),
+    }));
+    assert_eq!(harvest.outcome, Outcome::NeedsApproval, "{harvest:?}");
+
+    let rent = |sink, fee_xem: u64| {
+        decide(Body::ProvisionNamespace(ProvisionNamespace {
+            sink,
+            rental_fee: Amount::from_xem(fee_xem).unwrap(),
+            new_part: "treasury".into(),
+            parent: None,
+        }))
+    };
+    let fair = rent(namespace_sink(Network::Testnet), 100);
+    assert_eq!(fair.outcome, Outcome::Allow, "{fair:?}");
+    let elsewhere = rent(STRANGER.parse().unwrap(), 100);
+    assert!(fired(&elsewhere, "rental_sink"), "{elsewhere:?}");
+    assert_eq!(elsewhere.outcome, Outcome::Deny);
+    // A rental of 1,000 XEM is money leaving: the 1,000 XEM per-transaction limit counts it.
+    let dear = rent(namespace_sink(Network::Testnet), 1_000);
+    assert!(
+        dear.fired
+            .iter()
+            .any(|f| f.rule == "per-tx-xem" && f.outcome == Outcome::Deny),
+        "{dear:?}"
+    );
+
+    let define = |levy_to: &str| {
+        decide(Body::MosaicDefinition(MosaicDefinitionCreation {
+            definition: MosaicDefinition {
+                creator: treasury_key,
+                id: "acme:token".parse().unwrap(),
+                description: "a token".into(),
+                properties: MosaicProperties {
+                    divisibility: 2,
+                    initial_supply: 1_000,
+                    supply_mutable: true,
+                    transferable: true,
+                },
+                levy: Some(MosaicLevy {
+                    kind: LevyKind::Absolute,
+                    recipient: levy_to.parse().unwrap(),
+                    mosaic: MosaicId::xem(),
+                    fee: 1_000_000,
+                }),
+            },
+            sink: mosaic_sink(Network::Testnet),
+            creation_fee: Amount::from_xem(10).unwrap(),
+        }))
+    };
+    assert_eq!(define(CUSTOMER).outcome, Outcome::Allow);
+    let stolen = define(STOLEN);
+    assert!(
+        stolen.fired.iter().any(|f| f.rule == "denylist"),
+        "{stolen:?}"
+    );
+
+    let burn = decide(Body::MosaicSupplyChange(MosaicSupplyChange {
+        mosaic: "acme:token".parse().unwrap(),
+        kind: SupplyKind::Delete,
+        delta: 5,
+    }));
+    assert_eq!(burn.outcome, Outcome::Allow, "{burn:?}");
 }

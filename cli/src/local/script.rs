@@ -15,12 +15,14 @@ use crate::error::CliError;
 use crate::treasury::render::state_name;
 
 /// The example policies: every cosigner whitelists the customer, caps a withdrawal at 50,000
-/// XEM and 100,000 XEM a day, and accepts only the local proposer; A signs up to 10,000 XEM
-/// alone, B and C ask their operators above 500 XEM.
+/// XEM and 100,000 XEM a day, holds at most 20,000 XEM signed and unconfirmed, and accepts
+/// only the local proposer; A signs up to 10,000 XEM alone, B and C ask their operators above
+/// 500 XEM.
 pub fn demo_policy(i: usize, ctx: &Context) -> String {
     let letter = (b'A' + i as u8) as char;
     let rules = Rules {
         approval_above: Some(if i == 0 { 10_000 } else { 500 }),
+        extra: "max_unconfirmed = \"20000\"\n".into(),
         ..Rules::default()
     };
     format!(

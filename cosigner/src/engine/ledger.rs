@@ -1,80 +1,147 @@
-//! This cosigner's signed reservations that may still count against velocity, kept in memory
-//! under the decision lock.
+//! This cosigner's own signatures that still count against velocity, kept in memory under the
+//! decision lock.
+//!
+//! Every signature counts from the moment this cosigner gave it (its own clock), for the
+//! longest window of its policy, whatever its node shows: a node that hides or lags the
+//! outflow cannot make it drop out. Where the node shows the outflow confirmed at or after the
+//! signature, the chain's record counts instead (by inner hash, once); a block time well
+//! before the signature is not believed, and both count. A signature also stays until its
+//! deadline, while it can still confirm.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use nem::NemTimestamp;
+use jiff::Timestamp;
 
 use crate::chain::ChainHistory;
 use crate::record::{Binding, Status};
 
+/// How much earlier than the signature a block may claim to be before the node is not
+/// believed (clocks differ by seconds, not minutes).
+const CLOCK_TOLERANCE_SECONDS: i64 = 600;
+
 #[derive(Default)]
 pub(crate) struct Ledger {
     pub(crate) signed: HashMap<String, Arc<Binding>>,
-    /// The same, by deadline: pruned from the oldest without a scan.
-    deadlines: BTreeSet<(NemTimestamp, String)>,
-    /// Those the chain history `against` has not seen confirmed: what velocity adds to it.
-    /// Filled again when a decision brings another history (a new block, another account),
-    /// so a decision does not look every signature up in the chain's set.
-    unconfirmed: HashMap<String, Arc<Binding>>,
+    /// The same, by the second after which they no longer count: pruned from the oldest.
+    expiry: BTreeSet<(i64, String)>,
+    /// How long a signature counts: the policy's longest velocity window, in seconds.
+    retention: i64,
+    /// Those the chain history `against` does not count: what velocity adds to it. Filled
+    /// again when a decision brings another history (a new block, another account).
+    uncounted: HashMap<String, Arc<Binding>>,
     against: Option<Arc<ChainHistory>>,
 }
 
+/// When `b` was signed, by this cosigner's clock.
+pub(crate) fn signed_at(b: &Binding) -> Timestamp {
+    match &b.status {
+        Status::Signed { signed_at_ms, .. } => {
+            Timestamp::from_millisecond(*signed_at_ms).unwrap_or(Timestamp::UNIX_EPOCH)
+        }
+        _ => Timestamp::UNIX_EPOCH,
+    }
+}
+
+/// Whether `chain` counts `b` itself: confirmed in a block not well before the signature.
+fn counted_by(chain: &ChainHistory, b: &Binding) -> bool {
+    chain.on_chain.get(&b.inner_hash).is_some_and(|block| {
+        block.as_second() >= signed_at(b).as_second() - CLOCK_TOLERANCE_SECONDS
+    })
+}
+
 impl Ledger {
+    /// A ledger of `bindings` whose signatures count for `retention_seconds`.
+    pub(crate) fn of(bindings: &[Binding], retention_seconds: u64) -> Ledger {
+        let mut ledger = Ledger {
+            retention: i64::try_from(retention_seconds).unwrap_or(i64::MAX),
+            ..Ledger::default()
+        };
+        for b in bindings {
+            ledger.note(b);
+        }
+        ledger
+    }
+
+    pub(crate) fn retention_seconds(&self) -> i64 {
+        self.retention
+    }
+
     pub(crate) fn note(&mut self, b: &Binding) {
         if !matches!(b.status, Status::Signed { .. }) {
             return;
         }
-        let b = Arc::new(b.clone());
+        let b = Arc::new(normalised(b));
         let id = b.proposal_id.clone();
         if let Some(old) = self.signed.insert(id.clone(), b.clone()) {
-            self.deadlines.remove(&(old.deadline, id.clone()));
+            self.expiry.remove(&(self.expires(&old), id.clone()));
         }
-        self.deadlines.insert((b.deadline, id.clone()));
+        self.expiry.insert((self.expires(&b), id.clone()));
         if let Some(chain) = &self.against
-            && !chain.on_chain.contains(&b.inner_hash)
+            && !counted_by(chain, &b)
         {
-            self.unconfirmed.insert(id, b);
+            self.uncounted.insert(id, b);
         }
     }
 
-    /// Forgets the reservations whose deadline passed before `now`.
-    pub(crate) fn prune(&mut self, now: NemTimestamp) {
-        while let Some((deadline, id)) = self.deadlines.first().cloned()
-            && deadline < now
+    /// The last second `b` counts: its signature's window, or its deadline if later.
+    fn expires(&self, b: &Binding) -> i64 {
+        let window_end = signed_at(b).as_second().saturating_add(self.retention);
+        window_end.max(b.deadline.to_timestamp().as_second())
+    }
+
+    /// Forgets the signatures that no longer count at `now`.
+    pub(crate) fn prune(&mut self, now: Timestamp) {
+        let now = now.as_second();
+        while let Some((last, id)) = self.expiry.first().cloned()
+            && last < now
         {
-            self.deadlines.pop_first();
+            self.expiry.pop_first();
             self.signed.remove(&id);
-            self.unconfirmed.remove(&id);
+            self.uncounted.remove(&id);
         }
     }
 
-    /// The signed reservations `chain` has not seen confirmed.
-    pub(crate) fn unconfirmed(
+    /// The signatures `chain` does not count itself: velocity adds their reservations.
+    pub(crate) fn uncounted(
         &mut self,
         chain: &Arc<ChainHistory>,
     ) -> impl Iterator<Item = &Binding> {
         if !self.against.as_ref().is_some_and(|a| Arc::ptr_eq(a, chain)) {
-            self.unconfirmed = self
+            self.uncounted = self
                 .signed
                 .iter()
-                .filter(|(_, b)| !chain.on_chain.contains(&b.inner_hash))
+                .filter(|(_, b)| !counted_by(chain, b))
                 .map(|(id, b)| (id.clone(), b.clone()))
                 .collect();
             self.against = Some(chain.clone());
         }
-        self.unconfirmed.values().map(|b| &**b)
+        self.uncounted.values().map(|b| &**b)
     }
+}
+
+/// A reservation recorded before signatures were placed at their signing time is moved
+/// there: never earlier than the signature.
+fn normalised(b: &Binding) -> Binding {
+    let at = signed_at(b);
+    let mut b = b.clone();
+    if let Status::Signed { reservation, .. } = &mut b.status {
+        for o in reservation {
+            o.at = o.at.max(at);
+        }
+    }
+    b
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::chain::ChainOutflow;
-    use nem::{Address, Hash256, Network, PublicKey};
+    use nem::{Address, Hash256, NemTimestamp, Network, PublicKey};
 
-    fn signed(id: &str, deadline: u32) -> Binding {
+    const DAY: u64 = 86_400;
+
+    fn signed(id: &str, at_second: i64, deadline: u32) -> Binding {
         Binding {
             proposal_id: id.into(),
             account: Address::from_public_key(&PublicKey([1; 32]), Network::Testnet),
@@ -86,18 +153,19 @@ mod tests {
             first_seen_ms: 0,
             status: Status::Signed {
                 policy_hash: "h".into(),
-                signed_at_ms: 0,
+                signed_at_ms: at_second * 1_000,
                 approvals: vec![],
                 reservation: vec![],
             },
         }
     }
 
-    fn chain_with(ids: &[&str]) -> Arc<ChainHistory> {
-        let outflows: Vec<ChainOutflow> = ids
+    fn chain_with(confirmed: &[(&str, i64)]) -> Arc<ChainHistory> {
+        let outflows: Vec<ChainOutflow> = confirmed
             .iter()
-            .map(|id| ChainOutflow {
+            .map(|(id, at)| ChainOutflow {
                 inner_hash: Hash256::of(id.as_bytes()),
+                at: Timestamp::from_second(*at).unwrap(),
                 outflows: vec![],
             })
             .collect();
@@ -106,45 +174,70 @@ mod tests {
 
     fn ids(ledger: &mut Ledger, chain: &Arc<ChainHistory>) -> Vec<String> {
         let mut out: Vec<String> = ledger
-            .unconfirmed(chain)
+            .uncounted(chain)
             .map(|b| b.proposal_id.clone())
             .collect();
         out.sort();
         out
     }
 
-    /// What velocity adds to a chain history: the signed reservations it has not seen
-    /// confirmed, whatever order signatures, blocks and deadlines come in; a history that no
-    /// longer shows one (the chain went back) counts it again.
+    /// What velocity adds to a chain history: the signatures it does not count, whatever order
+    /// signatures and blocks come in; a history that no longer shows one (the chain went
+    /// back) counts it again; one that claims a block well before the signature is not
+    /// believed.
     #[test]
-    fn unconfirmed_follows_signatures_blocks_and_deadlines() {
-        let mut ledger = Ledger::default();
-        ledger.note(&signed("a", 100));
-        ledger.note(&signed("b", 200));
-        let block = chain_with(&["a"]);
+    fn uncounted_follows_signatures_and_blocks() {
+        let t = 1_800_000_000;
+        let mut ledger = Ledger::of(&[], DAY);
+        ledger.note(&signed("a", t, 0));
+        ledger.note(&signed("b", t, 0));
+        let block = chain_with(&[("a", t + 60)]);
         assert_eq!(ids(&mut ledger, &block), ["b"]);
-        // Signed while that history is current: counted without filling the set again.
-        ledger.note(&signed("c", 300));
-        ledger.note(&signed("d", 300));
+        ledger.note(&signed("c", t + 100, 0));
+        ledger.note(&signed("d", t + 100, 0));
         assert_eq!(ids(&mut ledger, &block), ["b", "c", "d"]);
-        let next = chain_with(&["a", "c"]);
+        let next = chain_with(&[("a", t + 60), ("c", t + 160)]);
         assert_eq!(ids(&mut ledger, &next), ["b", "d"]);
-        ledger.prune(NemTimestamp(250));
-        assert_eq!(ids(&mut ledger, &next), ["d"], "b's deadline passed");
-        assert_eq!(ledger.signed.len(), 2, "a's and b's deadlines passed");
-        let back = chain_with(&["a"]);
-        assert_eq!(
-            ids(&mut ledger, &back),
-            ["c", "d"],
-            "c is not on this chain"
-        );
-        // Refusals reserve nothing.
-        let mut refused = signed("e", 300);
+        let back = chain_with(&[("a", t + 60)]);
+        assert_eq!(ids(&mut ledger, &back), ["b", "c", "d"]);
+        let backdated = chain_with(&[("a", t - 3_601)]);
+        assert_eq!(ids(&mut ledger, &backdated), ["a", "b", "c", "d"]);
+        let mut refused = signed("e", t, 0);
         refused.status = Status::Refused {
             reasons: vec![],
             policy_hash: "h".into(),
         };
         ledger.note(&refused);
-        assert_eq!(ids(&mut ledger, &back), ["c", "d"]);
+        assert_eq!(
+            ids(&mut ledger, &back),
+            ["b", "c", "d"],
+            "refusals count nothing"
+        );
+    }
+
+    /// A signature stays for the longest window from its signing, even past its deadline,
+    /// and until its deadline if that is later.
+    #[test]
+    fn signatures_count_for_the_longest_window_past_their_deadline() {
+        let t = 1_800_000_000;
+        let nem_deadline = |unix: i64| {
+            NemTimestamp::from_timestamp(Timestamp::from_second(unix).unwrap())
+                .unwrap()
+                .0
+        };
+        let mut ledger = Ledger::of(&[], DAY);
+        ledger.note(&signed("short", t, nem_deadline(t + 3_600)));
+        ledger.note(&signed("long", t, nem_deadline(t + 2 * DAY as i64)));
+        let at = |s: i64| Timestamp::from_second(s).unwrap();
+        ledger.prune(at(t + 7_200));
+        assert_eq!(
+            ledger.signed.len(),
+            2,
+            "the deadline passed, the window did not"
+        );
+        ledger.prune(at(t + DAY as i64 + 1));
+        assert_eq!(ledger.signed.keys().collect::<Vec<_>>(), ["long"]);
+        ledger.prune(at(t + 2 * DAY as i64 + 1));
+        assert!(ledger.signed.is_empty());
     }
 }

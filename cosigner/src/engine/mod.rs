@@ -2,12 +2,13 @@
 //! signature is computed. The gRPC link and the operator socket are thin edges around it.
 
 mod ledger;
+mod noise;
 mod offer;
 mod operate;
 
 use std::sync::{Arc, RwLock};
 
-use nem::{Address, Hash256, KeyPair, NemTimestamp, Network, PublicKey};
+use nem::{Address, Hash256, KeyPair, Network, PublicKey};
 use policy::signing::Loaded;
 use thiserror::Error;
 use tokio::sync::{Mutex, Notify, mpsc};
@@ -19,6 +20,7 @@ use crate::record::{Binding, Status};
 use crate::sign::Cosigned;
 use crate::store::{Store, StoreError};
 use ledger::Ledger;
+use noise::Noise;
 
 pub use operate::{Operator, OperatorError, StatusReport};
 
@@ -97,6 +99,15 @@ pub struct Engine {
     chain: ChainView,
     policy: RwLock<Arc<ActivePolicy>>,
     ledger: Mutex<Ledger>,
+    /// Every decision holds it shared from before it looks at the freeze flag until its
+    /// signature has left; a freeze takes it alone. A decision made before a freeze has
+    /// therefore given its signature before the freeze takes effect, and none made after
+    /// one gives any: no signature is ever held by a freeze, to leave unexamined at the
+    /// unfreeze.
+    gate: tokio::sync::RwLock<()>,
+    /// One rate budget per kind of repeated entry, so that a flood of one kind (refused
+    /// offers from the coordinator) cannot crowd out another (the chain watcher's alerts).
+    noise: std::sync::Mutex<std::collections::BTreeMap<&'static str, Noise>>,
     clock: Clock,
     outbox: mpsc::UnboundedSender<Outgoing>,
     /// Woken when proposals should be fetched again (unfreeze).
@@ -120,10 +131,8 @@ impl Engine {
         parts: Parts,
     ) -> Result<(Arc<Engine>, mpsc::UnboundedReceiver<Outgoing>), StoreError> {
         let (outbox, rx) = mpsc::unbounded_channel();
-        let mut ledger = Ledger::default();
-        for b in parts.store.bindings()? {
-            ledger.note(&b);
-        }
+        let retention = parts.policy.loaded.linted.policy.longest_window_seconds();
+        let ledger = Ledger::of(&parts.store.bindings()?, retention);
         let public = parts.key.public_key();
         let engine = Engine {
             key: parts.key,
@@ -134,6 +143,8 @@ impl Engine {
             chain: parts.chain,
             policy: RwLock::new(Arc::new(parts.policy)),
             ledger: Mutex::new(ledger),
+            gate: tokio::sync::RwLock::new(()),
+            noise: Default::default(),
             clock: parts.clock,
             outbox,
             resync: Notify::new(),
@@ -162,10 +173,13 @@ impl Engine {
     }
 
     fn identity(&self) -> Identity<'_> {
+        let policy = self.policy();
+        let p = &policy.loaded.linted.policy;
         Identity {
             key: self.public,
             network: self.network,
             accounts: &self.accounts,
+            proposers: (!p.any_proposer).then(|| p.proposers.iter().map(|p| p.key).collect()),
         }
     }
 
@@ -173,21 +187,32 @@ impl Engine {
         (self.clock)()
     }
 
-    fn now_nem(&self) -> NemTimestamp {
-        NemTimestamp::from_timestamp(self.now()).unwrap_or(NemTimestamp(0))
-    }
-
     /// Raises an alert: logged at ERROR, kept for `status`, and written to the audit journal.
     fn alert(&self, event: Event) {
         let text = format!("{}: {}", event.kind, event.detail.join("; "));
         tracing::error!(kind = %event.kind, proposal = ?event.proposal, detail = ?event.detail, "ALERT");
+        self.keep_alert(text);
+        if let Err(e) = self.store.commit(None, event) {
+            tracing::error!(error = %e, "the alert could not be written to the audit journal");
+        }
+    }
+
+    /// An alert a hostile node could repeat without end with new details: journaled, logged
+    /// and kept at a bounded rate (see `noise`).
+    pub fn raise_bounded(&self, event: Event) {
+        let text = format!("{}: {}", event.kind, event.detail.join("; "));
+        if self.journal_noise("chain_watcher", "alert", event) {
+            tracing::error!(%text, "ALERT");
+            self.keep_alert(text);
+        }
+    }
+
+    /// Keeps an alert's text for `status`: the newest 50.
+    fn keep_alert(&self, text: String) {
         if let Ok(mut alerts) = self.alerts.lock() {
             alerts.push(text);
             let excess = alerts.len().saturating_sub(50);
             alerts.drain(..excess);
-        }
-        if let Err(e) = self.store.commit(None, event) {
-            tracing::error!(error = %e, "the alert could not be written to the audit journal");
         }
     }
 
@@ -196,9 +221,44 @@ impl Engine {
         self.alert(event);
     }
 
-    /// The inner hashes of this cosigner's signatures whose deadlines had not passed at the
-    /// last decision: the chain watcher looks a new outflow up here before reading every
-    /// binding from the store.
+    /// Journals (at a bounded rate, see `noise`) something a coordinator can repeat without
+    /// end; returns whether it was journaled one by one.
+    fn journal_noise(&self, kind: &'static str, code: &'static str, event: Event) -> bool {
+        let (one_by_one, summary) = match self.noise.lock() {
+            Ok(mut noise) => noise
+                .entry(kind)
+                .or_default()
+                .admit(kind, code, self.now_ms()),
+            Err(_) => (false, None),
+        };
+        for e in summary.into_iter().chain(one_by_one.then_some(event)) {
+            if let Err(e) = self.store.commit(None, e) {
+                tracing::error!(error = %e, "the audit journal cannot be written");
+            }
+        }
+        one_by_one
+    }
+
+    /// Writes the summary of a minute of suppressed refusals, if one is due (called on a
+    /// timer, so the last minute of a flood is journaled too).
+    pub fn flush_noise(&self) {
+        let now = self.now_ms();
+        let summaries: Vec<Event> = match self.noise.lock() {
+            Ok(mut noise) => noise
+                .iter_mut()
+                .filter_map(|(kind, n)| n.roll(kind, now))
+                .collect(),
+            Err(_) => vec![],
+        };
+        for e in summaries {
+            if let Err(e) = self.store.commit(None, e) {
+                tracing::error!(error = %e, "the audit journal cannot be written");
+            }
+        }
+    }
+
+    /// The inner hashes of this cosigner's signatures that still count against velocity: the
+    /// chain watcher looks a new outflow up here before reading every binding from the store.
     pub async fn signed_hashes(&self) -> Vec<Hash256> {
         let ledger = self.ledger.lock().await;
         ledger.signed.values().map(|b| b.inner_hash).collect()

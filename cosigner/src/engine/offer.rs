@@ -6,8 +6,8 @@ use nem::Hash256;
 
 use super::{Answer, Deferred, Engine, Ledger};
 use crate::audit::Event;
-use crate::decide;
-use crate::examine::{Examined, Offer, check_facts, examine};
+use crate::decide::{self, Context};
+use crate::examine::{Examined, Offer, Refusal, check_facts, examine, precheck};
 use crate::record::{Binding, Status};
 
 /// A decision written to the store and counted in the ledger, not yet on disk.
@@ -27,8 +27,19 @@ impl Engine {
     }
 
     async fn decide_now(&self, offer: Offer) -> Result<Answer, Deferred> {
+        // Sizes and the id first: nothing is looked up, hashed or kept for an offer that
+        // fails them.
+        let sizes = precheck(
+            &offer.proposal_id,
+            offer.inner_transaction.len(),
+            offer.proposer_signature.len(),
+        );
+        if let Err(refusal) = sizes {
+            return Ok(self.refused_early(None, None, refusal));
+        }
+        let _gate = self.gate.read().await;
         let mut ledger = self.ledger.lock().await;
-        let offered = Hash256(nem::hash::keccak256(&offer.inner_transaction));
+        let offered = Hash256::of(&offer.inner_transaction);
         if let Some(b) = self.store.binding(&offer.proposal_id)? {
             if b.inner == offer.inner_transaction {
                 return self.settle(&mut ledger, b).await;
@@ -38,28 +49,16 @@ impl Engine {
         if let Some(why) = self.frozen()? {
             return Err(Deferred::Frozen(why));
         }
-        let policy_hash = self.policy().hash().to_string();
         let x = match examine(&offer, &self.identity()) {
             Ok(x) => x,
             Err(refusal) => {
-                let reason = refusal.to_string();
-                tracing::warn!(proposal = %offer.proposal_id, code = refusal.code(), %reason, "refused before policy");
-                let event = Event::new("refused", "examination")
-                    .proposal(&offer.proposal_id, Some(&offered))
-                    .policy(&policy_hash)
-                    .detail(vec![refusal.code().into(), reason.clone()]);
-                self.store.commit(None, event)?;
-                self.store.flush().await?;
-                return Ok(Answer::Refused {
-                    reasons: vec![reason],
-                    policy_hash,
-                });
+                return Ok(self.refused_early(Some(&offer.proposal_id), Some(&offered), refusal));
             }
         };
         let pending = Status::AwaitingApproval {
             approvals_required: 0,
             reasons: vec![],
-            policy_hash,
+            policy_hash: self.policy().hash().to_string(),
             approvals: vec![],
         };
         let binding = Binding::of(&x, &offer, self.now_ms(), pending);
@@ -72,17 +71,44 @@ impl Engine {
         self.answer(recorded).await
     }
 
-    /// A known proposal id with other bytes: never signed, always alerted.
+    /// A refusal before policy: nothing is kept about the offer but a journal entry, written
+    /// at a bounded rate and not flushed (no signature depends on it).
+    pub(crate) fn refused_early(
+        &self,
+        proposal: Option<&str>,
+        offered: Option<&Hash256>,
+        refusal: Refusal,
+    ) -> Answer {
+        let reason = refusal.to_string();
+        let policy_hash = self.policy().hash().to_string();
+        let mut event = Event::new("refused", "examination")
+            .policy(&policy_hash)
+            .detail(vec![refusal.code().into(), reason.clone()]);
+        if let Some(id) = proposal {
+            event = event.proposal(id, offered);
+        }
+        if self.journal_noise("examination", refusal.code(), event) {
+            tracing::warn!(proposal = proposal.unwrap_or("(invalid id)"), code = refusal.code(), %reason, "refused before policy");
+        }
+        Answer::Refused {
+            reasons: vec![reason],
+            policy_hash,
+        }
+    }
+
+    /// A known proposal id with other bytes: never signed, always alerted (at a bounded rate).
     fn conflict(&self, b: &Binding, offered: Hash256) -> Result<Answer, Deferred> {
         let reason = format!(
             "AlreadyExists: proposal {} is bound to inner hash {}; refusing other bytes (hash {offered})",
             b.proposal_id, b.inner_hash
         );
-        self.alert(
-            Event::new("conflict", "coordinator")
-                .proposal(&b.proposal_id, Some(&offered))
-                .detail(vec![reason.clone()]),
-        );
+        let event = Event::new("conflict", "coordinator")
+            .proposal(&b.proposal_id, Some(&offered))
+            .detail(vec![reason.clone()]);
+        if self.journal_noise("conflict", "conflict", event) {
+            tracing::error!(proposal = %b.proposal_id, %reason, "ALERT");
+            self.keep_alert(format!("conflict: {reason}"));
+        }
         Ok(Answer::Refused {
             reasons: vec![reason],
             policy_hash: self.policy().hash().to_string(),
@@ -117,7 +143,8 @@ impl Engine {
         }
     }
 
-    /// Examines the stored bytes again and asks the current policy, keeping `approvals`.
+    /// Examines the stored bytes again and asks the current policy, keeping `approvals` (which
+    /// count only if given under that policy).
     pub(super) async fn reevaluate(
         &self,
         ledger: &mut Ledger,
@@ -134,9 +161,25 @@ impl Engine {
             proposer: b.proposer.0.to_vec(),
             proposer_signature: b.proposer_signature.clone(),
         };
-        let x = examine(&offer, &self.identity()).map_err(|r| Deferred::Sign(r.to_string()))?;
-        let recorded = self.evaluate_and_record(ledger, b, &x, approvals).await?;
+        let recorded = match examine(&offer, &self.identity()) {
+            Ok(x) => self.evaluate_and_record(ledger, b, &x, approvals).await?,
+            // The policy in force no longer lists its proposer, say: refused for good.
+            Err(refusal) => self.record_refusal(ledger, b, refusal),
+        };
         self.answer(recorded).await
+    }
+
+    fn record_refusal(&self, ledger: &mut Ledger, mut b: Binding, refusal: Refusal) -> Recorded {
+        let policy_hash = self.policy().hash().to_string();
+        b.status = Status::Refused {
+            reasons: vec![refusal.to_string()],
+            policy_hash: policy_hash.clone(),
+        };
+        self.stage(ledger, &b, &policy_hash);
+        Recorded {
+            binding: b,
+            policy_hash,
+        }
     }
 
     /// Reads the chain, asks the policy and writes the outcome, counted in the ledger; the
@@ -158,38 +201,46 @@ impl Engine {
         if let Err(refusal) = check_facts(x, &snapshot.facts, &self.identity()) {
             binding.status = Status::Refused {
                 reasons: vec![refusal.to_string()],
-                policy_hash,
+                policy_hash: policy_hash.clone(),
             };
         } else {
-            let now_nem = self.now_nem();
-            ledger.prune(now_nem);
-            let decision = decide::verdict(
-                &policy.loaded.linted.policy,
-                x,
-                &snapshot.facts,
-                &snapshot.history,
-                ledger.unconfirmed(&snapshot.history),
-                self.now(),
-            );
-            binding.status = decide::status(&decision, &x.tx, x.proposer, approvals, self.now_ms());
+            let now = self.now();
+            ledger.prune(now);
+            let id = binding.proposal_id.clone();
+            let context = Context {
+                snapshot: &snapshot,
+                // A proposal evaluated again does not count against itself.
+                own: ledger
+                    .uncounted(&snapshot.history)
+                    .filter(|b| b.proposal_id != id)
+                    .collect(),
+                now,
+            };
+            let decision = decide::verdict(&policy.loaded.linted.policy, x, &context);
+            binding.status = decide::status(&decision, x, &snapshot.facts, approvals, now);
         }
+        self.stage(ledger, &binding, &policy_hash);
+        Ok(Recorded {
+            binding,
+            policy_hash,
+        })
+    }
+
+    /// Stages a decision with its journal entry (written by the flush its answer waits for)
+    /// and counts it in the ledger at once.
+    fn stage(&self, ledger: &mut Ledger, binding: &Binding, policy_hash: &str) {
         let event = Event::new(binding.status.name(), "policy")
             .proposal(&binding.proposal_id, Some(&binding.inner_hash))
-            .policy(policy.hash())
+            .policy(policy_hash)
             .detail(match &binding.status {
                 Status::Refused { reasons, .. } | Status::AwaitingApproval { reasons, .. } => {
                     reasons.clone()
                 }
                 _ => vec![],
             });
-        // Written with the decisions staged meanwhile by the flush its answer waits for.
-        self.store.stage(&binding, event);
+        self.store.stage(binding, event);
         hanko_proto::failpoint::hit("cosigner", "decision_recorded");
-        ledger.note(&binding);
-        Ok(Recorded {
-            binding,
-            policy_hash: policy.hash().to_string(),
-        })
+        ledger.note(binding);
     }
 
     /// Flushes a recorded decision (with every one written before it), then signs if it
@@ -201,17 +252,24 @@ impl Engine {
         } = recorded;
         self.store.flush().await?;
         hanko_proto::failpoint::hit("cosigner", "decision_flushed");
+        let rules = match &binding.status {
+            Status::Refused { reasons, .. } | Status::AwaitingApproval { reasons, .. } => {
+                reasons.join("; ")
+            }
+            _ => String::new(),
+        };
         tracing::info!(
             proposal = %binding.proposal_id,
             inner_hash = %binding.inner_hash,
             outcome = binding.status.name(),
             policy = %policy_hash,
+            %rules,
             "decided"
         );
         match &binding.status {
             Status::Signed { .. } => {
-                // A freeze that came while this was flushed holds the signature back; the
-                // recorded decision is signed again once unfrozen.
+                // Under the gate no freeze can have come in between; checked again all the
+                // same: a frozen cosigner gives nothing.
                 if let Some(why) = self.frozen()? {
                     return Err(Deferred::Frozen(why));
                 }
@@ -221,10 +279,34 @@ impl Engine {
         }
     }
 
-    /// Signs a recorded, signed binding. Deterministic: the same bytes every time.
+    /// Signs a recorded, signed binding. Deterministic: the same bytes every time. The stored
+    /// bytes must still decode, re-encode to themselves and hash to the inner hash the
+    /// decision was bound to: damaged storage is never signed.
     fn signature(&self, b: &Binding) -> Result<Answer, Deferred> {
-        let tx =
-            nem::Transaction::from_bytes(&b.inner).map_err(|e| Deferred::Sign(e.to_string()))?;
+        let damaged = |why: String| {
+            let reason = format!(
+                "proposal {}: the stored bytes {why}; refusing to sign (the store is damaged)",
+                b.proposal_id
+            );
+            self.alert(
+                Event::new("store_damaged", "integrity")
+                    .proposal(&b.proposal_id, Some(&b.inner_hash))
+                    .detail(vec![reason.clone()]),
+            );
+            Deferred::Sign(reason)
+        };
+        let tx = nem::Transaction::from_bytes(&b.inner)
+            .map_err(|e| damaged(format!("do not decode: {e}")))?;
+        let again = tx
+            .to_bytes()
+            .map_err(|e| damaged(format!("do not re-encode: {e}")))?;
+        if again != b.inner || Hash256::of(&again) != b.inner_hash {
+            return Err(damaged(format!(
+                "hash to {}, not to the bound inner hash {}",
+                Hash256::of(&again),
+                b.inner_hash
+            )));
+        }
         let pair = crate::sign::cosign(&self.key, &tx, b.account)
             .map_err(|e| Deferred::Sign(e.to_string()))?;
         hanko_proto::failpoint::hit("cosigner", "signature_made");

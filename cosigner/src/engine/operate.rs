@@ -35,6 +35,14 @@ pub enum OperatorError {
     WrongConfirmation { id: String, given: String },
     #[error("uid {uid} has already approved proposal {id}; another operator must approve")]
     AlreadyApproved { id: String, uid: u32 },
+    #[error(
+        "proposal {id} was decided under policy {decided_under}, and policy {in_force} is in force now: it is being evaluated again; look at `show {id}` again before approving"
+    )]
+    PolicyChanged {
+        id: String,
+        decided_under: String,
+        in_force: String,
+    },
     #[error("--reason: must not be empty")]
     EmptyReason,
     #[error(transparent)]
@@ -84,11 +92,14 @@ impl Engine {
         confirm: &str,
         who: &Operator,
     ) -> Result<Binding, OperatorError> {
+        let _gate = self.gate.read().await;
         let mut ledger = self.ledger.lock().await;
         let mut b = self.show(id)?;
+        let in_force = self.policy().hash().to_string();
         let Status::AwaitingApproval {
             approvals_required,
             approvals,
+            policy_hash,
             ..
         } = &mut b.status
         else {
@@ -106,6 +117,20 @@ impl Engine {
         if let Some(why) = self.frozen()? {
             return Err(Deferred::Frozen(why).into());
         }
+        if *policy_hash != in_force {
+            // What the operator read was decided under another policy: evaluate it again and
+            // let them look again; this approval is not recorded.
+            let decided_under = policy_hash.clone();
+            let b = b.clone();
+            if let Ok(answer) = self.reevaluate(&mut ledger, b.clone(), vec![]).await {
+                self.send(&b, answer);
+            }
+            return Err(OperatorError::PolicyChanged {
+                id: id.into(),
+                decided_under,
+                in_force,
+            });
+        }
         if approvals.iter().any(|a| a.uid == who.uid) {
             return Err(OperatorError::AlreadyApproved {
                 id: id.into(),
@@ -116,6 +141,7 @@ impl Engine {
             uid: who.uid,
             name: who.name.clone(),
             at_ms: self.now_ms(),
+            policy_hash: in_force,
         });
         let enough = approvals.len() as u32 >= *approvals_required;
         let held = approvals.clone();
@@ -166,8 +192,14 @@ impl Engine {
         self.set_freeze(true, &who.actor(), reason).await
     }
 
+    /// Lets signing resume. Every decision held for operators is evaluated again first,
+    /// under the policy and the chain as they are now; then the coordinator is asked for its
+    /// offers again.
     pub async fn unfreeze(&self, who: &Operator, reason: &str) -> Result<Freeze, OperatorError> {
         let f = self.set_freeze(false, &who.actor(), reason).await?;
+        let _gate = self.gate.read().await;
+        let mut ledger = self.ledger.lock().await;
+        self.revisit(&mut ledger).await?;
         self.resync.notify_one();
         Ok(f)
     }
@@ -182,6 +214,9 @@ impl Engine {
         if reason.trim().is_empty() {
             return Err(OperatorError::EmptyReason);
         }
+        // Waits for the decisions under way: they give their signatures before it takes
+        // effect, and none after (see `Engine::gate`).
+        let _gate = self.gate.write().await;
         let _ledger = self.ledger.lock().await;
         let freeze = Freeze {
             frozen,
@@ -218,9 +253,10 @@ impl Engine {
         })
     }
 
-    /// Puts a verified policy in force. Proposals awaiting approval under another version lose
-    /// their approvals and are evaluated again under the new one.
+    /// Puts a verified policy in force. Every proposal awaiting approval is evaluated again
+    /// under it; approvals given under the old version no longer count.
     pub async fn replace_policy(&self, next: ActivePolicy) -> Result<(), StoreError> {
+        let _gate = self.gate.read().await;
         let mut ledger = self.ledger.lock().await;
         let hash = next.hash().to_string();
         let event = Event::new("policy_loaded", "compliance")
@@ -236,17 +272,26 @@ impl Engine {
             Err(poisoned) => *poisoned.into_inner() = std::sync::Arc::new(next),
         }
         tracing::info!(policy = %hash, "policy in force");
+        let retention = self.policy().loaded.linted.policy.longest_window_seconds();
+        if i64::try_from(retention).unwrap_or(i64::MAX) != ledger.retention_seconds() {
+            // Signatures count as long as the longest window now asks.
+            *ledger = super::Ledger::of(&self.store.bindings()?, retention);
+        }
+        self.revisit(&mut ledger).await
+    }
+
+    /// Evaluates every proposal awaiting approval again under the policy in force, and sends
+    /// each new answer to the coordinator.
+    async fn revisit(&self, ledger: &mut super::Ledger) -> Result<(), StoreError> {
         for b in self.pending()? {
-            let Status::AwaitingApproval { policy_hash, .. } = &b.status else {
+            let Status::AwaitingApproval { approvals, .. } = &b.status else {
                 continue;
             };
-            if *policy_hash == hash {
-                continue;
-            }
-            match self.reevaluate(&mut ledger, b.clone(), vec![]).await {
+            let approvals = approvals.clone();
+            match self.reevaluate(ledger, b.clone(), approvals).await {
                 Ok(answer) => self.send(&b, answer),
                 Err(e) => {
-                    tracing::warn!(proposal = %b.proposal_id, error = %e, "re-evaluation under the new policy deferred")
+                    tracing::warn!(proposal = %b.proposal_id, error = %e, "evaluation under the policy in force deferred")
                 }
             }
         }

@@ -74,6 +74,10 @@ asset = "nem:xem"
 above = "20000"
 approvals = 1
 
+[[proposer]]
+name = "treasury"
+key = "{proposer}"
+
 [safety]
 max_deadline = "2h"
 max_timestamp_skew = "60s"
@@ -84,6 +88,7 @@ allow_encrypted = false
 {extra}
 "#,
         ordinary = Address::from_public_key(&nem_key(5).public_key(), Network::Testnet),
+        proposer = hex::encode(proposer().verifying_key().to_bytes()),
     )
 }
 

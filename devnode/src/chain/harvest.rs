@@ -26,6 +26,7 @@ enum Readiness {
 impl Chain {
     pub fn harvest(&mut self, now: NemTimestamp) -> BlockSummary {
         self.height += 1;
+        self.block_times.insert(self.height, now);
         let mut summary = BlockSummary {
             height: self.height,
             timestamp: now.0,

@@ -100,6 +100,13 @@ pub struct Chain {
     pub(crate) confirmed_by_hash: HashMap<Hash256, usize>,
     pub(crate) confirmed_inner: HashSet<Hash256>,
     pub(crate) push_cache: HashMap<Hash256, (ValidationResult, NemTimestamp)>,
+    /// When each block after the nemesis block was made, by height.
+    pub(crate) block_times: BTreeMap<u64, NemTimestamp>,
+}
+
+/// A block's version field as NIS writes it: the network byte over version 1.
+pub fn block_version(network: Network) -> i32 {
+    nem::nis_json::version_field(network, 1)
 }
 
 impl Chain {
@@ -114,6 +121,7 @@ impl Chain {
             confirmed_by_hash: HashMap::new(),
             confirmed_inner: HashSet::new(),
             push_cache: HashMap::new(),
+            block_times: BTreeMap::new(),
         };
         let invalid = |m: String| ConfigError::Invalid(m);
         for a in &config.accounts {

@@ -125,6 +125,28 @@ impl Chain {
         json!({ "data": data })
     }
 
+    /// `/block/at/public`: the block at `height` (its height and time; the nemesis block is
+    /// at time 0), or `None` past the chain's end.
+    pub fn block_json(&self, height: u64) -> Option<Value> {
+        if height == 0 || height > self.height {
+            return None;
+        }
+        let time = self.block_times.get(&height).map_or(0, |t| t.0);
+        let transactions: Vec<Value> = self
+            .confirmed
+            .iter()
+            .filter(|c| c.height == height)
+            .map(|c| to_nis_json(&c.nis))
+            .collect();
+        Some(json!({
+            "timeStamp": time,
+            "height": height,
+            "type": 1,
+            "version": crate::chain::block_version(self.network),
+            "transactions": transactions,
+        }))
+    }
+
     /// `/transaction/get`: a confirmed transaction by its (outer) hash.
     pub fn transaction_json(&self, hash: &Hash256) -> Option<Value> {
         self.confirmed_by_hash

@@ -34,11 +34,19 @@ pub enum Endpoint {
     TransfersOutgoing,
     TransfersIncoming,
     TransactionGet,
+    BlockAt,
     Announce,
 }
 
+/// The largest answer read from a node: a page of 100 transactions or a full block of 120 is
+/// well under it; a hostile node sending more is cut off, not buffered.
+pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+
+/// Outgoing transfers asked for per page (NIS allows 5 to 100).
+pub const PAGE_SIZE: usize = 100;
+
 impl Endpoint {
-    pub const ALL: [Endpoint; 11] = [
+    pub const ALL: [Endpoint; 12] = [
         Endpoint::Heartbeat,
         Endpoint::Status,
         Endpoint::NodeInfo,
@@ -49,6 +57,7 @@ impl Endpoint {
         Endpoint::TransfersOutgoing,
         Endpoint::TransfersIncoming,
         Endpoint::TransactionGet,
+        Endpoint::BlockAt,
         Endpoint::Announce,
     ];
 
@@ -64,6 +73,7 @@ impl Endpoint {
             Endpoint::TransfersOutgoing => "/account/transfers/outgoing",
             Endpoint::TransfersIncoming => "/account/transfers/incoming",
             Endpoint::TransactionGet => "/transaction/get",
+            Endpoint::BlockAt => "/block/at/public",
             Endpoint::Announce => "/transaction/announce",
         }
     }
@@ -175,13 +185,17 @@ impl NisClient {
         Ok(list.data)
     }
 
-    /// Confirmed outgoing transactions, newest first; `before` pages back from that hash.
+    /// Confirmed outgoing transactions, newest first, [`PAGE_SIZE`] a page; `before` pages back
+    /// from that hash.
     pub async fn outgoing_transfers(
         &self,
         address: &Address,
         before: Option<&Hash256>,
     ) -> Result<Vec<TransactionMetaDataPair>, NisError> {
-        let mut query = vec![("address", address.to_string())];
+        let mut query = vec![
+            ("address", address.to_string()),
+            ("pageSize", PAGE_SIZE.to_string()),
+        ];
         if let Some(hash) = before {
             query.push(("hash", hash.to_string()));
         }
@@ -209,6 +223,29 @@ impl NisClient {
             .await
     }
 
+    /// The block at `height`: when it was made (NIS's `/block/at/public`).
+    pub async fn block_at(&self, height: u64) -> Result<BlockHeader, NisError> {
+        let endpoint = Endpoint::BlockAt;
+        debug!(endpoint = endpoint.path(), height, "NIS POST");
+        let response = self
+            .http
+            .post(format!("{}{}", self.base, endpoint.path()))
+            .json(&serde_json::json!({ "height": height }))
+            .send()
+            .await;
+        let block: BlockHeader = decode_response(endpoint, response).await?;
+        if block.height != height {
+            return Err(NisError::Malformed {
+                endpoint: endpoint.path(),
+                reason: format!(
+                    "asked for the block at {height}, got the one at {}",
+                    block.height
+                ),
+            });
+        }
+        Ok(block)
+    }
+
     /// Announces signed bytes. SUCCESS and NEUTRAL (already known) are `Ok`; any failure code is
     /// `NisError::Rejected` with NIS's result.
     pub async fn announce(&self, signed: &SignedTransaction) -> Result<Announced, NisError> {
@@ -234,12 +271,29 @@ async fn decode_response<T: DeserializeOwned>(
     response: Result<reqwest::Response, reqwest::Error>,
 ) -> Result<T, NisError> {
     let path = endpoint.path();
-    let response = response.map_err(|e| NisError::from_transport(path, &e))?;
+    let mut response = response.map_err(|e| NisError::from_transport(path, &e))?;
     let status = response.status();
-    let bytes = response
-        .bytes()
+    let too_large = || NisError::Malformed {
+        endpoint: path,
+        reason: format!("the answer is larger than {MAX_ANSWER_BYTES} bytes"),
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
         .await
-        .map_err(|e| NisError::from_transport(path, &e))?;
+        .map_err(|e| NisError::from_transport(path, &e))?
+    {
+        if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
     decode_answer(path, status.as_u16(), &bytes)
 }
 

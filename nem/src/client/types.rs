@@ -15,6 +15,14 @@ pub struct NemRequestResult {
     pub message: String,
 }
 
+/// The parts of a NIS block Hanko reads: its height and when it was made.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockHeader {
+    pub height: u64,
+    pub time_stamp: u32,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChainHeight {
     pub height: u64,

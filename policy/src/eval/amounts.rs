@@ -24,7 +24,7 @@ pub(super) fn limits(ctx: &mut Ctx<'_>) {
         };
         let reason = format!(
             "{} is {relation} the per-transaction limit of {}",
-            ctx.show(&limit.asset, amount),
+            ctx.show_cost(&limit.asset),
             ctx.show(&limit.asset, limit.max)
         );
         ctx.fire(&limit.name, "limit", outcome, reason);
@@ -58,9 +58,9 @@ pub(super) fn velocity(ctx: &mut Ctx<'_>, history: &dyn History) {
         if amount == 0 {
             continue;
         }
-        let scope = match (v.per, ctx.req.tx.transfer()) {
+        let scope = match (v.per, ctx.cost.destination) {
             (Per::Account, _) => Scope::Account(ctx.account),
-            (Per::Destination, Some(t)) => Scope::Destination(t.recipient),
+            (Per::Destination, Some(to)) => Scope::Destination(to),
             (Per::Destination, None) => continue,
             (Per::Proposer, _) => Scope::Proposer(ctx.req.proposer),
         };
@@ -94,7 +94,7 @@ pub(super) fn velocity(ctx: &mut Ctx<'_>, history: &dyn History) {
                     v.asset,
                     v.per.name(),
                     ctx.show(&v.asset, used),
-                    ctx.show(&v.asset, amount),
+                    ctx.show_cost(&v.asset),
                     ctx.show(&v.asset, after),
                     ctx.show(&v.asset, v.max)
                 );
@@ -105,7 +105,7 @@ pub(super) fn velocity(ctx: &mut Ctx<'_>, history: &dyn History) {
 }
 
 pub(super) fn proposer(ctx: &mut Ctx<'_>) {
-    if ctx.policy.proposers.is_empty() {
+    if ctx.policy.any_proposer {
         return;
     }
     let key = ctx.req.proposer;
@@ -130,7 +130,7 @@ pub(super) fn proposer(ctx: &mut Ctx<'_>) {
                 "proposer '{}' may propose at most {} per transaction; this is {}",
                 p.name,
                 max,
-                ctx.show(&nem::tx::MosaicId::xem(), xem)
+                ctx.show_cost(&nem::tx::MosaicId::xem())
             );
             ctx.fire(&p.name, "proposer", Outcome::Deny, reason);
         }
@@ -149,7 +149,7 @@ pub(super) fn approvals(ctx: &mut Ctx<'_>) {
         if amount > tier.above {
             let reason = format!(
                 "{} is above {}: {} operator approval{} needed",
-                ctx.show(&tier.asset, amount),
+                ctx.show_cost(&tier.asset),
                 ctx.show(&tier.asset, tier.above),
                 tier.approvals,
                 if tier.approvals == 1 { "" } else { "s" }

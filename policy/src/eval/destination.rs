@@ -1,46 +1,58 @@
 //! Destinations: the denylist always wins; whitelisted entries only after their cooling-off.
+//! A transfer's recipient is judged, and so is the recipient of a new mosaic's levy, which
+//! every later transfer of the mosaic pays.
 
 use nem::Address;
+use nem::tx::Body;
 
 use super::Ctx;
 use crate::decision::Outcome;
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {
-    let Some(t) = ctx.req.tx.transfer() else {
-        return;
-    };
-    let to = t.recipient;
+    match &ctx.req.tx.body {
+        Body::Transfer(t) => judge(ctx, t.recipient, ""),
+        Body::MosaicDefinition(d) => {
+            if let Some(levy) = &d.definition.levy {
+                judge(ctx, levy.recipient, "the levy recipient ");
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `who` names the role of `to` in reasons ("" for a transfer's recipient).
+fn judge(ctx: &mut Ctx<'_>, to: Address, who: &str) {
     if let Some(reason) = ctx.policy.denylist.get(&to) {
         ctx.fire(
             "denylist",
             "destination",
             Outcome::Deny,
-            format!("{to} is denylisted: {reason}"),
+            format!("{who}{to} is denylisted: {reason}"),
         );
         return;
     }
     match ctx.policy.whitelist.get(&to) {
         Some(entry) if entry.active_from <= ctx.req.now => {
-            let reason = format!("{to} is whitelisted as '{}'", entry.label);
+            let reason = format!("{who}{to} is whitelisted as '{}'", entry.label);
             ctx.fire("whitelist", "destination", Outcome::Allow, reason);
         }
         Some(entry) => {
             let reason = format!(
-                "{to} ('{}') is in its cooling-off period until {}",
+                "{who}{to} ('{}') is in its cooling-off period until {}",
                 entry.label, entry.active_from
             );
             ctx.fire("whitelist", "destination", Outcome::Deny, reason);
         }
         None => {
             let outcome = ctx.policy.unlisted;
-            let mut reason = format!("{to} is not on the whitelist");
+            let mut reason = format!("{who}{to} is not on the whitelist");
             if let Some((address, label)) = look_alike(ctx, &to) {
                 reason.push_str(&format!(
                     "; it resembles whitelisted '{label}' ({address}): check every character"
                 ));
             }
             if outcome == Outcome::Allow && ctx.policy.whitelist.is_empty() {
-                reason = format!("{to}: this policy has no destination whitelist");
+                reason = format!("{who}{to}: this policy has no destination whitelist");
             }
             ctx.fire("unlisted_destination", "destination", outcome, reason);
         }

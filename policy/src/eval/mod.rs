@@ -5,33 +5,34 @@ mod amounts;
 mod destination;
 mod safety;
 mod time;
-
-use std::collections::BTreeMap;
+mod types;
 
 use jiff::Timestamp;
 use nem::tx::MosaicId;
 use nem::{Address, Amount, PublicKey, Transaction};
 
-use crate::assets::effects;
+use crate::cost::{Cost, outer_fees};
 use crate::decision::{Decision, Fired, Outcome};
 use crate::history::History;
 use crate::model::Policy;
 
 /// What the cosigner asks about: the inner transaction it decoded itself, who proposed it,
-/// its own clock, and the minimum fee it computed.
+/// its own clock, the minimum fee it computed, and how many cosignatories the account has
+/// (each may attach a signature transaction the account pays for).
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
     pub tx: &'a Transaction,
     pub proposer: PublicKey,
     pub now: Timestamp,
     pub minimum_fee: Amount,
+    pub cosignatories: u32,
 }
 
 pub(crate) struct Ctx<'a> {
     pub policy: &'a Policy,
     pub req: &'a Request<'a>,
     pub account: Address,
-    pub effects: BTreeMap<MosaicId, u128>,
+    pub cost: Cost,
     pub fired: Vec<Fired>,
     pub approvals: u32,
 }
@@ -46,12 +47,33 @@ impl Ctx<'_> {
         });
     }
 
+    /// What this transaction costs in `asset`, fees included for XEM.
     pub fn amount(&self, asset: &MosaicId) -> u128 {
-        self.effects.get(asset).copied().unwrap_or(0)
+        self.cost.of_asset(asset)
     }
 
     pub fn show(&self, asset: &MosaicId, units: u128) -> String {
         self.policy.format_amount(asset, units)
+    }
+
+    /// The cost in `asset`, with what fees and rentals add to it spelled out.
+    pub fn show_cost(&self, asset: &MosaicId) -> String {
+        let total = self.amount(asset);
+        if !asset.is_xem() {
+            return self.show(asset, total);
+        }
+        let fees = self.cost.fees;
+        let rental = self.cost.rental;
+        let moved = total.saturating_sub(fees).saturating_sub(rental);
+        let mut parts = vec![];
+        if moved > 0 {
+            parts.push(format!("{} moved", self.show(asset, moved)));
+        }
+        if rental > 0 {
+            parts.push(format!("{} rental", self.show(asset, rental)));
+        }
+        parts.push(format!("{} fees", self.show(asset, fees)));
+        format!("{} ({})", self.show(asset, total), parts.join(" + "))
     }
 }
 
@@ -73,7 +95,7 @@ pub fn evaluate_as(
         policy,
         req,
         account,
-        effects: effects(tx),
+        cost: Cost::of(tx, outer_fees(req.cosignatories)),
         fired: vec![],
         approvals: 0,
     };
@@ -97,20 +119,9 @@ pub fn evaluate_as(
             format!("{account} is not an account this policy signs for"),
         );
     }
-    if !policy.allowed_types.contains(&tx.kind()) {
-        ctx.fire(
-            "transaction_types",
-            "type",
-            Outcome::Deny,
-            format!(
-                "{} transactions are not allowed (allowed: {})",
-                tx.kind().name(),
-                names(&policy.allowed_types)
-            ),
-        );
-    }
     let unknown: Vec<String> = ctx
-        .effects
+        .cost
+        .assets
         .keys()
         .filter(|a| policy.divisibility(a).is_none())
         .map(|a| a.to_string())
@@ -127,6 +138,7 @@ pub fn evaluate_as(
         );
     }
 
+    types::check(&mut ctx);
     destination::check(&mut ctx);
     amounts::limits(&mut ctx);
     amounts::velocity(&mut ctx, history);
@@ -138,12 +150,4 @@ pub fn evaluate_as(
     safety::message(&mut ctx);
 
     Decision::from_fired(ctx.fired, ctx.approvals, &policy.hash)
-}
-
-fn names(types: &[nem::TransactionType]) -> String {
-    types
-        .iter()
-        .map(|t| t.name())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
