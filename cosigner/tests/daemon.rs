@@ -39,6 +39,9 @@ struct Setup {
     officer: Officer,
     config: PathBuf,
     treasury: TreasuryClient<Channel>,
+    /// The installation's CA and the coordinator's server certificate.
+    ca: Issued,
+    server: Issued,
 }
 
 async fn setup(node: &devnode::RunningNode) -> (Setup, tokio::sync::oneshot::Sender<()>) {
@@ -166,6 +169,8 @@ key = "{trusted}"
             officer,
             config,
             treasury,
+            ca,
+            server,
         },
         shutdown,
     )
@@ -739,4 +744,321 @@ async fn a_full_disk_means_no_signature_and_nothing_lost() {
         held_before.len(),
         ids.len()
     );
+}
+
+/// `hanko-cosigner ARGS --socket SOCKET` as Unix user `uid` in the supplementary `groups`.
+fn as_user(uid: u32, groups: &[u32], socket: &Path, args: &[&str]) -> std::process::Output {
+    let groups = if groups.is_empty() {
+        "--clear-groups".to_string()
+    } else {
+        format!(
+            "--groups={}",
+            groups
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    };
+    Command::new("setpriv")
+        .arg(format!("--reuid={uid}"))
+        .arg(format!("--regid={uid}"))
+        .arg(groups)
+        .arg(env!("CARGO_BIN_EXE_hanko-cosigner"))
+        .args(args)
+        .arg("--socket")
+        .arg(socket)
+        .output()
+        .unwrap()
+}
+
+/// Item 8 of the hardening: with an operator group, two distinct non-root users of the group
+/// each approve through the socket (a withdrawal needing two approvals is signed), the same
+/// user cannot approve twice, and a user outside the group cannot even connect. As root
+/// (setpriv changes users); CI runs as root.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_operators_of_the_group_approve_and_no_one_else_reaches_the_socket() {
+    if !is_root() {
+        println!(
+            "not root: the operator-group test changes Unix users and runs only as root (CI runs it)"
+        );
+        return;
+    }
+    const GROUP: u32 = 48_420;
+    let node = devnode().await;
+    let (mut s, _shutdown) = setup(&node).await;
+    // Every withdrawal needs two operators; the socket in a directory of its own.
+    let policy = policy_text(250_000, "")
+        .replace("above = \"20000\"", "above = \"1\"")
+        .replace("approvals = 1", "approvals = 2");
+    s.officer.write_signed(&s.dir.join("policy.toml"), &policy);
+    let config = std::fs::read_to_string(&s.config).unwrap().replace(
+        "socket = \"operator.sock\"",
+        &format!("socket = \"run/operator.sock\"\noperator_group = \"{GROUP}\""),
+    );
+    std::fs::write(&s.config, config).unwrap();
+    std::fs::create_dir_all(s.dir.join("run")).unwrap();
+    let socket = s.dir.join("run/operator.sock");
+    let id = propose(&mut s.treasury, "operators-1").await;
+    let mut child = spawn(&s, None, "run-operators");
+    until_ready(&s, "run-operators", 30).await;
+
+    let mut code = None;
+    for _ in 0..300 {
+        let out = as_user(4_001, &[GROUP], &socket, &["show", &id, "--json"]);
+        if out.status.success() {
+            let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            if shown["status"] == "awaiting_approval" {
+                code = shown["confirm"].as_str().map(str::to_string);
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let code = code.expect("the proposal waits for its operators");
+    let approve = |uid: u32, groups: &[u32]| {
+        as_user(
+            uid,
+            groups,
+            &socket,
+            &[
+                "approve",
+                &id,
+                "--confirm",
+                &code,
+                "--name",
+                &format!("op{uid}"),
+            ],
+        )
+    };
+    let stranger = as_user(4_003, &[], &socket, &["pending"]);
+    let said = String::from_utf8_lossy(&stranger.stderr).to_string();
+    assert!(
+        !stranger.status.success(),
+        "a user outside the group reached the socket"
+    );
+    assert!(
+        said.contains("Permission denied") || said.contains("cannot reach"),
+        "{said}"
+    );
+
+    let first = approve(4_001, &[GROUP]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let twice = approve(4_001, &[GROUP]);
+    assert!(!twice.status.success(), "the same user approved twice");
+    assert!(
+        String::from_utf8_lossy(&twice.stderr).contains("already approved"),
+        "{}",
+        String::from_utf8_lossy(&twice.stderr)
+    );
+    let second = approve(4_002, &[GROUP]);
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert_eq!(
+        until_signed_by_b(&mut s.treasury, std::slice::from_ref(&id), 30).await,
+        [id]
+    );
+
+    let mode = |p: &Path| {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let m = std::fs::metadata(p).unwrap();
+        (m.permissions().mode() & 0o777, m.gid())
+    };
+    assert_eq!(mode(&socket), (0o660, GROUP));
+    assert_eq!(mode(&s.dir.join("run")), (0o750, GROUP));
+    let _ = child.kill();
+    let _ = child.wait();
+    node.stop().await;
+}
+
+/// A coordinator of the attacker's own, over the installation's mTLS: it streams `total`
+/// offers made by `offer`, takes every answer and counts them.
+struct Flooder {
+    total: usize,
+    offer: fn(usize) -> pb::ProposalForSigning,
+    answers: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+#[tonic::async_trait]
+impl hanko_proto::v1::cosigner_link_server::CosignerLink for Flooder {
+    type SubscribeStream = std::pin::Pin<
+        Box<dyn tokio_stream::Stream<Item = Result<pb::ProposalForSigning, tonic::Status>> + Send>,
+    >;
+
+    async fn subscribe(
+        &self,
+        _: tonic::Request<pb::SubscribeRequest>,
+    ) -> Result<tonic::Response<Self::SubscribeStream>, tonic::Status> {
+        use tokio_stream::StreamExt;
+        let offer = self.offer;
+        let stream = tokio_stream::iter(0..self.total).map(move |i| Ok(offer(i)));
+        Ok(tonic::Response::new(Box::pin(stream)))
+    }
+
+    async fn submit_decision(
+        &self,
+        _: tonic::Request<pb::SubmitDecisionRequest>,
+    ) -> Result<tonic::Response<pb::SubmitDecisionResponse>, tonic::Status> {
+        self.answers
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(tonic::Response::new(pb::SubmitDecisionResponse {
+            state: 0,
+        }))
+    }
+
+    async fn heartbeat(
+        &self,
+        _: tonic::Request<pb::HeartbeatRequest>,
+    ) -> Result<tonic::Response<pb::HeartbeatResponse>, tonic::Status> {
+        Ok(tonic::Response::new(pb::HeartbeatResponse {
+            coordinator_time_ms: 0,
+        }))
+    }
+}
+
+/// Serves `flooder` with the coordinator's certificate; its address.
+async fn serve_flooder(s: &Setup, flooder: Flooder) -> std::net::SocketAddr {
+    use hanko_proto::v1::cosigner_link_server::CosignerLinkServer;
+    let tls =
+        hanko_proto::tls::server_config(&s.ca.cert_pem, &s.server.cert_pem, &s.server.key_pem)
+            .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            if let Ok(stream) = acceptor.accept(tcp).await
+                && tx.send(Ok::<_, std::io::Error>(stream)).await.is_err()
+            {
+                break;
+            }
+        }
+    });
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(CosignerLinkServer::new(flooder))
+            .serve_with_incoming(tokio_stream::wrappers::ReceiverStream::new(rx)),
+    );
+    addr
+}
+
+fn status_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn tree_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => tree_bytes(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// The bound the real cosigner keeps its peak memory under while a coordinator floods it.
+const FLOOD_PEAK_MIB: u64 = 96;
+/// What its data directory may grow by under the flood.
+const FLOOD_STORE_GROWTH_MIB: u64 = 2;
+
+/// Item 6 of the hardening, against the real `hanko-cosigner` over mTLS: a coordinator of the
+/// attacker's own streams 10,000 offers, every tenth with a 3.9 MiB proposal id and the rest
+/// with 64 KiB inner transactions. The cosigner reads them all (backpressure, not memory),
+/// refuses each before looking anything up, keeps its peak memory and its data directory
+/// within stated bounds, and answers only under ids the coordinator could have made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_coordinator_cannot_exhaust_the_real_cosigner() {
+    let node = devnode().await;
+    let (s, _shutdown) = setup(&node).await;
+    let answers = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let flooder = Flooder {
+        total: 10_000,
+        offer: |i| {
+            let (proposal_id, inner) = if i % 10 == 0 {
+                ("i".repeat(3_900 * 1024), vec![])
+            } else {
+                (format!("flood-{i}"), vec![7; 64 * 1024])
+            };
+            pb::ProposalForSigning {
+                proposal_id,
+                account: TREASURY.into(),
+                inner_transaction: inner,
+                proposer: vec![1; 32],
+                proposer_signature: vec![2; 64],
+                required_signatures: 2,
+            }
+        },
+        answers: answers.clone(),
+    };
+    let addr = serve_flooder(&s, flooder).await;
+    let config = std::fs::read_to_string(&s.config).unwrap();
+    let start = config.find("address = \"").unwrap() + "address = \"".len();
+    let end = start + config[start..].find('"').unwrap();
+    std::fs::write(
+        &s.config,
+        format!("{}{addr}{}", &config[..start], &config[end..]),
+    )
+    .unwrap();
+
+    let mut child = spawn(&s, None, "run-flood");
+    until_ready(&s, "run-flood", 30).await;
+    let data = s.dir.join("data");
+    let before = tree_bytes(&data);
+    let started = std::time::Instant::now();
+    // Every offer with a valid id is answered (its refusal); wait for the 9,000.
+    while answers.load(std::sync::atomic::Ordering::SeqCst) < 9_000 {
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "the flood was not read"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the cosigner died under the flood"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let peak = status_kib(child.id(), "VmHWM:");
+    let grown = tree_bytes(&data).saturating_sub(before);
+    println!(
+        "flood of 10,000 offers (1,000 with 3.9 MiB ids, 9,000 with 64 KiB inner bytes, {:.1} GiB) in {:.1} s: cosigner peak memory {} MiB (bound {FLOOD_PEAK_MIB}), data directory grew {} KiB (bound {} KiB), {} answers",
+        (1_000.0 * 3.9 + 9_000.0 / 16.0) / 1024.0,
+        started.elapsed().as_secs_f64(),
+        peak / 1024,
+        grown / 1024,
+        FLOOD_STORE_GROWTH_MIB * 1024,
+        answers.load(std::sync::atomic::Ordering::SeqCst)
+    );
+    let status = operator_status(&s.dir.join("operator.sock"));
+    assert_eq!(status["signed"], 0);
+    assert!(peak < FLOOD_PEAK_MIB * 1024, "peak memory {peak} KiB");
+    assert!(
+        grown < FLOOD_STORE_GROWTH_MIB * 1024 * 1024,
+        "data directory grew {grown} bytes"
+    );
+    assert_eq!(
+        answers.load(std::sync::atomic::Ordering::SeqCst),
+        9_000,
+        "no answer under an invalid id"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    node.stop().await;
 }

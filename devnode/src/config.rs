@@ -86,6 +86,9 @@ pub struct Faults {
     /// List no confirmed outgoing transfer of any account: a lagging or hostile node that
     /// hides what left.
     pub hide_outgoing: bool,
+    /// Answer every page of outgoing transfers with a full page of the newest ones, whatever
+    /// page was asked for: a node that keeps a reader paging forever.
+    pub endless_outgoing: bool,
 }
 
 impl Faults {

@@ -127,6 +127,14 @@ fn transfers(node: &Node, q: AddressQuery, direction: Direction) -> Response {
     if direction == Direction::Outgoing && node.faults().hide_outgoing {
         return Json(json!({ "data": [] })).into_response();
     }
+    if direction == Direction::Outgoing && node.faults().endless_outgoing {
+        let page = node
+            .lock_chain()
+            .transfers_json(&address, direction, None, None, page_size);
+        let items = page["data"].as_array().cloned().unwrap_or_default();
+        let full: Vec<Value> = items.iter().cycle().take(page_size).cloned().collect();
+        return Json(json!({ "data": full })).into_response();
+    }
     Json(
         node.lock_chain()
             .transfers_json(&address, direction, hash.as_ref(), q.id, page_size),

@@ -2,7 +2,7 @@
 //! signature is computed. The gRPC link and the operator socket are thin edges around it.
 
 mod ledger;
-mod noise;
+pub mod noise;
 mod offer;
 mod operate;
 

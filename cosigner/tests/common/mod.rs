@@ -201,18 +201,30 @@ pub fn engine_with_clock(
     policy: &str,
     clock: cosigner::engine::Clock,
 ) -> Harness {
+    let client = NisClient::new(ClientConfig::new(node.url())).unwrap();
+    let chain = ChainView::new(client, Duration::from_millis(200));
+    engine_with(dir, who, policy, clock, chain)
+}
+
+/// The same, with its own view of the chain.
+pub fn engine_with(
+    dir: &Path,
+    who: usize,
+    policy: &str,
+    clock: cosigner::engine::Clock,
+    chain: ChainView,
+) -> Harness {
     let officer = Officer::new();
     let policy_path = dir.join("policy.toml");
     officer.write_signed(&policy_path, policy);
     let loaded = policy::signing::load(&policy_path, &officer.trust()).unwrap();
-    let client = NisClient::new(ClientConfig::new(node.url())).unwrap();
     let ordinary = Address::from_public_key(&nem_key(5).public_key(), Network::Testnet);
     let (engine, outgoing) = Engine::new(Parts {
         key: nem_key(who),
         network: Network::Testnet,
         accounts: vec![TREASURY.parse().unwrap(), ordinary],
         store: open_store(&dir.join("data")),
-        chain: ChainView::new(client, Duration::from_millis(200)),
+        chain,
         policy: ActivePolicy {
             loaded,
             source: policy_path.display().to_string(),
@@ -253,6 +265,26 @@ pub fn engine(node: &RunningNode, who: usize, policy: &str) -> Harness {
 
 pub fn now() -> NemTimestamp {
     NemTimestamp::now().unwrap()
+}
+
+/// A clock that stands still until moved: `(clock, offset in seconds)`.
+pub fn movable_clock() -> (cosigner::engine::Clock, Arc<std::sync::atomic::AtomicI64>) {
+    let start = jiff::Timestamp::now();
+    let offset = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let read = offset.clone();
+    let clock: cosigner::engine::Clock = Arc::new(move || {
+        start + jiff::SignedDuration::from_secs(read.load(std::sync::atomic::Ordering::SeqCst))
+    });
+    (clock, offset)
+}
+
+/// A transfer of `micro` micro-XEM to the customer stamped `at` (NEM seconds), valid for
+/// `span` seconds.
+pub fn transfer_at(micro: u64, at: u32, span: u32) -> Transaction {
+    let mut tx = transfer_from(&nem_key(0), CUSTOMER, micro, b"WD-000001");
+    tx.header.timestamp = NemTimestamp(at);
+    tx.header.deadline = NemTimestamp(at + span);
+    tx
 }
 
 /// A transfer from `from` (the multisig key, index 0, by default) with the minimum fee.
