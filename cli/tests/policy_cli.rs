@@ -42,7 +42,7 @@ fn minisign_keys(dir: &Path, name: &str) -> String {
         .arg("-s")
         .arg(dir.join(format!("{name}.key")))
         .output()
-        .expect("the minisign tool (apt-get install minisign; .ci/run installs it)");
+        .expect("the minisign tool: run the tests with tools/test.sh, which installs it");
     assert!(status.status.success(), "{}", text(&status));
     std::fs::read_to_string(dir.join(format!("{name}.pub")))
         .unwrap()

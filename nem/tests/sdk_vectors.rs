@@ -148,3 +148,27 @@ fn every_sdk_vector_matches() {
     );
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }
+
+/// The committed vectors are exactly what nem-sdk produces now: generate.js regenerates them
+/// with the SDK pinned in tools/sdk-vectors/package-lock.json and compares (tools/test.sh
+/// installs it).
+#[test]
+fn the_committed_vectors_are_what_the_sdk_produces() {
+    let script = format!(
+        "{}/../tools/sdk-vectors/generate.js",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = std::process::Command::new("node")
+        .arg(&script)
+        .arg("--check")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("node runs the NEM SDK ({e}): run the tests with tools/test.sh")
+        });
+    assert!(
+        out.status.success(),
+        "{}{}\n(run the tests with tools/test.sh, which installs the NEM SDK)",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -137,13 +137,13 @@ pub fn sdk_check_file(log: &Path) -> (bool, SdkCheck) {
         .arg(log)
         .output()
         .unwrap_or_else(|e| {
-            panic!("node is needed for the NEM SDK check ({e}); .ci/run installs it, and `npm ci` in tools/sdk-vectors")
+            panic!("node is needed for the NEM SDK check ({e}): run the tests with tools/test.sh, which installs it")
         });
     let text = String::from_utf8_lossy(&out.stdout);
     let check: SdkCheck = serde_json::from_str(text.trim()).unwrap_or_else(|e| {
         let err = String::from_utf8_lossy(&out.stderr);
         if err.contains("Cannot find module") {
-            panic!("the NEM SDK is not installed: run `npm ci` in tools/sdk-vectors (.ci/run does)\n{err}");
+            panic!("the NEM SDK is not installed: run the tests with tools/test.sh, which installs it\n{err}");
         }
         panic!("check-announces.js printed no summary ({e}): {text}{err}")
     });
