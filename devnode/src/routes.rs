@@ -79,20 +79,23 @@ async fn network_time(State(node): State<Arc<Node>>) -> Json<Value> {
     Json(json!({ "sendTimeStamp": ms, "receiveTimeStamp": ms }))
 }
 
+/// Query parameters, as text: each endpoint reads and answers for its own as NIS does.
 #[derive(Deserialize)]
 struct AddressQuery {
     address: Option<String>,
     hash: Option<String>,
-    id: Option<i64>,
+    id: Option<String>,
     #[serde(rename = "pageSize")]
-    page_size: Option<usize>,
+    page_size: Option<String>,
 }
 
 /// The `address` query parameter, valid and of the node's network; else NIS's 400 answer.
+/// NIS upper-cases it but takes no dashes or spaces.
 fn parse_address(node: &Node, text: Option<&str>) -> Result<Address, Box<Response>> {
     let bad = |m: String| Box::new(nis_error(node, StatusCode::BAD_REQUEST, m));
     let text = text.ok_or_else(|| bad("address: missing query parameter".into()))?;
-    let address = Address::parse(text).map_err(|e| bad(format!("address '{text}': {e}")))?;
+    let address = Address::from_canonical(text.to_ascii_uppercase().as_bytes())
+        .map_err(|e| bad(format!("address '{text}': {e}")))?;
     let network = node.lock_chain().network;
     address
         .require_network(network)
@@ -114,16 +117,70 @@ async fn unconfirmed(State(node): State<Arc<Node>>, Query(q): Query<AddressQuery
     }
 }
 
+/// NIS reads `pageSize` as a Java short and clamps it to 5..100; anything else is a 400.
+fn page_size(node: &Node, text: Option<&str>) -> Result<usize, Box<Response>> {
+    match text {
+        None | Some("") => Ok(25),
+        Some(t) => t
+            .parse::<i16>()
+            .map(|n| n.clamp(5, 100) as usize)
+            .map_err(|e| {
+                Box::new(nis_error(
+                    node,
+                    StatusCode::BAD_REQUEST,
+                    format!("pageSize '{t}': {e}"),
+                ))
+            }),
+    }
+}
+
+/// `/account/transfers/*`: an `id` wins over a `hash`; an empty hash is none; a hash that is
+/// not hex is NIS's 500, one it does not know its 400.
 fn transfers(node: &Node, q: AddressQuery, direction: Direction) -> Response {
     let address = match parse_address(node, q.address.as_deref()) {
         Ok(a) => a,
         Err(r) => return *r,
     };
-    let hash = match q.hash.as_deref().map(str::parse::<Hash256>).transpose() {
-        Ok(h) => h,
-        Err(e) => return nis_error(node, StatusCode::BAD_REQUEST, format!("hash: {e}")),
+    let page_size = match page_size(node, q.page_size.as_deref()) {
+        Ok(n) => n,
+        Err(r) => return *r,
     };
-    let page_size = q.page_size.unwrap_or(25).clamp(5, 100);
+    let id = match q
+        .id
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .map(str::parse::<i64>)
+        .transpose()
+    {
+        Ok(id) => id,
+        Err(e) => return nis_error(node, StatusCode::BAD_REQUEST, format!("id: {e}")),
+    };
+    let hash = match q.hash.as_deref().filter(|t| !t.is_empty() && id.is_none()) {
+        None => None,
+        Some(t) => match nis_hex(t) {
+            Err(e) => {
+                return nis_error(
+                    node,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("hash: {e}"),
+                );
+            }
+            Ok(bytes) => match <[u8; 32]>::try_from(bytes.as_slice())
+                .ok()
+                .map(Hash256)
+                .filter(|h| node.lock_chain().is_confirmed(h))
+            {
+                Some(h) => Some(h),
+                None => {
+                    return nis_error(
+                        node,
+                        StatusCode::BAD_REQUEST,
+                        "Neither transaction id was supplied nor hash was found in cache".into(),
+                    );
+                }
+            },
+        },
+    };
     if direction == Direction::Outgoing && node.faults().hide_outgoing {
         return Json(json!({ "data": [] })).into_response();
     }
@@ -137,7 +194,7 @@ fn transfers(node: &Node, q: AddressQuery, direction: Direction) -> Response {
     }
     Json(
         node.lock_chain()
-            .transfers_json(&address, direction, hash.as_ref(), q.id, page_size),
+            .transfers_json(&address, direction, hash.as_ref(), id, page_size),
     )
     .into_response()
 }
@@ -150,19 +207,19 @@ async fn incoming(State(node): State<Arc<Node>>, Query(q): Query<AddressQuery>) 
     transfers(&node, q, Direction::Incoming)
 }
 
+/// `/transaction/get`: a missing or non-hex hash is NIS's 500; one of the wrong length or
+/// not in its cache its 400.
 async fn transaction_get(State(node): State<Arc<Node>>, Query(q): Query<AddressQuery>) -> Response {
-    let hash = match q.hash.as_deref().map(str::parse::<Hash256>) {
-        Some(Ok(h)) => h,
-        Some(Err(e)) => return nis_error(&node, StatusCode::BAD_REQUEST, format!("hash: {e}")),
-        None => {
-            return nis_error(
-                &node,
-                StatusCode::BAD_REQUEST,
-                "hash: missing query parameter".into(),
-            );
-        }
+    let server = |m: String| nis_error(&node, StatusCode::INTERNAL_SERVER_ERROR, m);
+    let bytes = match q.hash.as_deref().map(nis_hex) {
+        None => return server("hash: missing query parameter".into()),
+        Some(Err(e)) => return server(format!("hash: {e}")),
+        Some(Ok(bytes)) => bytes,
     };
-    match node.lock_chain().transaction_json(&hash) {
+    let found = <[u8; 32]>::try_from(bytes.as_slice())
+        .ok()
+        .and_then(|h| node.lock_chain().transaction_json(&Hash256(h)));
+    match found {
         Some(v) => Json(v).into_response(),
         None => nis_error(
             &node,
@@ -181,18 +238,28 @@ fn nis_hex(text: &str) -> Result<Vec<u8>, nem::HexError> {
     }
 }
 
+/// `/transaction/announce`. NIS answers a body that is not a JSON object 400, a missing,
+/// null or non-string `data` or `signature` (or an empty body) 500, hex it cannot read 400.
 async fn announce(State(node): State<Arc<Node>>, body: Bytes) -> Response {
     let bad = |m: String| nis_error(&node, StatusCode::BAD_REQUEST, m);
+    let server = |m: String| nis_error(&node, StatusCode::INTERNAL_SERVER_ERROR, m);
+    if body.is_empty() {
+        return server("Required request body is missing".into());
+    }
     let request: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
+        Ok(v @ Value::Object(_)) => v,
+        Ok(_) => return bad("JSON Object was expected".into()),
         Err(e) => return bad(format!("request body is not JSON: {e}")),
     };
     let (Some(data), Some(signature)) = (
         request.get("data").and_then(Value::as_str),
         request.get("signature").and_then(Value::as_str),
     ) else {
-        return bad("expected {\"data\": hex, \"signature\": hex}".into());
+        return server("expected {\"data\": hex, \"signature\": hex}".into());
     };
+    if data.is_empty() {
+        return server("data: no transaction".into());
+    }
     node.log_announce(data, signature);
     let data = match nis_hex(data) {
         Ok(d) => d,
@@ -225,35 +292,49 @@ async fn announce(State(node): State<Arc<Node>>, body: Bytes) -> Response {
             .into_response()
         }
         Err(e) => {
-            tracing::info!(error = %e, "announce refused: malformed");
-            bad(e.to_string())
+            tracing::info!(error = %e, status = e.status, "announce refused: malformed");
+            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+            nis_error(&node, status, e.message)
         }
     }
 }
 
-#[derive(Deserialize)]
-struct HeightRequest {
-    height: u64,
-}
-
-/// NIS answers a height past its chain's end with 404 and its error object.
+/// `/block/at/public`: a body that is not JSON is NIS's 400, a missing or non-integer height
+/// its 500, a height below 1 its 400, one past the chain's end its 404.
 async fn block_at(State(node): State<Arc<Node>>, body: Bytes) -> Response {
-    let request: HeightRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
+    let request: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
         Err(e) => {
             return nis_error(
                 &node,
                 StatusCode::BAD_REQUEST,
-                format!("expected {{\"height\": number}}: {e}"),
+                format!("request body is not JSON: {e}"),
             );
         }
     };
-    match node.lock_chain().block_json(request.height) {
+    let Some(height) = request.get("height").and_then(Value::as_i64) else {
+        return nis_error(
+            &node,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "expected {\"height\": integer}".into(),
+        );
+    };
+    let Ok(height) = u64::try_from(height)
+        .map_err(|_| ())
+        .and_then(|h| if h == 0 { Err(()) } else { Ok(h) })
+    else {
+        return nis_error(
+            &node,
+            StatusCode::BAD_REQUEST,
+            format!("height {height} must be positive"),
+        );
+    };
+    match node.lock_chain().block_json(height) {
         Some(block) => Json(block).into_response(),
         None => nis_error(
             &node,
             StatusCode::NOT_FOUND,
-            format!("block at height {} not found", request.height),
+            format!("block at height {height} not found"),
         ),
     }
 }

@@ -38,9 +38,17 @@ async fn wrong_network_20() {
     let mut tx = transfer(&k.ordinary, address(&k.customer), 1_000_000, 100_000);
     tx.header.network = Network::Mainnet;
     assert_eq!(announce(&client, &sign(&tx, &k.ordinary)).await, 20);
+    // An address of another network is one NIS's account cache refuses: HTTP 404.
     let mainnet_recipient = Address::from_public_key(&k.customer.public_key(), Network::Mainnet);
     let tx = transfer(&k.ordinary, mainnet_recipient, 1_000_000, 100_000);
-    assert_eq!(announce(&client, &sign(&tx, &k.ordinary)).await, 20);
+    let signed = sign(&tx, &k.ordinary);
+    let response = reqwest::Client::new()
+        .post(format!("{}/transaction/announce", node.url()))
+        .json(&serde_json::json!({ "data": hex::encode(&signed.data), "signature": signed.signature.to_string() }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
     node.stop().await;
 }
 
@@ -363,9 +371,10 @@ async fn malformed_requests_get_nis_error_objects() {
         &transfer(&k.ordinary, address(&k.customer), 1_000_000, 100_000),
         &k.ordinary,
     );
+    // NIS's deserializer fails with a SerializationException: HTTP 500.
     let truncated = serde_json::json!({ "data": hex::encode(&tx.data[..100]), "signature": tx.signature.to_string() });
     let response = post(truncated.to_string()).await.unwrap();
-    assert_eq!(response.status(), 400);
+    assert_eq!(response.status(), 500);
     let error: serde_json::Value = response.json().await.unwrap();
     assert!(
         error["message"].as_str().unwrap().contains("at byte"),
@@ -389,5 +398,173 @@ async fn malformed_requests_get_nis_error_objects() {
         .unwrap();
     let error: serde_json::Value = response.json().await.unwrap();
     assert_eq!(error["message"], "Hash was not found in cache");
+    node.stop().await;
+}
+
+/// NIS reads some bytes more leniently than Hanko's decoder and answers by what went wrong
+/// (devnode `chain::malformed`): what it writes back differently fails the signature (200, 8),
+/// an address it cannot use is 404, a bad type 400, a failure to deserialize 500.
+#[tokio::test]
+async fn the_dev_node_answers_what_nis_answers_for_what_hanko_refuses() {
+    let (node, _client, k) = setup().await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/transaction/announce", node.url());
+    let post = |data: Vec<u8>, signature: String| {
+        let body = serde_json::json!({ "data": hex::encode(data), "signature": signature });
+        let request = http.post(&url).json(&body).send();
+        async move {
+            let response = request.await.unwrap();
+            let status = response.status().as_u16();
+            let body: serde_json::Value = response.json().await.unwrap();
+            (status, body["code"].as_i64())
+        }
+    };
+    // Signed over the bytes as sent, as a client that wrote them would.
+    let signed_raw = |data: Vec<u8>| {
+        let signature = k.ordinary.sign(&data).to_string();
+        (data, signature)
+    };
+    let base = transfer(&k.ordinary, address(&k.customer), 1_000_000, 100_000);
+    let bytes = base.to_bytes().unwrap();
+
+    let mut trailing = bytes.clone();
+    trailing.extend([0, 0, 0]);
+    let (d, s) = signed_raw(trailing);
+    assert_eq!(post(d, s).await, (200, Some(8)), "trailing bytes");
+
+    // No message: an 8-byte envelope with an empty payload instead.
+    let mut plain = base.clone();
+    if let nem::tx::Body::Transfer(t) = &mut plain.body {
+        t.message = None;
+    }
+    let mut envelope = plain.to_bytes().unwrap();
+    envelope.truncate(envelope.len() - 4);
+    envelope.extend([8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+    let (d, s) = signed_raw(envelope);
+    assert_eq!(post(d, s).await, (200, Some(8)), "empty message envelope");
+
+    let recipient_at = 64;
+    let mut lower = bytes.clone();
+    lower[recipient_at..recipient_at + 40].make_ascii_lowercase();
+    let (d, s) = signed_raw(lower);
+    assert_eq!(post(d, s).await, (200, Some(8)), "lower-case recipient");
+
+    let mut checksum = bytes.clone();
+    checksum[recipient_at + 39] = if checksum[recipient_at + 39] == b'A' {
+        b'B'
+    } else {
+        b'A'
+    };
+    let (d, s) = signed_raw(checksum);
+    assert_eq!(post(d, s).await.0, 404, "recipient with a bad checksum");
+
+    let mut unknown = bytes.clone();
+    unknown[0] = 0x77;
+    let (d, s) = signed_raw(unknown);
+    assert_eq!(post(d, s).await.0, 400, "unknown type");
+
+    let mut version = bytes.clone();
+    version[4] = 3;
+    let (d, s) = signed_raw(version.clone());
+    assert_eq!(post(d, s).await, (200, Some(22)), "transfer version 3");
+    // Other bytes (NIS remembers an answer by hash for 600 s), signed by another key.
+    version[48] ^= 1;
+    let forged = k.customer.sign(&version).to_string();
+    assert_eq!(
+        post(version, forged).await,
+        (200, Some(8)),
+        "version 3, another's signature"
+    );
+
+    let mut network = bytes.clone();
+    network[7] = 0x42;
+    let (d, s) = signed_raw(network);
+    assert_eq!(post(d, s).await, (200, Some(20)), "unknown network byte");
+
+    let (d, s) = signed_raw(bytes[..90].to_vec());
+    assert_eq!(post(d, s).await.0, 500, "truncated");
+
+    let missing = http
+        .post(&url)
+        .json(&serde_json::json!({ "data": "00" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 500, "no signature");
+    let empty = http
+        .post(&url)
+        .json(&serde_json::json!({ "data": "", "signature": "00".repeat(64) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), 500, "empty data");
+
+    let get = |path: String| {
+        let request = http.get(format!("{}{path}", node.url())).send();
+        async move { request.await.unwrap().status().as_u16() }
+    };
+    let customer = address(&k.customer);
+    assert_eq!(
+        get(format!("/transaction/get?hash={}", "zz".repeat(32))).await,
+        500
+    );
+    assert_eq!(
+        get(format!("/transaction/get?hash={}", "00".repeat(31))).await,
+        400
+    );
+    assert_eq!(
+        get(format!(
+            "/account/transfers/outgoing?address={customer}&hash={}",
+            "00".repeat(32)
+        ))
+        .await,
+        400,
+        "a paging hash NIS does not know"
+    );
+    assert_eq!(
+        get(format!(
+            "/account/transfers/outgoing?address={customer}&hash="
+        ))
+        .await,
+        200
+    );
+    assert_eq!(
+        get(format!(
+            "/account/transfers/outgoing?address={customer}&pageSize=-3"
+        ))
+        .await,
+        200
+    );
+    assert_eq!(
+        get(format!(
+            "/account/transfers/outgoing?address={customer}&pageSize=x"
+        ))
+        .await,
+        400
+    );
+    assert_eq!(
+        get(format!("/account/get?address={}", customer.pretty())).await,
+        400,
+        "dashes"
+    );
+    assert_eq!(
+        get(format!(
+            "/account/get?address={}",
+            customer.as_str().to_ascii_lowercase()
+        ))
+        .await,
+        200
+    );
+    let block = |body: serde_json::Value| {
+        let request = http
+            .post(format!("{}/block/at/public", node.url()))
+            .json(&body)
+            .send();
+        async move { request.await.unwrap().status().as_u16() }
+    };
+    assert_eq!(block(serde_json::json!({ "height": 1 })).await, 200);
+    assert_eq!(block(serde_json::json!({ "height": 0 })).await, 400);
+    assert_eq!(block(serde_json::json!({ "height": 99 })).await, 404);
+    assert_eq!(block(serde_json::json!({ "height": "one" })).await, 500);
     node.stop().await;
 }

@@ -7,6 +7,7 @@ use nem::validation::ValidationResult as V;
 use nem::{Address, Hash256, NemTimestamp, SignedTransaction, Transaction, TransactionType};
 use thiserror::Error;
 
+use super::malformed::NisAnswer;
 use super::{Account, Chain, PUSH_CACHE_SECONDS, Pending};
 
 /// NIS's answer to an announce: HTTP 200 with a validation result.
@@ -19,10 +20,26 @@ pub struct AnnounceOutcome {
     pub detail: String,
 }
 
-/// Input NIS cannot deserialize: HTTP 400 with NIS's error object.
+/// Input NIS cannot deserialize: an HTTP error status with NIS's error object.
 #[derive(Debug, Clone, Error)]
-#[error("{0}")]
-pub struct AnnounceError(pub String);
+#[error("{message}")]
+pub struct AnnounceError {
+    /// 400, 404 or 500, as NIS answers (see `malformed`).
+    pub status: u16,
+    pub message: String,
+}
+
+impl AnnounceError {
+    fn new(status: u16, message: impl Into<String>) -> AnnounceError {
+        AnnounceError {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+/// The longest byte array NIS's deserializer reads whole; longer `data` is cut.
+const MAX_DATA_BYTES: usize = 2_048;
 
 type Refusal = (V, String);
 
@@ -39,6 +56,21 @@ impl Chain {
             } else {
                 None
             };
+        let read = self.nis_read(signed)?;
+        // NIS's push: the network byte first, then its cache of recent answers.
+        let network_byte = signed.data.get(7).copied();
+        if network_byte.is_some_and(|b| b != self.network.byte()) {
+            return Ok(AnnounceOutcome {
+                result: V::FAILURE_WRONG_NETWORK,
+                hash,
+                inner_hash,
+                detail: format!(
+                    "network byte 0x{:02x}; this node is {}",
+                    network_byte.unwrap_or(0),
+                    self.network
+                ),
+            });
+        }
         self.push_cache.retain(|_, (_, expires)| *expires > now);
         if let Some((cached, _)) = self.push_cache.get(&hash) {
             return Ok(AnnounceOutcome {
@@ -48,7 +80,11 @@ impl Chain {
                 detail: "answer cached for an identical push within 600 s".into(),
             });
         }
-        let (result, detail) = match self.validate_and_add(signed, hash, now)? {
+        let checked = match read {
+            Some(refusal) => Err(refusal),
+            None => self.validate_and_add(signed, hash, now)?,
+        };
+        let (result, detail) = match checked {
             Ok(()) => (
                 V::SUCCESS,
                 "accepted into the unconfirmed cache".to_string(),
@@ -75,6 +111,50 @@ impl Chain {
         })
     }
 
+    /// How NIS reads `signed`: an HTTP error for what it cannot deserialize, a validation
+    /// result for what it reads differently from Hanko (see `malformed`), or nothing.
+    fn nis_read(&self, signed: &SignedTransaction) -> Result<Option<Refusal>, AnnounceError> {
+        let data = &signed.data;
+        if data.len() > MAX_DATA_BYTES {
+            return Err(AnnounceError::new(
+                500,
+                format!(
+                    "data is {} bytes; NIS reads at most {MAX_DATA_BYTES}",
+                    data.len()
+                ),
+            ));
+        }
+        let tx = match Transaction::from_bytes(data) {
+            Ok(tx) => tx,
+            Err(e) => {
+                let malformed =
+                    |status| AnnounceError::new(status, format!("malformed transaction: {e}"));
+                return match super::malformed::answer(&e, data, self.network) {
+                    NisAnswer::Status(status) => Err(malformed(status)),
+                    NisAnswer::Code(V::FAILURE_ENTITY_INVALID_VERSION)
+                        if !raw_signature_verifies(signed) =>
+                    {
+                        Ok(Some((V::FAILURE_SIGNATURE_NOT_VERIFIABLE, e.to_string())))
+                    }
+                    NisAnswer::Code(result) => Ok(Some((result, e.to_string()))),
+                };
+            }
+        };
+        // An address of another network is an address NIS's account cache refuses: 404 at
+        // the top level, 500 inside the inner transaction (a nested object).
+        for (t, status) in std::iter::once((&tx, 404)).chain(tx.inner().map(|i| (i, 500))) {
+            let foreign = match &t.body {
+                Body::Transfer(x) => Some(x.recipient),
+                Body::MultisigSignature(x) => Some(x.other_account),
+                _ => None,
+            };
+            if let Some(a) = foreign.filter(|a| a.network() != self.network) {
+                return Err(AnnounceError::new(status, format!("invalid address {a}")));
+            }
+        }
+        Ok(None)
+    }
+
     fn validate_and_add(
         &mut self,
         signed: &SignedTransaction,
@@ -89,7 +169,10 @@ impl Chain {
         let tx = match rules::check_signed(signed, &ctx) {
             Ok((tx, _notes)) => tx,
             Err(CheckError::Malformed(e)) => {
-                return Err(AnnounceError(format!("malformed transaction: {e}")));
+                return Err(AnnounceError::new(
+                    500,
+                    format!("malformed transaction: {e}"),
+                ));
             }
             Err(CheckError::Rule(v)) => return Ok(Err((v.result, v.to_string()))),
         };
@@ -103,10 +186,13 @@ impl Chain {
             | TransactionType::MultisigSignature
             | TransactionType::MultisigModification => self.check_stateful(&tx),
             other => {
-                return Err(AnnounceError(format!(
-                    "the Hanko dev node does not support {} transactions",
-                    other.name()
-                )));
+                return Err(AnnounceError::new(
+                    400,
+                    format!(
+                        "the Hanko dev node does not support {} transactions",
+                        other.name()
+                    ),
+                ));
             }
         };
         match checked {
@@ -128,7 +214,7 @@ impl Chain {
                 Ok(Ok(()))
             }
             Err(Rejection::Refused(r)) => Ok(Err(r)),
-            Err(Rejection::Unsupported(m)) => Err(AnnounceError(m)),
+            Err(Rejection::Unsupported(m)) => Err(AnnounceError::new(400, m)),
         }
     }
 
@@ -402,6 +488,17 @@ enum Admission {
 pub(crate) enum Rejection {
     Refused(Refusal),
     Unsupported(String),
+}
+
+/// Whether the signature verifies over `data` as sent, by the key at the signer's place.
+fn raw_signature_verifies(signed: &SignedTransaction) -> bool {
+    signed
+        .data
+        .get(16..48)
+        .and_then(|k| <[u8; 32]>::try_from(k).ok())
+        .is_some_and(|k| {
+            nem::keys::verify(&nem::PublicKey(k), &signed.data, &signed.signature).is_ok()
+        })
 }
 
 fn refuse<T>(result: V, why: String) -> Result<T, Rejection> {

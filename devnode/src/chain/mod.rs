@@ -3,6 +3,7 @@
 
 mod announce;
 mod harvest;
+pub mod malformed;
 pub mod query;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

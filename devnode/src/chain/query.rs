@@ -147,6 +147,11 @@ impl Chain {
         }))
     }
 
+    /// Whether a transaction with this (outer) hash is confirmed.
+    pub fn is_confirmed(&self, hash: &Hash256) -> bool {
+        self.confirmed_by_hash.contains_key(hash)
+    }
+
     /// `/transaction/get`: a confirmed transaction by its (outer) hash.
     pub fn transaction_json(&self, hash: &Hash256) -> Option<Value> {
         self.confirmed_by_hash
