@@ -5,6 +5,13 @@
 //! An outflow counts from the time of the block that confirmed it (read from the node), never
 //! from the transaction's timestamp, which whoever built it chose. It counts everything the
 //! account paid: the amount, the inner fee, the wrapper's fee and every attached signature's.
+//! One this cosigner signed carries the proposer it signed for (the chain cannot say), so that
+//! per-proposer velocity counts it once confirmed.
+//!
+//! What a node can make a cosigner hold is bounded: at most [`MAX_PAGES`] pages a read and
+//! [`MAX_OUTFLOWS`] outflows in all (beyond either, every decision is refused), blocks dated
+//! after this cosigner's clock are refused as malformed, and a read that takes longer than
+//! [`READ_DEADLINE`] is abandoned (no decision without the chain).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -28,6 +35,17 @@ const _: () = assert!(HORIZON_SECONDS as u64 > policy::model::MAX_WINDOW_SECONDS
 pub const MAX_PAGES: usize = 1_000;
 /// Block times remembered, by height.
 const MAX_BLOCK_TIMES: usize = 100_000;
+/// Outflows kept in all; a node that lists more within the horizon leaves the history
+/// incomplete.
+pub const MAX_OUTFLOWS: usize = 200_000;
+/// How much later than this cosigner's clock a block may be dated.
+const FUTURE_TOLERANCE_SECONDS: i64 = 600;
+/// The longest a read of the node may take before the decision waiting for it gives up.
+pub const READ_DEADLINE: Duration = Duration::from_secs(120);
+
+/// The proposers of this cosigner's own signatures, by inner hash: shared with the engine,
+/// which adds each signature as it is given and forgets it when it no longer counts.
+pub type OwnProposers = Arc<std::sync::RwLock<HashMap<Hash256, nem::PublicKey>>>;
 
 /// One confirmed outflow transaction of a watched account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,11 +78,13 @@ pub struct ChainHistory {
     pub history: WindowedHistory,
     /// Inner hash → the time of the block that confirmed it.
     pub on_chain: HashMap<Hash256, Timestamp>,
+    outflows: Arc<Vec<ChainOutflow>>,
+    positions: HashMap<Hash256, usize>,
 }
 
 impl ChainHistory {
     /// Recorded oldest first, as the history appends in time order at no cost.
-    pub fn of(outflows: &[ChainOutflow]) -> ChainHistory {
+    pub fn of(outflows: Arc<Vec<ChainOutflow>>) -> ChainHistory {
         let mut each: Vec<&Outflow> = outflows.iter().flat_map(|o| &o.outflows).collect();
         each.sort_by_key(|o| o.at);
         let mut history = WindowedHistory::new();
@@ -74,7 +94,26 @@ impl ChainHistory {
         ChainHistory {
             history,
             on_chain: outflows.iter().map(|o| (o.inner_hash, o.at)).collect(),
+            positions: outflows
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (o.inner_hash, i))
+                .collect(),
+            outflows,
         }
+    }
+
+    /// What the history counts for the transaction with this inner hash.
+    pub fn records(&self, inner_hash: &Hash256) -> &[Outflow] {
+        self.positions
+            .get(inner_hash)
+            .and_then(|i| self.outflows.get(*i))
+            .map_or(&[], |o| o.outflows.as_slice())
+    }
+
+    /// The outflows it was built from, oldest read first.
+    pub fn outflows(&self) -> &Arc<Vec<ChainOutflow>> {
+        &self.outflows
     }
 }
 
@@ -84,6 +123,7 @@ pub struct ChainView {
     max_pages: usize,
     snapshots: Mutex<HashMap<Address, Arc<Snapshot>>>,
     block_times: Mutex<BTreeMap<u64, Timestamp>>,
+    own: OwnProposers,
 }
 
 impl ChainView {
@@ -94,7 +134,20 @@ impl ChainView {
             max_pages: MAX_PAGES,
             snapshots: Mutex::new(HashMap::new()),
             block_times: Mutex::new(BTreeMap::new()),
+            own: Default::default(),
         }
+    }
+
+    /// The proposers of this cosigner's own signatures, for the engine to keep up to date.
+    pub fn own_proposers(&self) -> OwnProposers {
+        self.own.clone()
+    }
+
+    fn proposer_of(&self, inner_hash: &Hash256) -> Option<nem::PublicKey> {
+        self.own
+            .read()
+            .ok()
+            .and_then(|own| own.get(inner_hash).copied())
     }
 
     /// Reads at most `pages` pages of outflows per read (tests; the default is [`MAX_PAGES`]).
@@ -112,7 +165,10 @@ impl ChainView {
         {
             return Ok(s.clone());
         }
-        let fresh = Arc::new(self.read(account, snapshots.get(account)).await?);
+        let read = tokio::time::timeout(READ_DEADLINE, self.read(account, snapshots.get(account)));
+        let fresh = Arc::new(read.await.map_err(|_| NisError::Timeout {
+            endpoint: nem::client::Endpoint::TransfersOutgoing.path(),
+        })??);
         snapshots.insert(*account, fresh.clone());
         Ok(fresh)
     }
@@ -129,6 +185,12 @@ impl ChainView {
         }
         let block = self.client.block_at(height).await?;
         let at = NemTimestamp(block.time_stamp).to_timestamp();
+        if at.as_second() > Timestamp::now().as_second() + FUTURE_TOLERANCE_SECONDS {
+            return Err(NisError::Malformed {
+                endpoint: nem::client::Endpoint::BlockAt.path(),
+                reason: format!("the block at {height} is dated {at}, after this cosigner's clock"),
+            });
+        }
         let mut times = self.block_times.lock().await;
         times.insert(height, at);
         while times.len() > MAX_BLOCK_TIMES {
@@ -197,10 +259,11 @@ impl ChainView {
                     complete = true;
                     break 'pages;
                 }
+                let proposer = self.proposer_of(&inner_hash);
                 fresh.push(ChainOutflow {
                     inner_hash,
                     at,
-                    outflows: Outflow::of(&tx, outer_fees, None, at),
+                    outflows: Outflow::of(&tx, outer_fees, proposer, at),
                 });
             }
             if before.is_none() || page.len() < PAGE_SIZE {
@@ -208,13 +271,6 @@ impl ChainView {
                 break;
             }
         }
-        let incomplete = (!complete).then(|| {
-            format!(
-                "this cosigner's node lists more than {} outflows of {account} within {} days; refusing, since velocity cannot be counted in full",
-                self.max_pages * PAGE_SIZE,
-                HORIZON_SECONDS / 86_400
-            )
-        });
         let in_horizon = |o: &ChainOutflow| o.at.as_second() >= horizon;
         // Most reads find nothing new: the outflows and their history are kept as they are.
         let (outflows, history) = match known {
@@ -227,11 +283,25 @@ impl ChainView {
                     .iter()
                     .chain(&fresh)
                     .filter(|o| in_horizon(o))
+                    .take(MAX_OUTFLOWS + 1)
                     .cloned()
                     .collect();
-                let history = Arc::new(ChainHistory::of(&all));
-                (Arc::new(all), history)
+                let all = Arc::new(all);
+                (all.clone(), Arc::new(ChainHistory::of(all)))
             }
+        };
+        let days = HORIZON_SECONDS / 86_400;
+        let incomplete = if !complete {
+            Some(format!(
+                "this cosigner's node lists more than {} outflows of {account} within {days} days in one read; refusing, since velocity cannot be counted in full",
+                self.max_pages * PAGE_SIZE
+            ))
+        } else if outflows.len() > MAX_OUTFLOWS {
+            Some(format!(
+                "this cosigner's node lists more than {MAX_OUTFLOWS} outflows of {account} within {days} days; refusing, since velocity cannot be counted in full"
+            ))
+        } else {
+            None
         };
         Ok(Snapshot {
             facts,

@@ -1,9 +1,10 @@
 //! The pure part of a decision: the velocity history a cosigner counts, and what its policy's
 //! verdict means for the record. No I/O, no clock: both are inputs.
 //!
-//! Time is this cosigner's: a signature counts from when it was given, a chain outflow from
-//! its block (see `chain` and `engine::ledger`); a transaction's timestamp and deadline bound
-//! its validity only. Money is everything the account pays, fees included (`policy::cost`).
+//! Time is never the proposer's or the coordinator's: a chain outflow counts from its block,
+//! and a signature the chain does not show confirmed (at or after it was given) from the
+//! latest moment it could still be paid, its deadline (see `chain` and `engine::ledger`).
+//! Money is everything the account pays, fees included (`policy::cost`).
 
 use nem::fees::{XemOnly, minimum_fee};
 use nem::tx::MosaicId;
@@ -20,7 +21,10 @@ use crate::record::{Approval, Binding, Status};
 /// one for every decision cost more.
 struct Layered<'a> {
     chain: &'a WindowedHistory,
-    own: Vec<&'a Outflow>,
+    /// Own signatures the chain does not count itself, with the second each counts from.
+    own: Vec<(&'a Outflow, i64)>,
+    /// The chain's records of those among them it dates before the signature: taken out.
+    displaced: Vec<&'a Outflow>,
     /// What `safety.max_unconfirmed` counts as spent by pairs this cosigner cannot see.
     unseen: Option<Outflow>,
 }
@@ -43,12 +47,21 @@ impl History for Layered<'_> {
         let chain = self.chain.total(scope, asset, since)?;
         // By the second, as the chain's history counts.
         let since = since.as_second();
+        let counts = |o: &Outflow, at: i64| in_scope(o, scope) && at >= since && o.asset == *asset;
+        let taken: u128 = self
+            .displaced
+            .iter()
+            .filter(|o| counts(o, o.at.as_second()))
+            .map(|o| o.amount)
+            .sum();
         self.own
             .iter()
-            .copied()
-            .chain(self.unseen.as_ref())
-            .filter(|o| in_scope(o, scope) && o.at.as_second() >= since && o.asset == *asset)
-            .try_fold(chain, |sum, o| sum.checked_add(o.amount))
+            .map(|(o, at)| (*o, *at))
+            .chain(self.unseen.as_ref().map(|o| (o, o.at.as_second())))
+            .filter(|(o, at)| counts(o, *at))
+            .try_fold(chain.saturating_sub(taken), |sum, (o, _)| {
+                sum.checked_add(o.amount)
+            })
             .ok_or_else(|| format!("the velocity total of {scope:?} in {asset} overflows"))
     }
 }
@@ -61,7 +74,8 @@ fn reservation(b: &Binding) -> &[Outflow] {
 }
 
 /// What a decision knows besides the offer: the node's view of the account, this cosigner's
-/// signatures that the chain does not count itself (`own`), and its clock.
+/// signatures that the chain does not count itself (`own`, see `engine::ledger`), and its
+/// clock.
 pub struct Context<'a> {
     pub snapshot: &'a Snapshot,
     pub own: Vec<&'a Binding>,
@@ -87,16 +101,30 @@ pub fn verdict(policy: &Policy, x: &Examined, c: &Context<'_>) -> Decision {
     if let Some(why) = &c.snapshot.incomplete {
         return deny("velocity_history", why.clone());
     }
+    let chain = &c.snapshot.history;
     let mut h = Layered {
-        chain: &c.snapshot.history.history,
-        own: c.own.iter().flat_map(|b| reservation(b)).collect(),
+        chain: &chain.history,
+        own: c
+            .own
+            .iter()
+            .flat_map(|b| {
+                let from = b.deadline.to_timestamp().as_second();
+                reservation(b)
+                    .iter()
+                    .map(move |o| (o, from.max(o.at.as_second())))
+            })
+            .collect(),
+        displaced: c
+            .own
+            .iter()
+            .flat_map(|b| chain.records(&b.inner_hash))
+            .collect(),
         unseen: None,
     };
     let now_nem = NemTimestamp::from_timestamp(c.now).unwrap_or_default();
-    // Signed, not confirmed, and still able to confirm: what the unconfirmed cap counts.
-    let pending = c.own.iter().filter(|b| {
-        b.deadline >= now_nem && !c.snapshot.history.on_chain.contains_key(&b.inner_hash)
-    });
+    // Signed, not confirmed (as far as the chain is believed), and still able to confirm: what
+    // the unconfirmed cap counts.
+    let pending = c.own.iter().filter(|b| b.deadline >= now_nem);
     let pending_xem = pending.flat_map(|b| reservation(b)).map(xem).sum();
     match unconfirmed_headroom(policy, x, &c.snapshot.facts, pending_xem, c.now, &mut h) {
         Some(fired) => Decision::from_fired(vec![fired], 0, &policy.hash),
@@ -262,14 +290,15 @@ mod tests {
             })
             .collect();
         let (on_chain, own) = outflows.split_at(25);
-        let chain = ChainHistory::of(&[crate::chain::ChainOutflow {
+        let chain = ChainHistory::of(std::sync::Arc::new(vec![crate::chain::ChainOutflow {
             inner_hash: Hash256([1; 32]),
             at: jiff::Timestamp::from_second(1_000).unwrap(),
             outflows: on_chain.to_vec(),
-        }]);
+        }]));
         let layered = Layered {
             chain: &chain.history,
-            own: own.iter().collect(),
+            own: own.iter().map(|o| (o, o.at.as_second())).collect(),
+            displaced: vec![],
             unseen: None,
         };
         let mut indexed = WindowedHistory::new();

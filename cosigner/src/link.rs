@@ -39,6 +39,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 pub const MAX_IN_FLIGHT: usize = 32;
 /// Offers kept to try again.
 pub const MAX_DEFERRED: usize = 1_024;
+/// The longest an answer or a heartbeat may wait for the coordinator: one that never answers
+/// holds no decision slot for longer.
+const CALL_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Runs until `shutdown` turns true.
 pub async fn run(
@@ -49,10 +52,14 @@ pub async fn run(
 ) {
     let mut backoff = Duration::from_millis(250);
     let mut deferred = Deferred::default();
+    // One bound for every connection: a coordinator that drops the link while answers hang
+    // cannot make each new connection hold another MAX_IN_FLIGHT.
+    let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     while !*shutdown.borrow() {
         let session = Session {
             engine: &engine,
             config: &config,
+            permits: &permits,
         };
         let mut subscribed = false;
         let ended = session
@@ -87,6 +94,7 @@ fn rand_jitter() -> u16 {
 struct Session<'a> {
     engine: &'a Arc<Engine>,
     config: &'a LinkConfig,
+    permits: &'a Arc<Semaphore>,
 }
 
 /// How one offer's turn ended.
@@ -147,9 +155,9 @@ impl Session<'_> {
             .into_inner();
         *subscribed = true;
         tracing::info!(coordinator = %self.config.address, "subscribed");
-        // Every offer of this subscription's task holds a permit; each ends by sending on
-        // `done`, so the channel holds at most MAX_IN_FLIGHT messages.
-        let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+        // Every offer's task holds a permit; each ends by sending on `done`, so the channel
+        // holds at most MAX_IN_FLIGHT messages.
+        let permits = self.permits;
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(Offer, Done)>();
         let mut heartbeat = tokio::time::interval(self.config.heartbeat);
         let mut retry = tokio::time::interval(self.config.retry);
@@ -157,8 +165,8 @@ impl Session<'_> {
             tokio::select! {
                 offer = offers.message(), if permits.available_permits() > 0 => match offer {
                     Ok(Some(o)) => match Offer::from_wire(o) {
-                        Ok(offer) => self.spawn(&client, offer, &permits, &done_tx),
-                        Err((id, refusal)) => self.refuse_on_arrival(&client, id, refusal, &permits),
+                        Ok(offer) => self.spawn(&client, offer, permits, &done_tx),
+                        Err((id, refusal)) => self.refuse_on_arrival(&client, id, refusal, permits),
                     },
                     Ok(None) => return Err("the coordinator closed the subscription".into()),
                     Err(e) => return Err(format!("subscription: {} {}", e.code(), e.message())),
@@ -180,7 +188,7 @@ impl Session<'_> {
                     while permits.available_permits() > 0
                         && let Some((_, offer)) = deferred.offers.pop_first()
                     {
-                        self.spawn(&client, offer, &permits, &done_tx);
+                        self.spawn(&client, offer, permits, &done_tx);
                     }
                     if deferred.dropped && deferred.offers.is_empty() && permits.available_permits() == MAX_IN_FLIGHT {
                         deferred.dropped = false;
@@ -196,8 +204,10 @@ impl Session<'_> {
                         policy_hash: self.engine.policy().hash().into(),
                         version: env!("CARGO_PKG_VERSION").into(),
                     };
-                    if let Err(e) = client.heartbeat(beat).await {
-                        return Err(format!("heartbeat: {} {}", e.code(), e.message()));
+                    match tokio::time::timeout(CALL_DEADLINE, client.heartbeat(beat)).await {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => return Err(format!("heartbeat: {} {}", e.code(), e.message())),
+                        Err(_) => return Err("heartbeat: the coordinator did not answer".into()),
                     }
                 }
                 _ = self.engine.resync.notified() => return Ok(()),
@@ -308,7 +318,14 @@ pub async fn submit(
         }),
     };
     hanko_proto::failpoint::hit("cosigner", "answer_sending");
-    let sent = client.submit_decision(request).await;
+    let sent = tokio::time::timeout(CALL_DEADLINE, client.submit_decision(request))
+        .await
+        .map_err(|_| {
+            format!(
+                "submit: no answer from the coordinator in {} s",
+                CALL_DEADLINE.as_secs()
+            )
+        })?;
     hanko_proto::failpoint::hit("cosigner", "answer_sent");
     match sent {
         Ok(_) => {

@@ -93,6 +93,36 @@ async fn backdated_offers_count_when_signed_not_when_stamped() {
     node.stop().await;
 }
 
+/// A coordinator that holds a signed withdrawal back, to broadcast it with the next hour's:
+/// until the chain shows it paid, a signature counts until its deadline, so the next hour
+/// still sees it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawal_held_back_still_counts_in_the_next_window() {
+    let node = devnode().await;
+    let (clock, offset) = movable_clock();
+    let dir = temp_dir("held-back");
+    let hourly = "[[velocity]]\nname = \"hourly-xem\"\nasset = \"nem:xem\"\nmax = \"50001\"\nwindow = \"1h\"\n";
+    let h = engine_with_clock(
+        &dir,
+        &node,
+        2,
+        &open_policy(1_000_000, hourly),
+        clock.clone(),
+    );
+    let stamp =
+        |clock: &cosigner::engine::Clock| NemTimestamp::from_timestamp(clock()).unwrap().0 - 5;
+    let first = transfer_at(50_000 * XEM, stamp(&clock), 7_200);
+    assert!(is_signed(
+        &h.engine.decide(offer_for("first", &first)).await.unwrap()
+    ));
+    // An hour and a second later, the first still unpaid (valid for another hour).
+    offset.store(3_601, Ordering::SeqCst);
+    let second = transfer_at(50_000 * XEM + 1, stamp(&clock), 7_200);
+    let answer = h.engine.decide(offer_for("second", &second)).await.unwrap();
+    assert!(refused_by(&answer, "hourly-xem"), "{answer:?}");
+    node.stop().await;
+}
+
 /// Item 2: a node that lists no outgoing transfer at all. The cosigner signs its daily cap,
 /// the deadlines pass, and its own signatures still count for the day.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -390,24 +420,23 @@ async fn approvals_count_only_under_the_policy_they_were_given_under() {
     node.stop().await;
 }
 
-/// Item 7: a freeze waits for the decisions under way, which give their signatures before it
-/// takes effect; none after it gives one; and the unfreeze evaluates every decision held for
-/// operators again, against the chain as it is then.
+/// Item 7: a freeze takes effect at once (a decision reading its node when it comes gives no
+/// signature); a signed decision asked for again after an unfreeze is looked at again under
+/// the chain as it is then; and the unfreeze evaluates every decision held for operators
+/// again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_freeze_holds_no_signature_and_the_unfreeze_looks_again() {
+async fn a_freeze_holds_nothing_back_unexamined() {
     let node = devnode().await;
     let policy = policy_text(60_000, "");
     let mut b = engine(&node, 2, &policy);
     let open = open_policy(250_000, "");
     let a = engine(&node, 1, &open);
     let c = engine(&node, 3, &open);
+    let treasury = TREASURY.parse().unwrap();
 
-    // A decision slowed by its node: the freeze that comes meanwhile waits for it.
+    // A decision slowed by its node: the freeze that comes meanwhile stops it.
     set_faults(&node, serde_json::json!({ "delay": 1.0, "delay_ms": 700 })).await;
-    b.engine
-        .chain()
-        .invalidate(&TREASURY.parse().unwrap())
-        .await;
+    b.engine.chain().invalidate(&treasury).await;
     let engine = b.engine.clone();
     let slow = tokio::spawn(async move {
         engine
@@ -416,26 +445,22 @@ async fn a_freeze_holds_no_signature_and_the_unfreeze_looks_again() {
     });
     tokio::time::sleep(Duration::from_millis(150)).await;
     b.engine.freeze(&operator(1001), "incident").await.unwrap();
-    assert!(
-        slow.is_finished(),
-        "the freeze returned before the decision under way ended"
-    );
-    assert!(
-        is_signed(&slow.await.unwrap().unwrap()),
-        "decided before the freeze"
-    );
+    assert!(!slow.is_finished(), "the freeze waited for the decision");
+    let slow = slow.await.unwrap();
+    assert!(matches!(slow, Err(Deferred::Frozen(_))), "{slow:?}");
+    assert!(b.engine.store().binding("slow").unwrap().is_none());
     set_faults(&node, serde_json::json!({})).await;
-    let after = b
-        .engine
-        .decide(offer_for("after", &transfer(CUSTOMER, 100)))
-        .await;
-    assert!(matches!(after, Err(Deferred::Frozen(_))), "{after:?}");
     b.engine
         .unfreeze(&operator(1001), "resolved")
         .await
         .unwrap();
 
-    // Held for an operator (above 20,000 XEM), then frozen; meanwhile A and C pay 40,000.
+    // Signed, then a freeze and an unfreeze: asked again, it is looked at again.
+    let early = transfer(CUSTOMER, 19_000);
+    assert!(is_signed(
+        &b.engine.decide(offer_for("early", &early)).await.unwrap()
+    ));
+    // Held for an operator (above 20,000 XEM).
     let held = b
         .engine
         .decide(offer_for("held", &transfer(CUSTOMER, 25_000)))
@@ -446,7 +471,8 @@ async fn a_freeze_holds_no_signature_and_the_unfreeze_looks_again() {
         .freeze(&operator(1001), "look at the chain")
         .await
         .unwrap();
-    let paid = transfer(CUSTOMER, 40_000);
+    // Meanwhile A and C pay 41,000 XEM: with the 19,000 signed, B's 60,000 a day is spent.
+    let paid = transfer(CUSTOMER, 41_000);
     let client = NisClient::new(ClientConfig::new(node.url())).unwrap();
     let (Answer::Signed(x), Answer::Signed(y)) = (
         a.engine.decide(offer_for("paid", &paid)).await.unwrap(),
@@ -457,11 +483,9 @@ async fn a_freeze_holds_no_signature_and_the_unfreeze_looks_again() {
     client.announce(&x.wrapper).await.unwrap();
     client.announce(&y.cosignature).await.unwrap();
     harvest(&node).await;
-    b.engine
-        .chain()
-        .invalidate(&TREASURY.parse().unwrap())
-        .await;
+    b.engine.chain().invalidate(&treasury).await;
     while b.outgoing.try_recv().is_ok() {}
+    tokio::time::sleep(Duration::from_millis(5)).await;
     b.engine
         .unfreeze(&operator(1001), "resolved")
         .await
@@ -473,6 +497,123 @@ async fn a_freeze_holds_no_signature_and_the_unfreeze_looks_again() {
     );
     let told = b.outgoing.try_recv().expect("the coordinator is told");
     assert_eq!(told.proposal_id, "held");
+    let again = b.engine.decide(offer_for("early", &early)).await.unwrap();
+    assert!(refused_by(&again, "decided before a freeze"), "{again:?}");
+    node.stop().await;
+}
+
+/// A node that dates a block before the signature it confirms (here by 500 s) is not
+/// believed: the signature counts from its deadline, not from the block the node claims.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_dated_before_the_signature_is_not_believed() {
+    let node = devnode().await;
+    let (clock, offset) = movable_clock();
+    let hourly = "[[velocity]]\nname = \"hourly-xem\"\nasset = \"nem:xem\"\nmax = \"2002\"\nwindow = \"1h\"\n";
+    let dir = temp_dir("backdated-block");
+    let b = engine_with_clock(&dir, &node, 2, &open_policy(250_000, hourly), clock.clone());
+    let a = engine(&node, 1, &open_policy(250_000, ""));
+    // The node's clock, and so its blocks, 500 s behind.
+    reqwest::Client::new()
+        .post(format!("{}/dev/clock", node.url()))
+        .json(&serde_json::json!({ "offset_ms": -500_000 }))
+        .send()
+        .await
+        .unwrap();
+    let stamp = NemTimestamp::from_timestamp(clock()).unwrap().0 - 510;
+    let tx = transfer_at(1_000 * XEM, stamp, 3_600);
+    let client = NisClient::new(ClientConfig::new(node.url())).unwrap();
+    let (Answer::Signed(x), Answer::Signed(y)) = (
+        a.engine.decide(offer_for("p1", &tx)).await.unwrap(),
+        b.engine.decide(offer_for("p1", &tx)).await.unwrap(),
+    ) else {
+        panic!("p1 was not signed")
+    };
+    client.announce(&x.wrapper).await.unwrap();
+    client.announce(&y.cosignature).await.unwrap();
+    let block = harvest(&node).await;
+    assert_eq!(block["included"].as_array().unwrap().len(), 1, "{block}");
+    // 55 minutes on: the node's block (500 s before the signature) is outside the hour, the
+    // signature's deadline inside it.
+    offset.store(3_300, Ordering::SeqCst);
+    b.engine
+        .chain()
+        .invalidate(&TREASURY.parse().unwrap())
+        .await;
+    let stamp = NemTimestamp::from_timestamp(clock()).unwrap().0 - 5;
+    let p2 = b
+        .engine
+        .decide(offer_for("p2", &transfer_at(1_000 * XEM + 1, stamp, 3_600)))
+        .await
+        .unwrap();
+    assert!(is_signed(&p2), "{p2:?}");
+    let p3 = b
+        .engine
+        .decide(offer_for("p3", &transfer_at(1_000 * XEM + 2, stamp, 3_600)))
+        .await
+        .unwrap();
+    assert!(refused_by(&p3, "hourly-xem"), "{p3:?}");
+    node.stop().await;
+}
+
+/// Per-proposer velocity keeps counting a withdrawal once it confirms: the chain cannot say
+/// who proposed it, this cosigner can.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_proposer_velocity_counts_what_confirmed() {
+    let node = devnode().await;
+    let per = "[[velocity]]\nname = \"per-proposer\"\nasset = \"nem:xem\"\nmax = \"2002\"\nwindow = \"24h\"\nper = \"proposer\"\n";
+    let a = engine(&node, 1, &open_policy(250_000, ""));
+    let b = engine(&node, 2, &open_policy(250_000, per));
+    let client = NisClient::new(ClientConfig::new(node.url())).unwrap();
+    let first = transfer(CUSTOMER, 1_000);
+    let (Answer::Signed(x), Answer::Signed(y)) = (
+        a.engine.decide(offer_for("q1", &first)).await.unwrap(),
+        b.engine.decide(offer_for("q1", &first)).await.unwrap(),
+    ) else {
+        panic!("q1 was not signed")
+    };
+    client.announce(&x.wrapper).await.unwrap();
+    client.announce(&y.cosignature).await.unwrap();
+    harvest(&node).await;
+    b.engine
+        .chain()
+        .invalidate(&TREASURY.parse().unwrap())
+        .await;
+    let mut next = transfer(CUSTOMER, 1_000);
+    next.header.fee = first.header.fee;
+    if let nem::tx::Body::Transfer(t) = &mut next.body {
+        t.amount = nem::Amount::from_micro(1_000 * XEM + 1).unwrap();
+    }
+    assert!(is_signed(
+        &b.engine.decide(offer_for("q2", &next)).await.unwrap()
+    ));
+    let third = transfer(CUSTOMER, 900);
+    let answer = b.engine.decide(offer_for("q3", &third)).await.unwrap();
+    assert!(refused_by(&answer, "per-proposer"), "{answer:?}");
+    node.stop().await;
+}
+
+/// What this cosigner's node shows already paid is not signed again: a signature would only
+/// count it twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_chain_shows_paid_is_not_signed_again() {
+    let node = devnode().await;
+    let policy = policy_text(250_000, "");
+    let a = engine(&node, 1, &policy);
+    let c = engine(&node, 3, &policy);
+    let b = engine(&node, 2, &policy);
+    let tx = transfer(CUSTOMER, 10);
+    let client = NisClient::new(ClientConfig::new(node.url())).unwrap();
+    let (Answer::Signed(x), Answer::Signed(y)) = (
+        a.engine.decide(offer_for("late", &tx)).await.unwrap(),
+        c.engine.decide(offer_for("late", &tx)).await.unwrap(),
+    ) else {
+        panic!("not signed")
+    };
+    client.announce(&x.wrapper).await.unwrap();
+    client.announce(&y.cosignature).await.unwrap();
+    harvest(&node).await;
+    let answer = b.engine.decide(offer_for("late", &tx)).await.unwrap();
+    assert!(refused_by(&answer, "already_confirmed"), "{answer:?}");
     node.stop().await;
 }
 

@@ -243,8 +243,9 @@ impl World {
                     required: 2,
                 };
                 check_facts(&x, &facts, &me).unwrap();
-                let chain =
-                    std::sync::Arc::new(cosigner::chain::ChainHistory::of(&self.chain.outflows));
+                let chain = std::sync::Arc::new(cosigner::chain::ChainHistory::of(
+                    std::sync::Arc::new(self.chain.outflows.clone()),
+                ));
                 let snapshot = cosigner::chain::Snapshot {
                     facts: facts.clone(),
                     outflows: std::sync::Arc::new(self.chain.outflows.clone()),

@@ -1,36 +1,36 @@
 //! This cosigner's own signatures that still count against velocity, kept in memory under the
 //! decision lock.
 //!
-//! Every signature counts from the moment this cosigner gave it (its own clock), for the
-//! longest window of its policy, whatever its node shows: a node that hides or lags the
-//! outflow cannot make it drop out. Where the node shows the outflow confirmed at or after the
-//! signature, the chain's record counts instead (by inner hash, once); a block time well
-//! before the signature is not believed, and both count. A signature also stays until its
-//! deadline, while it can still confirm.
+//! Every signature counts whatever its node shows: a node that hides or lags the outflow
+//! cannot make it drop out. Until the node shows it confirmed in a block dated at or after
+//! the signature, it counts from the latest moment it could still be paid, its deadline, so a
+//! coordinator that holds a signed withdrawal back cannot place it in a later window; the
+//! chain's record then counts instead (by inner hash, once). A block the node dates before the
+//! signature is not believed: the signature counts from its deadline, and the chain's record of
+//! it is taken out. A signature is kept until the longest window of the policy has passed
+//! after its deadline.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use crate::chain::ChainHistory;
+use crate::chain::{ChainHistory, OwnProposers};
 use crate::record::{Binding, Status};
-
-/// How much earlier than the signature a block may claim to be before the node is not
-/// believed (clocks differ by seconds, not minutes).
-const CLOCK_TOLERANCE_SECONDS: i64 = 600;
 
 #[derive(Default)]
 pub(crate) struct Ledger {
     pub(crate) signed: HashMap<String, Arc<Binding>>,
     /// The same, by the second after which they no longer count: pruned from the oldest.
     expiry: BTreeSet<(i64, String)>,
-    /// How long a signature counts: the policy's longest velocity window, in seconds.
+    /// How long a signature counts after its deadline: the policy's longest window, seconds.
     retention: i64,
-    /// Those the chain history `against` does not count: what velocity adds to it. Filled
-    /// again when a decision brings another history (a new block, another account).
+    /// Those the chain history `against` does not count itself: what velocity adds to it.
+    /// Filled again when a decision brings another history (a new block, another account).
     uncounted: HashMap<String, Arc<Binding>>,
     against: Option<Arc<ChainHistory>>,
+    /// Each signature's proposer by inner hash, for the chain reader (see `chain`).
+    proposers: OwnProposers,
 }
 
 /// When `b` was signed, by this cosigner's clock.
@@ -43,18 +43,28 @@ pub(crate) fn signed_at(b: &Binding) -> Timestamp {
     }
 }
 
-/// Whether `chain` counts `b` itself: confirmed in a block not well before the signature.
-fn counted_by(chain: &ChainHistory, b: &Binding) -> bool {
-    chain.on_chain.get(&b.inner_hash).is_some_and(|block| {
-        block.as_second() >= signed_at(b).as_second() - CLOCK_TOLERANCE_SECONDS
-    })
+/// Whether `chain` counts `b` itself: confirmed in a block dated at or after the signature.
+pub(crate) fn counted_by(chain: &ChainHistory, b: &Binding) -> bool {
+    chain
+        .on_chain
+        .get(&b.inner_hash)
+        .is_some_and(|block| block.as_second() >= signed_at(b).as_second())
 }
 
 impl Ledger {
-    /// A ledger of `bindings` whose signatures count for `retention_seconds`.
-    pub(crate) fn of(bindings: &[Binding], retention_seconds: u64) -> Ledger {
+    /// A ledger of `bindings` whose signatures count for `retention_seconds` after their
+    /// deadline; `proposers` is shared with the chain reader.
+    pub(crate) fn of(
+        bindings: &[Binding],
+        retention_seconds: u64,
+        proposers: OwnProposers,
+    ) -> Ledger {
+        if let Ok(mut p) = proposers.write() {
+            p.clear();
+        }
         let mut ledger = Ledger {
             retention: i64::try_from(retention_seconds).unwrap_or(i64::MAX),
+            proposers,
             ..Ledger::default()
         };
         for b in bindings {
@@ -71,8 +81,11 @@ impl Ledger {
         if !matches!(b.status, Status::Signed { .. }) {
             return;
         }
-        let b = Arc::new(normalised(b));
+        let b = Arc::new(b.clone());
         let id = b.proposal_id.clone();
+        if let Ok(mut p) = self.proposers.write() {
+            p.insert(b.inner_hash, b.proposer);
+        }
         if let Some(old) = self.signed.insert(id.clone(), b.clone()) {
             self.expiry.remove(&(self.expires(&old), id.clone()));
         }
@@ -84,10 +97,13 @@ impl Ledger {
         }
     }
 
-    /// The last second `b` counts: its signature's window, or its deadline if later.
+    /// The last second `b` counts: the longest window after its deadline (or its signature,
+    /// if that is later).
     fn expires(&self, b: &Binding) -> i64 {
-        let window_end = signed_at(b).as_second().saturating_add(self.retention);
-        window_end.max(b.deadline.to_timestamp().as_second())
+        let last = signed_at(b)
+            .as_second()
+            .max(b.deadline.to_timestamp().as_second());
+        last.saturating_add(self.retention)
     }
 
     /// Forgets the signatures that no longer count at `now`.
@@ -97,12 +113,16 @@ impl Ledger {
             && last < now
         {
             self.expiry.pop_first();
-            self.signed.remove(&id);
+            if let Some(b) = self.signed.remove(&id)
+                && let Ok(mut p) = self.proposers.write()
+            {
+                p.remove(&b.inner_hash);
+            }
             self.uncounted.remove(&id);
         }
     }
 
-    /// The signatures `chain` does not count itself: velocity adds their reservations.
+    /// The signatures `chain` does not count itself: velocity adds them.
     pub(crate) fn uncounted(
         &mut self,
         chain: &Arc<ChainHistory>,
@@ -118,19 +138,6 @@ impl Ledger {
         }
         self.uncounted.values().map(|b| &**b)
     }
-}
-
-/// A reservation recorded before signatures were placed at their signing time is moved
-/// there: never earlier than the signature.
-fn normalised(b: &Binding) -> Binding {
-    let at = signed_at(b);
-    let mut b = b.clone();
-    if let Status::Signed { reservation, .. } = &mut b.status {
-        for o in reservation {
-            o.at = o.at.max(at);
-        }
-    }
-    b
 }
 
 #[cfg(test)]
@@ -169,7 +176,7 @@ mod tests {
                 outflows: vec![],
             })
             .collect();
-        Arc::new(ChainHistory::of(&outflows))
+        Arc::new(ChainHistory::of(Arc::new(outflows)))
     }
 
     fn ids(ledger: &mut Ledger, chain: &Arc<ChainHistory>) -> Vec<String> {
@@ -183,12 +190,11 @@ mod tests {
 
     /// What velocity adds to a chain history: the signatures it does not count, whatever order
     /// signatures and blocks come in; a history that no longer shows one (the chain went
-    /// back) counts it again; one that claims a block well before the signature is not
-    /// believed.
+    /// back) counts it again; one that dates a block before the signature is not believed.
     #[test]
     fn uncounted_follows_signatures_and_blocks() {
         let t = 1_800_000_000;
-        let mut ledger = Ledger::of(&[], DAY);
+        let mut ledger = Ledger::of(&[], DAY, Default::default());
         ledger.note(&signed("a", t, 0));
         ledger.note(&signed("b", t, 0));
         let block = chain_with(&[("a", t + 60)]);
@@ -200,7 +206,7 @@ mod tests {
         assert_eq!(ids(&mut ledger, &next), ["b", "d"]);
         let back = chain_with(&[("a", t + 60)]);
         assert_eq!(ids(&mut ledger, &back), ["b", "c", "d"]);
-        let backdated = chain_with(&[("a", t - 3_601)]);
+        let backdated = chain_with(&[("a", t - 1)]);
         assert_eq!(ids(&mut ledger, &backdated), ["a", "b", "c", "d"]);
         let mut refused = signed("e", t, 0);
         refused.status = Status::Refused {
@@ -215,8 +221,8 @@ mod tests {
         );
     }
 
-    /// A signature stays for the longest window from its signing, even past its deadline,
-    /// and until its deadline if that is later.
+    /// A signature stays for the longest window after its deadline, whatever the node shows,
+    /// and its proposer is known to the chain reader as long.
     #[test]
     fn signatures_count_for_the_longest_window_past_their_deadline() {
         let t = 1_800_000_000;
@@ -225,9 +231,10 @@ mod tests {
                 .unwrap()
                 .0
         };
-        let mut ledger = Ledger::of(&[], DAY);
+        let proposers: OwnProposers = Default::default();
+        let mut ledger = Ledger::of(&[], DAY, proposers.clone());
         ledger.note(&signed("short", t, nem_deadline(t + 3_600)));
-        ledger.note(&signed("long", t, nem_deadline(t + 2 * DAY as i64)));
+        ledger.note(&signed("long", t, nem_deadline(t + DAY as i64)));
         let at = |s: i64| Timestamp::from_second(s).unwrap();
         ledger.prune(at(t + 7_200));
         assert_eq!(
@@ -235,9 +242,11 @@ mod tests {
             2,
             "the deadline passed, the window did not"
         );
-        ledger.prune(at(t + DAY as i64 + 1));
+        ledger.prune(at(t + 3_600 + DAY as i64 + 1));
         assert_eq!(ledger.signed.keys().collect::<Vec<_>>(), ["long"]);
+        assert_eq!(proposers.read().unwrap().len(), 1);
         ledger.prune(at(t + 2 * DAY as i64 + 1));
         assert!(ledger.signed.is_empty());
+        assert!(proposers.read().unwrap().is_empty());
     }
 }

@@ -99,12 +99,6 @@ pub struct Engine {
     chain: ChainView,
     policy: RwLock<Arc<ActivePolicy>>,
     ledger: Mutex<Ledger>,
-    /// Every decision holds it shared from before it looks at the freeze flag until its
-    /// signature has left; a freeze takes it alone. A decision made before a freeze has
-    /// therefore given its signature before the freeze takes effect, and none made after
-    /// one gives any: no signature is ever held by a freeze, to leave unexamined at the
-    /// unfreeze.
-    gate: tokio::sync::RwLock<()>,
     /// One rate budget per kind of repeated entry, so that a flood of one kind (refused
     /// offers from the coordinator) cannot crowd out another (the chain watcher's alerts).
     noise: std::sync::Mutex<std::collections::BTreeMap<&'static str, Noise>>,
@@ -132,7 +126,11 @@ impl Engine {
     ) -> Result<(Arc<Engine>, mpsc::UnboundedReceiver<Outgoing>), StoreError> {
         let (outbox, rx) = mpsc::unbounded_channel();
         let retention = parts.policy.loaded.linted.policy.longest_window_seconds();
-        let ledger = Ledger::of(&parts.store.bindings()?, retention);
+        let ledger = Ledger::of(
+            &parts.store.bindings()?,
+            retention,
+            parts.chain.own_proposers(),
+        );
         let public = parts.key.public_key();
         let engine = Engine {
             key: parts.key,
@@ -143,7 +141,6 @@ impl Engine {
             chain: parts.chain,
             policy: RwLock::new(Arc::new(parts.policy)),
             ledger: Mutex::new(ledger),
-            gate: tokio::sync::RwLock::new(()),
             noise: Default::default(),
             clock: parts.clock,
             outbox,
@@ -224,14 +221,29 @@ impl Engine {
     /// Journals (at a bounded rate, see `noise`) something a coordinator can repeat without
     /// end; returns whether it was journaled one by one.
     fn journal_noise(&self, kind: &'static str, code: &'static str, event: Event) -> bool {
+        self.admit_noise(kind, code, noise::PER_MINUTE, Some(event))
+    }
+
+    /// Whether one more entry of `kind` fits its budget of `per_minute`; writes `event` (if
+    /// any) when it does, and the summary of a minute just over.
+    fn admit_noise(
+        &self,
+        kind: &'static str,
+        code: &'static str,
+        per_minute: u32,
+        event: Option<Event>,
+    ) -> bool {
         let (one_by_one, summary) = match self.noise.lock() {
-            Ok(mut noise) => noise
-                .entry(kind)
-                .or_default()
-                .admit(kind, code, self.now_ms()),
+            Ok(mut noise) => {
+                noise
+                    .entry(kind)
+                    .or_default()
+                    .admit(kind, code, per_minute, self.now_ms())
+            }
             Err(_) => (false, None),
         };
-        for e in summary.into_iter().chain(one_by_one.then_some(event)) {
+        let event = event.filter(|_| one_by_one);
+        for e in summary.into_iter().chain(event) {
             if let Err(e) = self.store.commit(None, e) {
                 tracing::error!(error = %e, "the audit journal cannot be written");
             }

@@ -10,6 +10,10 @@ use crate::audit::Event;
 
 /// Entries journaled one by one per minute.
 pub const PER_MINUTE: u32 = 20;
+/// Refusals by policy kept (bound and journaled) per minute: a proposer key in the wrong
+/// hands cannot grow the store at the rate its coordinator sends. Beyond it a refusal is
+/// answered, and counted in a summary.
+pub const STORED_REFUSALS_PER_MINUTE: u32 = 600;
 
 #[derive(Default)]
 pub(crate) struct Noise {
@@ -26,10 +30,11 @@ impl Noise {
         &mut self,
         kind: &str,
         code: &'static str,
+        per_minute: u32,
         now_ms: i64,
     ) -> (bool, Option<Event>) {
         let summary = self.roll(kind, now_ms);
-        if self.written < PER_MINUTE {
+        if self.written < per_minute {
             self.written += 1;
             (true, summary)
         } else {
@@ -66,10 +71,14 @@ mod tests {
     fn a_flood_is_journaled_at_a_bounded_rate_and_summarised() {
         let mut noise = Noise::default();
         let admitted = (0..10_000)
-            .filter(|i| noise.admit("examination", "oversized", 60_000 + i).0)
+            .filter(|i| {
+                noise
+                    .admit("examination", "oversized", PER_MINUTE, 60_000 + i)
+                    .0
+            })
             .count();
         assert_eq!(admitted, PER_MINUTE as usize);
-        let (first, summary) = noise.admit("examination", "oversized", 120_000);
+        let (first, summary) = noise.admit("examination", "oversized", PER_MINUTE, 120_000);
         assert!(first, "a new minute starts over");
         let summary = summary.expect("the minute before is summarised");
         assert_eq!(

@@ -37,7 +37,6 @@ impl Engine {
         if let Err(refusal) = sizes {
             return Ok(self.refused_early(None, None, refusal));
         }
-        let _gate = self.gate.read().await;
         let mut ledger = self.ledger.lock().await;
         let offered = Hash256::of(&offer.inner_transaction);
         if let Some(b) = self.store.binding(&offer.proposal_id)? {
@@ -62,9 +61,14 @@ impl Engine {
             approvals: vec![],
         };
         let binding = Binding::of(&x, &offer, self.now_ms(), pending);
-        let recorded = self
+        let recorded = match self
             .evaluate_and_record(&mut ledger, binding, &x, vec![])
-            .await?;
+            .await?
+        {
+            Ok(recorded) => recorded,
+            // A refusal past the budget for keeping them: answered, not kept.
+            Err(answer) => return Ok(answer),
+        };
         // The next offer may be decided while this one is flushed: the ledger already
         // counts it, and its answer leaves only once it is on disk.
         drop(ledger);
@@ -120,12 +124,23 @@ impl Engine {
     /// enough approvals (a signing that the node deferred), another attempt.
     pub(super) async fn settle(&self, ledger: &mut Ledger, b: Binding) -> Result<Answer, Deferred> {
         match &b.status {
-            Status::Signed { .. } => {
+            Status::Signed {
+                signed_at_ms,
+                approvals,
+                ..
+            } => {
                 if let Some(why) = self.frozen()? {
                     return Err(Deferred::Frozen(why));
                 }
                 // The record may be in memory only if an earlier flush was interrupted.
                 self.store.flush().await?;
+                if self.unfrozen_since(*signed_at_ms)? {
+                    // Decided before a freeze that may have held its signature back: given
+                    // only if the policy in force and the chain as it is now still allow it.
+                    if let Some(refused) = self.look_again(ledger, &b, approvals.clone()).await? {
+                        return Ok(refused);
+                    }
+                }
                 self.signature(&b)
             }
             Status::AwaitingApproval {
@@ -140,6 +155,69 @@ impl Engine {
                 self.reevaluate(ledger, b, approvals).await
             }
             _ => self.unsigned_answer(&b.status),
+        }
+    }
+
+    /// Whether signing was unfrozen after `signed_at_ms`.
+    fn unfrozen_since(&self, signed_at_ms: i64) -> Result<bool, Deferred> {
+        Ok(self
+            .store
+            .freeze()?
+            .is_some_and(|f| !f.frozen && f.since_ms > signed_at_ms))
+    }
+
+    /// A signed decision evaluated again (without counting itself) before its signature is
+    /// given once more: `None` if it still stands, else the answer to give instead. The
+    /// record stays as it is, and keeps counting: its signature may have left before.
+    async fn look_again(
+        &self,
+        ledger: &mut Ledger,
+        b: &Binding,
+        approvals: Vec<crate::record::Approval>,
+    ) -> Result<Option<Answer>, Deferred> {
+        let offer = Offer {
+            proposal_id: b.proposal_id.clone(),
+            account: b.account.to_string(),
+            inner_transaction: b.inner.clone(),
+            proposer: b.proposer.0.to_vec(),
+            proposer_signature: b.proposer_signature.clone(),
+        };
+        let policy = self.policy();
+        let hash = policy.hash().to_string();
+        let refused = |reasons: Vec<String>| Answer::Refused {
+            reasons,
+            policy_hash: hash.clone(),
+        };
+        let x = match examine(&offer, &self.identity()) {
+            Ok(x) => x,
+            Err(r) => return Ok(Some(refused(vec![r.to_string()]))),
+        };
+        let snapshot = self
+            .chain
+            .current(&x.account)
+            .await
+            .map_err(|e| Deferred::Node(e.to_string()))?;
+        let now = self.now();
+        ledger.prune(now);
+        let context = Context {
+            snapshot: &snapshot,
+            own: ledger
+                .uncounted(&snapshot.history)
+                .filter(|o| o.proposal_id != b.proposal_id)
+                .collect(),
+            now,
+        };
+        let decision = decide::verdict(&policy.loaded.linted.policy, &x, &context);
+        match decide::status(&decision, &x, &snapshot.facts, approvals, now) {
+            Status::Signed { .. } => Ok(None),
+            other => {
+                let mut reasons = vec![format!(
+                    "decided before a freeze; the policy in force does not allow it now ({})",
+                    other.name()
+                )];
+                reasons.extend(decision.reasons());
+                Ok(Some(refused(reasons)))
+            }
         }
     }
 
@@ -164,9 +242,12 @@ impl Engine {
         let recorded = match examine(&offer, &self.identity()) {
             Ok(x) => self.evaluate_and_record(ledger, b, &x, approvals).await?,
             // The policy in force no longer lists its proposer, say: refused for good.
-            Err(refusal) => self.record_refusal(ledger, b, refusal),
+            Err(refusal) => Ok(self.record_refusal(ledger, b, refusal)),
         };
-        self.answer(recorded).await
+        match recorded {
+            Ok(recorded) => self.answer(recorded).await,
+            Err(answer) => Ok(answer),
+        }
     }
 
     fn record_refusal(&self, ledger: &mut Ledger, mut b: Binding, refusal: Refusal) -> Recorded {
@@ -183,24 +264,38 @@ impl Engine {
     }
 
     /// Reads the chain, asks the policy and writes the outcome, counted in the ledger; the
-    /// answer waits for [`Engine::answer`].
+    /// answer waits for [`Engine::answer`]. `Err(answer)`: a refusal past the budget for
+    /// keeping them (see `noise`), answered at once, counted in a summary, not kept.
     async fn evaluate_and_record(
         &self,
         ledger: &mut Ledger,
         mut binding: Binding,
         x: &Examined,
         approvals: Vec<crate::record::Approval>,
-    ) -> Result<Recorded, Deferred> {
+    ) -> Result<Result<Recorded, Answer>, Deferred> {
         let snapshot = self
             .chain
             .current(&x.account)
             .await
             .map_err(|e| Deferred::Node(e.to_string()))?;
+        // A freeze that came while the node was read: nothing is decided.
+        if let Some(why) = self.frozen()? {
+            return Err(Deferred::Frozen(why));
+        }
         let policy = self.policy();
         let policy_hash = policy.hash().to_string();
+        let confirmed = snapshot.history.on_chain.get(&x.inner_hash);
         if let Err(refusal) = check_facts(x, &snapshot.facts, &self.identity()) {
             binding.status = Status::Refused {
                 reasons: vec![refusal.to_string()],
+                policy_hash: policy_hash.clone(),
+            };
+        } else if let Some(block) = confirmed {
+            // Signing what the chain shows paid would only count it twice.
+            binding.status = Status::Refused {
+                reasons: vec![format!(
+                    "already_confirmed (safety): this cosigner's node shows it confirmed in a block of {block}; no signature is needed"
+                )],
                 policy_hash: policy_hash.clone(),
             };
         } else {
@@ -219,11 +314,24 @@ impl Engine {
             let decision = decide::verdict(&policy.loaded.linted.policy, x, &context);
             binding.status = decide::status(&decision, x, &snapshot.facts, approvals, now);
         }
+        if let Status::Refused { reasons, .. } = &binding.status
+            && !self.admit_noise(
+                "policy_refusal",
+                "refused",
+                super::noise::STORED_REFUSALS_PER_MINUTE,
+                None,
+            )
+        {
+            return Ok(Err(Answer::Refused {
+                reasons: reasons.clone(),
+                policy_hash,
+            }));
+        }
         self.stage(ledger, &binding, &policy_hash);
-        Ok(Recorded {
+        Ok(Ok(Recorded {
             binding,
             policy_hash,
-        })
+        }))
     }
 
     /// Stages a decision with its journal entry (written by the flush its answer waits for)
@@ -268,8 +376,8 @@ impl Engine {
         );
         match &binding.status {
             Status::Signed { .. } => {
-                // Under the gate no freeze can have come in between; checked again all the
-                // same: a frozen cosigner gives nothing.
+                // A freeze that came while this was flushed holds the signature back; it is
+                // looked at again before it is given after the unfreeze (see `settle`).
                 if let Some(why) = self.frozen()? {
                     return Err(Deferred::Frozen(why));
                 }
@@ -288,11 +396,13 @@ impl Engine {
                 "proposal {}: the stored bytes {why}; refusing to sign (the store is damaged)",
                 b.proposal_id
             );
-            self.alert(
-                Event::new("store_damaged", "integrity")
-                    .proposal(&b.proposal_id, Some(&b.inner_hash))
-                    .detail(vec![reason.clone()]),
-            );
+            let event = Event::new("store_damaged", "integrity")
+                .proposal(&b.proposal_id, Some(&b.inner_hash))
+                .detail(vec![reason.clone()]);
+            if self.journal_noise("store_damaged", "store_damaged", event) {
+                tracing::error!(proposal = %b.proposal_id, %reason, "ALERT");
+                self.keep_alert(format!("store_damaged: {reason}"));
+            }
             Deferred::Sign(reason)
         };
         let tx = nem::Transaction::from_bytes(&b.inner)

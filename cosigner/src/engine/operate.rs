@@ -92,7 +92,6 @@ impl Engine {
         confirm: &str,
         who: &Operator,
     ) -> Result<Binding, OperatorError> {
-        let _gate = self.gate.read().await;
         let mut ledger = self.ledger.lock().await;
         let mut b = self.show(id)?;
         let in_force = self.policy().hash().to_string();
@@ -197,7 +196,6 @@ impl Engine {
     /// offers again.
     pub async fn unfreeze(&self, who: &Operator, reason: &str) -> Result<Freeze, OperatorError> {
         let f = self.set_freeze(false, &who.actor(), reason).await?;
-        let _gate = self.gate.read().await;
         let mut ledger = self.ledger.lock().await;
         self.revisit(&mut ledger).await?;
         self.resync.notify_one();
@@ -214,10 +212,8 @@ impl Engine {
         if reason.trim().is_empty() {
             return Err(OperatorError::EmptyReason);
         }
-        // Waits for the decisions under way: they give their signatures before it takes
-        // effect, and none after (see `Engine::gate`).
-        let _gate = self.gate.write().await;
-        let _ledger = self.ledger.lock().await;
+        // At once: a decision under way sees the flag before it records anything, or before
+        // it gives its signature (see `answer` and `settle`).
         let freeze = Freeze {
             frozen,
             by: by.into(),
@@ -256,7 +252,6 @@ impl Engine {
     /// Puts a verified policy in force. Every proposal awaiting approval is evaluated again
     /// under it; approvals given under the old version no longer count.
     pub async fn replace_policy(&self, next: ActivePolicy) -> Result<(), StoreError> {
-        let _gate = self.gate.read().await;
         let mut ledger = self.ledger.lock().await;
         let hash = next.hash().to_string();
         let event = Event::new("policy_loaded", "compliance")
@@ -275,7 +270,11 @@ impl Engine {
         let retention = self.policy().loaded.linted.policy.longest_window_seconds();
         if i64::try_from(retention).unwrap_or(i64::MAX) != ledger.retention_seconds() {
             // Signatures count as long as the longest window now asks.
-            *ledger = super::Ledger::of(&self.store.bindings()?, retention);
+            *ledger = super::Ledger::of(
+                &self.store.bindings()?,
+                retention,
+                self.chain.own_proposers(),
+            );
         }
         self.revisit(&mut ledger).await
     }
