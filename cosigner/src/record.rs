@@ -81,6 +81,19 @@ impl Binding {
     }
 }
 
+impl Binding {
+    /// The offer this binding was made from, to examine its stored bytes again.
+    pub fn offer(&self) -> crate::examine::Offer {
+        crate::examine::Offer {
+            proposal_id: self.proposal_id.clone(),
+            account: self.account.to_string(),
+            inner_transaction: self.inner.clone(),
+            proposer: self.proposer.0.to_vec(),
+            proposer_signature: self.proposer_signature.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {
     /// The operator's Unix user id, from the socket's peer credentials (not self-declared).

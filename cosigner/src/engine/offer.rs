@@ -175,13 +175,7 @@ impl Engine {
         b: &Binding,
         approvals: Vec<crate::record::Approval>,
     ) -> Result<Option<Answer>, Deferred> {
-        let offer = Offer {
-            proposal_id: b.proposal_id.clone(),
-            account: b.account.to_string(),
-            inner_transaction: b.inner.clone(),
-            proposer: b.proposer.0.to_vec(),
-            proposer_signature: b.proposer_signature.clone(),
-        };
+        let offer = b.offer();
         let policy = self.policy();
         let hash = policy.hash().to_string();
         let refused = |reasons: Vec<String>| Answer::Refused {
@@ -232,13 +226,7 @@ impl Engine {
         if let Some(why) = self.frozen()? {
             return Err(Deferred::Frozen(why));
         }
-        let offer = Offer {
-            proposal_id: b.proposal_id.clone(),
-            account: b.account.to_string(),
-            inner_transaction: b.inner.clone(),
-            proposer: b.proposer.0.to_vec(),
-            proposer_signature: b.proposer_signature.clone(),
-        };
+        let offer = b.offer();
         let recorded = match examine(&offer, &self.identity()) {
             Ok(x) => self.evaluate_and_record(ledger, b, &x, approvals).await?,
             // The policy in force no longer lists its proposer, say: refused for good.
