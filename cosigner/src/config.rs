@@ -128,7 +128,7 @@ impl Config {
     /// marker (and its temporary twin) and the operator socket (whose directory's group it may
     /// set). A deployment must let it write each (see `deploy/systemd`).
     pub fn written_paths(&self, key: &nem::PublicKey) -> Vec<PathBuf> {
-        let marker = crate::integrity::marker_path(&self.state_dir(), key);
+        let marker = crate::marker::marker_path(&self.state_dir(), key);
         let mut tmp = marker.as_os_str().to_owned();
         tmp.push(".tmp");
         let mut paths = vec![

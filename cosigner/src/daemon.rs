@@ -57,11 +57,11 @@ pub async fn start(config: &Config, passphrase: Zeroizing<Vec<u8>>) -> Result<Ru
     let state_dir = config.state_dir();
     std::fs::create_dir_all(&state_dir)
         .with_context(|| format!("cannot create the state directory {}", state_dir.display()))?;
-    let marker = crate::integrity::MarkerAt {
-        path: crate::integrity::marker_path(&state_dir, &key.public_key()),
+    let marker = crate::marker::MarkerAt {
+        path: crate::marker::marker_path(&state_dir, &key.public_key()),
         key: key.public_key(),
     };
-    let legacy = crate::integrity::legacy_marker_path(&config.key_file);
+    let legacy = crate::marker::legacy_marker_path(&config.key_file);
     crate::integrity::check_identity(&store, &marker, &legacy)?;
     tracing::info!(data_dir = %config.data_dir.display(), journal_entries = checked, "store checked");
     let tls = hanko_proto::tls::client_config(

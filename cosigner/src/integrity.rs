@@ -11,11 +11,11 @@
 //! (`<key file>.store-id`) is read once and carried over.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use thiserror::Error;
 
-use crate::audit::Head;
+use crate::marker::{MarkerAt, read_marker, write_marker};
 use crate::record::Status;
 use crate::store::{Store, StoreError};
 
@@ -40,18 +40,6 @@ pub enum IntegrityError {
     },
     #[error("{path}: {reason}")]
     Marker { path: String, reason: String },
-}
-
-/// Where the store id of the key `key` is kept, in `state_dir`.
-pub fn marker_path(state_dir: &Path, key: &nem::PublicKey) -> PathBuf {
-    state_dir.join(format!("store-id-{key}.json"))
-}
-
-/// Where an earlier version kept it: beside the key file.
-pub fn legacy_marker_path(key_file: &Path) -> PathBuf {
-    let mut name = key_file.as_os_str().to_owned();
-    name.push(".store-id");
-    PathBuf::from(name)
 }
 
 /// The journal verifies against its recorded head, and the journal and the bindings agree on
@@ -82,34 +70,6 @@ pub fn check_store(store: &Store) -> Result<u64, IntegrityError> {
         )));
     }
     Ok(count)
-}
-
-/// What the marker says: the key it belongs to, the store's id and the newest journal head
-/// known to be durable.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Marker {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_key: Option<nem::PublicKey>,
-    pub store_id: String,
-    #[serde(default)]
-    pub head: Option<Head>,
-}
-
-/// Where a marker is and whose key it names.
-#[derive(Debug, Clone)]
-pub struct MarkerAt {
-    pub path: PathBuf,
-    pub key: nem::PublicKey,
-}
-
-fn read_marker(path: &Path) -> Result<Option<Marker>, String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| e.to_string()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e.to_string()),
-    }
 }
 
 /// Ties the store to the key: the first start records the store's id in the marker; every
@@ -185,34 +145,5 @@ pub fn check_identity(store: &Store, at: &MarkerAt, legacy: &Path) -> Result<(),
             .map_err(|e| marker_err(&path, e.to_string()))?;
     }
     store.attach_marker(at.clone());
-    Ok(())
-}
-
-/// Replaces the marker atomically: a temporary file, synced, renamed over it, mode 600.
-pub fn write_marker(at: &MarkerAt, store_id: &str, head: Option<&Head>) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let path = &at.path;
-    let marker = Marker {
-        public_key: Some(at.key),
-        store_id: store_id.into(),
-        head: head.cloned(),
-    };
-    let text = serde_json::to_vec(&marker).map_err(std::io::Error::other)?;
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    f.write_all(&text)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::File::open(dir)?.sync_all()?;
-    }
     Ok(())
 }

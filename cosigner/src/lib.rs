@@ -12,6 +12,7 @@ pub mod examine;
 pub mod integrity;
 pub mod keystore;
 pub mod link;
+pub mod marker;
 pub mod operator;
 pub mod record;
 pub mod reload;

@@ -53,7 +53,7 @@ pub struct Store {
     meta: sled::Tree,
     /// Where every flush also records the durable journal head, outside sled (see
     /// `integrity`): a store that silently lost its tail is then caught at the next start.
-    marker: std::sync::OnceLock<crate::integrity::MarkerAt>,
+    marker: std::sync::OnceLock<crate::marker::MarkerAt>,
     /// Decisions made one after another become durable together (see `hanko_proto::commit`).
     commit: hanko_proto::commit::GroupCommit,
     /// Decisions made and not written yet, in order.
@@ -236,7 +236,7 @@ impl Store {
     }
 
     /// Records, after each flush, the journal head it made durable in the marker.
-    pub fn attach_marker(&self, at: crate::integrity::MarkerAt) {
+    pub fn attach_marker(&self, at: crate::marker::MarkerAt) {
         let _ = self.marker.set(at);
     }
 
@@ -339,7 +339,7 @@ fn store_id_in(meta: &sled::Tree) -> Result<Option<String>, StoreError> {
 struct Flush {
     db: sled::Db,
     meta: sled::Tree,
-    marker: Option<crate::integrity::MarkerAt>,
+    marker: Option<crate::marker::MarkerAt>,
 }
 
 impl Flush {
@@ -349,7 +349,7 @@ impl Flush {
         self.db.flush()?;
         if let (Some(at), Some(head)) = (&self.marker, head) {
             let id = store_id_in(&self.meta)?.unwrap_or_default();
-            crate::integrity::write_marker(at, &id, Some(&head)).map_err(|e| {
+            crate::marker::write_marker(at, &id, Some(&head)).map_err(|e| {
                 StoreError::Sled(sled::Error::Io(std::io::Error::other(format!(
                     "{}: {e}",
                     at.path.display()

@@ -126,7 +126,7 @@ fn the_shipped_unit_lets_the_daemon_write_every_path_it_writes() {
                 w.display()
             );
         }
-        let marker = cosigner::integrity::marker_path(&c.state_dir(), &key);
+        let marker = cosigner::marker::marker_path(&c.state_dir(), &key);
         assert!(
             !marker.starts_with(&c.data_dir),
             "{path}: the marker must live outside the store it watches"
@@ -155,7 +155,7 @@ fn a_relative_configuration_path_resolves_like_an_absolute_one() {
     std::fs::remove_file(dir.join(&name)).unwrap();
     let c = loaded.unwrap();
     assert_eq!(c.key_file, dir.join("cosigner.key"));
-    let marker = cosigner::integrity::legacy_marker_path(&c.key_file);
+    let marker = cosigner::marker::legacy_marker_path(&c.key_file);
     assert!(
         marker.parent().is_some_and(|p| p == dir),
         "{}",

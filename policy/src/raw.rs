@@ -45,7 +45,7 @@ pub struct RawPolicy {
     pub safety: Option<RawSafety>,
     /// Test cases run by `hanko policy test`.
     #[serde(default, rename = "test")]
-    pub tests: Vec<crate::cases::RawCase>,
+    pub tests: Vec<RawCase>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -211,4 +211,80 @@ pub struct RawMessageRules {
     /// Encrypted messages cannot be read by the cosigner; refused unless true.
     #[serde(default)]
     pub allow_encrypted: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawCase {
+    pub name: String,
+    /// The cosigner's clock (RFC 3339), e.g. "2026-11-24T10:00:00+09:00".
+    pub at: String,
+    /// allow, needs_approval or deny.
+    pub expect: String,
+    /// Rules that must fire with the expected outcome.
+    #[serde(default)]
+    pub expect_rules: Vec<String>,
+    /// The multisig account (default: the policy's first).
+    #[serde(default)]
+    pub account: Option<String>,
+    /// Recipient address.
+    pub to: String,
+    /// XEM (a plain transfer).
+    #[serde(default)]
+    pub amount: Option<String>,
+    /// Mosaics, in their units (a version 2 transfer).
+    #[serde(default)]
+    pub mosaics: Vec<RawCaseMosaic>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub encrypted_message: bool,
+    /// A proposer's name from this policy, or a key (hex).
+    #[serde(default)]
+    pub proposer: Option<String>,
+    /// XEM; default: the NIS minimum.
+    #[serde(default)]
+    pub fee: Option<String>,
+    /// Transaction timestamp (RFC 3339); default: `at`.
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    /// Deadline after the timestamp, e.g. "1h" (default).
+    #[serde(default)]
+    pub deadline: Option<String>,
+    /// Earlier outflows of the account.
+    #[serde(default)]
+    pub history: Vec<RawCaseOutflow>,
+    /// The account's cosignatories, each of whom may add a signature fee (default 3).
+    #[serde(default)]
+    pub cosignatories: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawCaseMosaic {
+    pub id: String,
+    pub quantity: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawCaseOutflow {
+    pub at: String,
+    pub amount: String,
+    /// Default nem:xem.
+    #[serde(default)]
+    pub asset: Option<String>,
+    /// Default: the case's recipient.
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub proposer: Option<String>,
+}
+
+/// A sibling `*.tests.toml` file: `[[test]]` entries only.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct CaseFile {
+    #[serde(default, rename = "test")]
+    pub tests: Vec<RawCase>,
 }

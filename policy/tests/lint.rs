@@ -171,3 +171,33 @@ fn velocity_windows_fit_what_a_cosigner_reads_back() {
     );
     assert!(policy::lint(&rule("0s")).is_err());
 }
+
+/// `diff` compares every field of a policy: dropping the unconfirmed cap or declaring an asset
+/// (undeclared assets are refused) is looser.
+#[test]
+fn diff_flags_a_dropped_unconfirmed_cap_and_a_new_asset_as_looser() {
+    let base = format!("{MINIMAL}proposers = \"any\"\n[safety]\nmax_unconfirmed = \"1000\"\n");
+    let old = policy::lint(&base).unwrap().policy;
+    let dropped = policy::lint(&base.replace("max_unconfirmed = \"1000\"\n", ""))
+        .unwrap()
+        .policy;
+    let with_asset = policy::lint(&format!(
+        "{}[[asset]]\nid = \"acme:coin\"\ndivisibility = 2\n",
+        base.replace("[safety]\nmax_unconfirmed = \"1000\"\n", "")
+    ))
+    .unwrap()
+    .policy;
+    let looser = |changes: Vec<policy::diff::Change>, what: &str| {
+        changes
+            .iter()
+            .any(|c| c.direction == policy::diff::Direction::Looser && c.what.contains(what))
+    };
+    assert!(looser(
+        policy::diff::diff(&old, &dropped),
+        "max unconfirmed"
+    ));
+    assert!(looser(
+        policy::diff::diff(&dropped, &with_asset),
+        "asset acme:coin declared"
+    ));
+}
