@@ -92,8 +92,8 @@ pub fn main_from(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode
         cli.command,
         Command::Coordinator(_) | Command::Cosigner(cosigner::cli::Command::Run { .. })
     );
-    hanko_proto::process::init_logging(if daemon { "info" } else { "warn" });
-    let ready = &hanko_proto::process::notify_ready;
+    hanko_runtime::process::init_logging(if daemon { "info" } else { "warn" });
+    let ready = &hanko_runtime::process::notify_ready;
     let out = &mut stdout().lock();
     let result = match cli.command {
         Command::Cosigner(cmd) => {

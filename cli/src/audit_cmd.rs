@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use hanko_proto::audit::{self, Entry, Head};
+use hanko_runtime::audit::{self, Entry, Head};
 
 use crate::error::CliError;
 

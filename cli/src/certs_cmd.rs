@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Subcommand, ValueEnum};
-use hanko_proto::pki::{Issued, Usage, Validity, issue, new_ca};
+use hanko_runtime::pki::{Issued, Usage, Validity, issue, new_ca};
 
 use crate::error::CliError;
 

@@ -84,7 +84,7 @@ impl ClientConfig {
     /// An mTLS channel to the coordinator (TLS 1.3, only the configured CA).
     pub async fn channel(&self) -> Result<Channel, CliError> {
         let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| io(p, e));
-        hanko_proto::process::check_private(&self.tls.key)
+        hanko_runtime::process::check_private(&self.tls.key)
             .map_err(|e| CliError::Input(e.to_string()))?;
         let tls = hanko_proto::tls::client_config(
             &read(&self.tls.ca)?,

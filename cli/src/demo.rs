@@ -157,7 +157,7 @@ Ctrl-C stops everything."#,
     )
     .map_err(w)?;
     out.flush().map_err(w)?;
-    hanko_proto::process::shutdown_signal().await;
+    hanko_runtime::process::shutdown_signal().await;
     writeln!(out, "stopping…").map_err(w)?;
     tokio::task::spawn_blocking(move || local.stop())
         .await

@@ -76,8 +76,8 @@ pub async fn run(args: DevnodeArgs) -> Result<(), CliError> {
         config.network,
         config.block_time_ms
     );
-    hanko_proto::process::notify_ready();
-    hanko_proto::process::shutdown_signal().await;
+    hanko_runtime::process::notify_ready();
+    hanko_runtime::process::shutdown_signal().await;
     running.stop().await;
     Ok(())
 }

@@ -20,7 +20,7 @@ fn read(path: &Path) -> Result<String> {
 /// Runs until SIGTERM or Ctrl-C; `ready` is called once the port accepts connections.
 pub async fn run(config_path: &Path, ready: &dyn Fn()) -> Result<()> {
     let config = Config::load(config_path).map_err(anyhow::Error::msg)?;
-    hanko_proto::process::check_private(&config.tls.key)?;
+    hanko_runtime::process::check_private(&config.tls.key)?;
     let tls = hanko_proto::tls::server_config(
         &read(&config.tls.ca)?,
         &read(&config.tls.cert)?,
@@ -99,7 +99,7 @@ pub async fn run(config_path: &Path, ready: &dyn Fn()) -> Result<()> {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), config = %config_path.display(), addr = %running.addr, node = %config.node, unfinished, "hanko-coordinator ready");
     println!("hanko-coordinator ready on {}", running.addr);
     ready();
-    hanko_proto::process::shutdown_signal().await;
+    hanko_runtime::process::shutdown_signal().await;
     tracing::info!("shutting down");
     let _ = shutdown_tx.send(());
     let _ = stop.send(true);

@@ -307,9 +307,9 @@ impl Coordinator {
         let me = self.clone();
         let id = id.to_string();
         tokio::spawn(async move {
-            hanko_proto::failpoint::hit_step("coordinator", what, "_announcing");
+            hanko_runtime::failpoint::hit_step("coordinator", what, "_announcing");
             let answer = answer_of(me.node.announce(&transaction).await);
-            hanko_proto::failpoint::hit_step("coordinator", what, "_announced");
+            hanko_runtime::failpoint::hit_step("coordinator", what, "_announced");
             tracing::info!(proposal = %id, hash = %transaction.hash(), ?answer, "announce");
             me.metrics.announced(&answer);
             if let Ok(mut s) = me.in_flight.lock() {

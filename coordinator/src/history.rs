@@ -49,7 +49,7 @@ pub struct History {
 
 fn open_at(dir: &Path) -> Result<Opened, StoreError> {
     let started = Instant::now();
-    let db = hanko_proto::storage::reopen(dir)?;
+    let db = hanko_runtime::storage::reopen(dir)?;
     tracing::info!(
         dir = %dir.display(),
         ms = started.elapsed().as_millis() as u64,

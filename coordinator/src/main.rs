@@ -19,7 +19,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    hanko_proto::process::init_logging("info");
+    hanko_runtime::process::init_logging("info");
     let args = Args::parse();
-    coordinator::daemon::run(&args.config, &hanko_proto::process::notify_ready).await
+    coordinator::daemon::run(&args.config, &hanko_runtime::process::notify_ready).await
 }

@@ -35,19 +35,19 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use thiserror::Error;
 
-use hanko_proto::audit::{self, Entry, Event, Head};
+use hanko_runtime::audit::{self, Entry, Event, Head};
 use sled::transaction::TransactionalTree;
 
 use crate::core::ProposalRecord;
 use crate::history::History;
 use crate::live::Live;
-use hanko_proto::commit::GroupCommit;
+use hanko_runtime::commit::GroupCommit;
 use read::{after_key, collect_page, decoded, entries_of, merged};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
     /// Sled's own text is not shown as a cause: `in_words` says it in words.
-    #[error("storage: {}", hanko_proto::storage::in_words(.0))]
+    #[error("storage: {}", hanko_runtime::storage::in_words(.0))]
     Sled(sled::Error),
     #[error("stored record {key} is corrupt: {reason}")]
     Corrupt { key: String, reason: String },
@@ -61,12 +61,12 @@ pub enum StoreError {
     )]
     SameBytes { existing: String },
     #[error("storage: {0}")]
-    Interrupted(#[from] hanko_proto::commit::Interrupted),
+    Interrupted(#[from] hanko_runtime::commit::Interrupted),
     #[error(
         "the audit journal is damaged: {0}; the coordinator does not start on it: `hanko audit \
          verify` shows the whole journal; restore the data directory from a backup"
     )]
-    Journal(hanko_proto::audit::Broken),
+    Journal(hanko_runtime::audit::Broken),
     #[error(
         "the main store could not be opened again after a checkpoint; restart the coordinator \
          (everything acknowledged is on disk)"
@@ -313,7 +313,7 @@ impl Trees {
 
 impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let t = Trees::open(hanko_proto::storage::open(dir)?)?;
+        let t = Trees::open(hanko_runtime::storage::open(dir)?)?;
         if t.proposals.first()?.is_none() {
             // A new store queues every finished proposal: nothing older to look for.
             t.meta.insert(b"finished_queued", &[1u8][..])?;
@@ -358,7 +358,7 @@ impl Store {
         write: impl FnOnce() -> Result<T, StoreError>,
     ) -> Result<(T, Ticket), StoreError> {
         let (value, seq) = self.commit.write(write)?;
-        hanko_proto::failpoint::hit_step("coordinator", step, "_written");
+        hanko_runtime::failpoint::hit_step("coordinator", step, "_written");
         Ok((value, Ticket { seq, step }))
     }
 
@@ -366,7 +366,7 @@ impl Store {
     /// it started).
     pub async fn settle(&self, ticket: Ticket) -> Result<(), StoreError> {
         self.durable(ticket.seq).await?;
-        hanko_proto::failpoint::hit_step("coordinator", ticket.step, "_saved");
+        hanko_runtime::failpoint::hit_step("coordinator", ticket.step, "_saved");
         Ok(())
     }
 

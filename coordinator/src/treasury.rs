@@ -278,7 +278,7 @@ impl Treasury for TreasuryService {
             .await
             .map_err(driver)?;
         tracing::info!(proposal = %id, %account, %inner_hash, "proposal accepted");
-        hanko_proto::failpoint::hit("coordinator", "proposal_answering");
+        hanko_runtime::failpoint::hit("coordinator", "proposal_answering");
         Ok(Response::new(convert::proposal(&stored)))
     }
 

@@ -361,7 +361,7 @@ fn raise(c: &Coordinator, alert: &Alert, freeze_on_alert: bool) {
         tracing::warn!(alert = kind, %account, message = %alert.message, "alert");
     }
     c.metrics.alert(kind);
-    let event = hanko_proto::audit::Event::new(&format!("alert_{kind}"), "chain-watcher")
+    let event = hanko_runtime::audit::Event::new(&format!("alert_{kind}"), "chain-watcher")
         .detail(vec![alert.message.clone()]);
     if let Err(e) = c.store.record(event) {
         tracing::error!(error = %e, "cannot record the alert in the audit journal");

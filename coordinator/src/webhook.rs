@@ -62,7 +62,7 @@ impl Webhooks {
         }
         let mut targets = vec![];
         for (i, c) in configs.iter().enumerate() {
-            hanko_proto::process::check_private(&c.secret_file)
+            hanko_runtime::process::check_private(&c.secret_file)
                 .map_err(|e| format!("webhook[{i}].secret_file: {e}"))?;
             let text = Zeroizing::new(
                 std::fs::read_to_string(&c.secret_file)

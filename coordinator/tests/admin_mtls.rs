@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use coordinator::auth::{Client, Clients, Role};
 use coordinator::store::Store;
-use hanko_proto::pki::{Issued, Usage, Validity, issue, new_ca};
 use hanko_proto::v1::admin_client::AdminClient;
 use hanko_proto::v1::{FreezeRequest, StatusRequest};
+use hanko_runtime::pki::{Issued, Usage, Validity, issue, new_ca};
 use nem::PublicKey;
 use tonic::Code;
 

@@ -15,9 +15,9 @@ use coordinator::build::{BuildConfig, ConfiguredAccount};
 use coordinator::driver::{Coordinator, Settings};
 use coordinator::store::Store;
 use ed25519_dalek::{Signer, SigningKey};
-use hanko_proto::pki::{Usage, Validity, issue, new_ca};
 use hanko_proto::v1 as pb;
 use hanko_proto::v1::treasury_client::TreasuryClient;
+use hanko_runtime::pki::{Usage, Validity, issue, new_ca};
 use nem::{Address, Network, Transaction};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -45,7 +45,7 @@ fn all(store: &Store) -> Vec<ProposalRecord> {
 
 fn verified(store: &Store) -> u64 {
     let (entries, head) = store.audit().unwrap();
-    hanko_proto::audit::verify_with_head(&entries, head.as_ref()).unwrap()
+    hanko_runtime::audit::verify_with_head(&entries, head.as_ref()).unwrap()
 }
 
 #[tokio::test]
@@ -149,7 +149,7 @@ async fn a_move_cut_short_reads_the_same_and_the_next_pass_finishes_it() {
     // What a crash after the copy leaves: the history holds the finished records and the
     // older entries, the main store still holds them too.
     {
-        let history = hanko_proto::storage::reopen(&coordinator::history::dir_in(&path)).unwrap();
+        let history = hanko_runtime::storage::reopen(&coordinator::history::dir_in(&path)).unwrap();
         let proposals = history.open_tree("proposals").unwrap();
         for r in &records[..3] {
             proposals
@@ -188,7 +188,7 @@ async fn a_store_written_before_the_history_moves_its_finished_proposals_too() {
     drop(store);
     // As such a store is: no queue of finished proposals, no mark that they were queued.
     {
-        let db = hanko_proto::storage::reopen(&path).unwrap();
+        let db = hanko_runtime::storage::reopen(&path).unwrap();
         db.open_tree("finished").unwrap().clear().unwrap();
         db.open_tree("meta")
             .unwrap()

@@ -10,8 +10,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::*;
-use hanko_proto::pki::{Usage, Validity, issue, new_ca};
 use hanko_proto::v1::treasury_client::TreasuryClient;
+use hanko_runtime::pki::{Usage, Validity, issue, new_ca};
 use nem::{Address, Network};
 
 fn start(config: &std::path::Path) -> (Child, std::net::SocketAddr) {

@@ -13,11 +13,11 @@ use coordinator::auth::{Client, Clients, Role};
 use coordinator::build::{BuildConfig, ConfiguredAccount};
 use coordinator::driver::{Coordinator, Settings};
 use coordinator::store::Store;
-use hanko_proto::pki::{Usage, Validity, issue, new_ca};
 use hanko_proto::v1 as pb;
 use hanko_proto::v1::admin_client::AdminClient;
 use hanko_proto::v1::cosigner_link_client::CosignerLinkClient;
 use hanko_proto::v1::treasury_client::TreasuryClient;
+use hanko_runtime::pki::{Usage, Validity, issue, new_ca};
 use nem::Network;
 use tonic::Code;
 

@@ -336,7 +336,7 @@ async fn transitions_written_together_are_one_write_in_order() {
         "the finished one left the index"
     );
     let (entries, head) = store.audit().unwrap();
-    hanko_proto::audit::verify_with_head(&entries, head.as_ref()).unwrap();
+    hanko_runtime::audit::verify_with_head(&entries, head.as_ref()).unwrap();
     let moves: Vec<(String, String)> = entries
         .iter()
         .filter(|e| e.event.kind.starts_with("state_"))
@@ -519,7 +519,7 @@ async fn events_applied_at_once_each_hear_their_own_outcome() {
     println!("80 changes in {writes} writes");
     assert!(writes <= 80, "{writes} writes for 80 changes");
     let (entries, head) = store.audit().unwrap();
-    hanko_proto::audit::verify_with_head(&entries, head.as_ref()).unwrap();
+    hanko_runtime::audit::verify_with_head(&entries, head.as_ref()).unwrap();
     drop((c, store));
     std::fs::remove_dir_all(path).unwrap();
 }

@@ -1,3 +1,3 @@
 //! The cosigner's audit journal: the hash-chained format every Hanko daemon shares.
 
-pub use hanko_proto::audit::*;
+pub use hanko_runtime::audit::*;

@@ -244,7 +244,7 @@ fn daemon(path: &std::path::Path, ready: &dyn Fn()) -> anyhow::Result<()> {
         tracing::info!(public_key = %e.public_key(), policy = %e.policy().hash(), socket = %config.socket.display(), coordinator = %config.coordinator.address, "hanko-cosigner ready");
         println!("hanko-cosigner ready: {}", e.public_key());
         ready();
-        hanko_proto::process::shutdown_signal().await;
+        hanko_runtime::process::shutdown_signal().await;
         tracing::info!("shutting down");
         running.stop().await;
         Ok(())

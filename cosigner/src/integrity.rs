@@ -26,7 +26,7 @@ pub enum IntegrityError {
     #[error(
         "the audit journal is damaged: {0}; signing refused: restore the data directory from a backup"
     )]
-    Journal(hanko_proto::audit::Broken),
+    Journal(hanko_runtime::audit::Broken),
     #[error("{0}; signing refused: restore the data directory from a backup")]
     Inconsistent(String),
     #[error(
@@ -46,7 +46,7 @@ pub enum IntegrityError {
 /// what was signed: each signature in the journal has its signed binding, and back.
 pub fn check_store(store: &Store) -> Result<u64, IntegrityError> {
     let entries = store.audit()?;
-    let count = hanko_proto::audit::verify_with_head(&entries, store.audit_head()?.as_ref())
+    let count = hanko_runtime::audit::verify_with_head(&entries, store.audit_head()?.as_ref())
         .map_err(IntegrityError::Journal)?;
     let journaled: HashSet<&str> = entries
         .iter()

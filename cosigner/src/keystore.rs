@@ -82,8 +82,8 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> KeystoreError + '_ {
 
 /// Refuses files that group or others can read or write.
 pub fn check_private(path: &Path) -> Result<(), KeystoreError> {
-    use hanko_proto::process::PrivateFileError;
-    hanko_proto::process::check_private(path).map_err(|e| match e {
+    use hanko_runtime::process::PrivateFileError;
+    hanko_runtime::process::check_private(path).map_err(|e| match e {
         PrivateFileError::Io { path, source } => KeystoreError::Io { path, source },
         PrivateFileError::TooOpen { path, mode } => KeystoreError::TooOpen { path, mode },
     })

@@ -317,7 +317,7 @@ pub async fn submit(
             outcome: Some(outcome),
         }),
     };
-    hanko_proto::failpoint::hit("cosigner", "answer_sending");
+    hanko_runtime::failpoint::hit("cosigner", "answer_sending");
     let sent = tokio::time::timeout(CALL_DEADLINE, client.submit_decision(request))
         .await
         .map_err(|_| {
@@ -326,7 +326,7 @@ pub async fn submit(
                 CALL_DEADLINE.as_secs()
             )
         })?;
-    hanko_proto::failpoint::hit("cosigner", "answer_sent");
+    hanko_runtime::failpoint::hit("cosigner", "answer_sent");
     match sent {
         Ok(_) => {
             tracing::info!(proposal = %proposal_id, answer = name, "answer delivered");

@@ -13,8 +13,8 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    hanko_proto::process::init_logging("info");
+    hanko_runtime::process::init_logging("info");
     let cli = Cli::parse();
-    let result = cosigner::cli::run(cli.command, &hanko_proto::process::notify_ready);
+    let result = cosigner::cli::run(cli.command, &hanko_runtime::process::notify_ready);
     cosigner::cli::exit(result, "hanko-cosigner")
 }

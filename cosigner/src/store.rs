@@ -23,12 +23,12 @@ use crate::record::Binding;
 #[derive(Debug, Error)]
 pub enum StoreError {
     /// Sled's own text is not shown as a cause: `in_words` says it in words.
-    #[error("storage: {}", hanko_proto::storage::in_words(.0))]
+    #[error("storage: {}", hanko_runtime::storage::in_words(.0))]
     Sled(sled::Error),
     #[error("stored record {key} is corrupt: {reason}")]
     Corrupt { key: String, reason: String },
     #[error("storage: {0}")]
-    Interrupted(#[from] hanko_proto::commit::Interrupted),
+    Interrupted(#[from] hanko_runtime::commit::Interrupted),
 }
 
 impl From<sled::Error> for StoreError {
@@ -54,8 +54,8 @@ pub struct Store {
     /// Where every flush also records the durable journal head, outside sled (see
     /// `integrity`): a store that silently lost its tail is then caught at the next start.
     marker: std::sync::OnceLock<crate::marker::MarkerAt>,
-    /// Decisions made one after another become durable together (see `hanko_proto::commit`).
-    commit: hanko_proto::commit::GroupCommit,
+    /// Decisions made one after another become durable together (see `hanko_runtime::commit`).
+    commit: hanko_runtime::commit::GroupCommit,
     /// Decisions made and not written yet, in order.
     staged: std::sync::Mutex<Vec<Item>>,
     /// One flush at a time writes what is staged, then flushes it.
@@ -103,7 +103,7 @@ pub fn now_ms() -> i64 {
 
 impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let db = hanko_proto::storage::open(dir)?;
+        let db = hanko_runtime::storage::open(dir)?;
         Ok(Store {
             bindings: db.open_tree("bindings")?,
             audit: db.open_tree("audit")?,
@@ -162,7 +162,7 @@ impl Store {
         if staged.is_empty() {
             return Ok(None);
         }
-        if hanko_proto::failpoint::fails("cosigner", "journal_write") {
+        if hanko_runtime::failpoint::fails("cosigner", "journal_write") {
             return Err(StoreError::Sled(sled::Error::Io(std::io::Error::other(
                 "the audit journal cannot be written (injected)",
             ))));

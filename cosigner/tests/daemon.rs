@@ -19,9 +19,9 @@ use coordinator::driver::{Coordinator, Settings};
 use cosigner::keystore::{self, KdfParams};
 use devnode::config::EXAMPLE_KEYS;
 use ed25519_dalek::Signer;
-use hanko_proto::pki::{Issued, Usage, Validity, issue, new_ca};
 use hanko_proto::v1 as pb;
 use hanko_proto::v1::treasury_client::TreasuryClient;
+use hanko_runtime::pki::{Issued, Usage, Validity, issue, new_ca};
 use nem::{Network, PrivateKey};
 use tonic::transport::Channel;
 

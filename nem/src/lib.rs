@@ -6,6 +6,7 @@
 
 pub mod address;
 pub mod amount;
+#[cfg(feature = "client")]
 pub mod client;
 pub mod fees;
 pub mod hash;

@@ -38,6 +38,7 @@ pub fn decode_round_trip(data: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+#[cfg(feature = "client")]
 /// For any bytes a node might answer with: every answer type Hanko reads either refuses them
 /// with an error or yields values whose use does not panic, and every transaction it accepts
 /// in NIS JSON comes back unchanged through Hanko's own NIS JSON.

@@ -35,7 +35,7 @@ pub struct RawPolicy {
     pub windows: Vec<RawWindow>,
     #[serde(default, rename = "proposer")]
     pub proposers: Vec<RawProposer>,
-    /// "any" lets any proposer key propose. Without it, list the proposers ([[proposer]]):
+    /// "any" lets any proposer key propose. Without it, list the proposers (`[[proposer]]`):
     /// a policy must say which of the two it means.
     #[serde(default, rename = "proposers")]
     pub any_proposer: Option<String>,
@@ -102,7 +102,7 @@ pub struct RawVelocity {
 #[schemars(deny_unknown_fields)]
 pub struct RawDestinations {
     /// What happens to a recipient not on the whitelist: "deny" (default, also without a
-    /// [destinations] section), "needs_approval" or "allow".
+    /// `[destinations]` section), "needs_approval" or "allow".
     #[serde(default)]
     pub unlisted: Option<String>,
     #[serde(default)]

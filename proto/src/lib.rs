@@ -1,17 +1,12 @@
-//! Hanko's gRPC API, `hanko.coordinator.v1`: treasury, cosigner link and admin services.
-//! Generated types stay at the edge: handlers convert them into domain types.
+//! Hanko's gRPC API, `hanko.coordinator.v1`: treasury, cosigner link and admin services, the
+//! proposer's intent, and the mTLS every connection uses. Generated types stay at the edge:
+//! handlers convert them into domain types.
 
-#![allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
-
-pub mod audit;
 pub mod channel;
-pub mod commit;
-pub mod failpoint;
-pub mod pki;
-pub mod process;
-pub mod storage;
 pub mod tls;
 
+/// The generated messages and services (prost and tonic).
+#[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 pub mod v1 {
     tonic::include_proto!("hanko.coordinator.v1");
 }

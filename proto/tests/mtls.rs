@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use hanko_proto::pki::{Issued, Usage, Validity, issue, new_ca};
 use hanko_proto::tls::{client_config, peer_name, server_config};
+use hanko_runtime::pki::{Issued, Usage, Validity, issue, new_ca};
 use rustls::pki_types::ServerName;
 use rustls::pki_types::pem::PemObject;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

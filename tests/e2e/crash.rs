@@ -1,4 +1,4 @@
-//! The crash matrix: each crash point of `hanko_proto::failpoint::CATALOGUE` is armed in a real
+//! The crash matrix: each crash point of `hanko_runtime::failpoint::CATALOGUE` is armed in a real
 //! daemon of a local 2-of-3, reached by real withdrawals, the daemon dies by SIGKILL there and
 //! is started again on the same data. Then: every acknowledged proposal is still there with
 //! its inner hash and its saved signatures, every proposal confirms, each with exactly one
@@ -13,8 +13,8 @@ use std::os::unix::process::ExitStatusExt;
 use std::time::{Duration, Instant};
 
 use hanko_cli::local::Local;
-use hanko_proto::failpoint::{CATALOGUE, Point};
 use hanko_proto::v1 as pb;
+use hanko_runtime::failpoint::{CATALOGUE, Point};
 use rand::{Rng, SeedableRng};
 
 use crate::common::*;
@@ -311,7 +311,7 @@ async fn every_crash_point_loses_nothing_and_pays_once() {
     // Every journal verifies; every signature the coordinator holds is durable where it was made.
     let store = coordinator::store::Store::open(&coordinator_data).unwrap();
     let (entries, head) = store.audit().unwrap();
-    hanko_proto::audit::verify_with_head(&entries, head.as_ref()).unwrap();
+    hanko_runtime::audit::verify_with_head(&entries, head.as_ref()).unwrap();
     let (moved, moved_entries) = store.history_len().unwrap();
     assert!(
         moved > done.len() / 2 && moved_entries as u64 > done.len() as u64,
@@ -321,7 +321,7 @@ async fn every_crash_point_loses_nothing_and_pays_once() {
     for (key, data) in &cosigners {
         let store = cosigner::store::Store::open(data).unwrap();
         let entries = store.audit().unwrap();
-        hanko_proto::audit::verify_with_head(&entries, store.audit_head().unwrap().as_ref())
+        hanko_runtime::audit::verify_with_head(&entries, store.audit_head().unwrap().as_ref())
             .unwrap();
         let bindings: BTreeMap<String, cosigner::record::Binding> = store
             .bindings()

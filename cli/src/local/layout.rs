@@ -5,7 +5,7 @@
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
-use hanko_proto::pki::{Issued, Usage, Validity, issue, new_ca};
+use hanko_runtime::pki::{Issued, Usage, Validity, issue, new_ca};
 use nem::{Address, KeyPair, Network, PublicKey};
 
 use crate::error::CliError;
@@ -149,7 +149,7 @@ impl Layout {
         let pki = dir.join("pki");
         mkdir(&pki)?;
         let year = crate::certs_cmd::this_year();
-        let pkierr = |e: hanko_proto::pki::PkiError| CliError::Io(e.to_string());
+        let pkierr = |e: hanko_runtime::pki::PkiError| CliError::Io(e.to_string());
         let ca = new_ca("hanko-local-ca", 5, year).map_err(pkierr)?;
         write_new(&pki.join("ca.pem"), &ca.cert_pem, false)?;
         write_new(&pki.join("ca.key"), &ca.key_pem, true)?;

@@ -119,7 +119,7 @@ impl Daemon {
     }
 
     /// kill -9 and start it again with crash point `point` armed (see
-    /// `hanko_proto::failpoint`): it kills itself with SIGKILL when it gets there.
+    /// `hanko_runtime::failpoint`): it kills itself with SIGKILL when it gets there.
     pub fn restart_armed(&mut self, ready: &str, point: &str) -> Result<String, CliError> {
         self.failpoint = Some(point.to_string());
         self.restart(ready)

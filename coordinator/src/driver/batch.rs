@@ -41,12 +41,12 @@ impl Coordinator {
         });
         self.write_queued().await;
         let (found, seq) = answer.await.map_err(|_| {
-            StoreError::Interrupted(hanko_proto::commit::Interrupted(
+            StoreError::Interrupted(hanko_runtime::commit::Interrupted(
                 "the draft was not written".into(),
             ))
         })??;
         self.store.durable(seq).await?;
-        hanko_proto::failpoint::hit_step("coordinator", "draft", "_saved");
+        hanko_runtime::failpoint::hit_step("coordinator", "draft", "_saved");
         self.store.draft_answer(&draft, found)
     }
 
@@ -87,7 +87,7 @@ impl Coordinator {
         let (next, seq, step) = stepped??;
         self.store.durable(seq).await?;
         if let Some(step) = step {
-            hanko_proto::failpoint::hit_step("coordinator", step, "_saved");
+            hanko_runtime::failpoint::hit_step("coordinator", step, "_saved");
         }
         Ok(Arc::unwrap_or_clone(next))
     }

@@ -89,7 +89,7 @@ impl Store {
         if !records.is_empty() || !entries.is_empty() {
             self.history.keep(&records, &entries)?;
         }
-        hanko_proto::failpoint::hit("coordinator", "archive_copied");
+        hanko_runtime::failpoint::hit("coordinator", "archive_copied");
         let (moved, _) = self.write("archive", || forget(&t, &queued, &records, &entries))?;
         self.flush(&t)?;
         tracing::info!(

@@ -7,7 +7,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::{Draft, Store, StoreError, Ticket, Tx, append, changes, decode, encode, tx_error};
 use crate::core::ProposalRecord;
-use hanko_proto::audit::Event;
+use hanko_runtime::audit::Event;
 
 /// One transition to write: `old` to `new`, made by the step `step` (for the crash points).
 /// Without `old`, `new` is a proposal being accepted: its draft becomes it.
@@ -287,10 +287,10 @@ impl Store {
             Ok::<_, StoreError>(found)
         })?;
         for x in transitions {
-            hanko_proto::failpoint::hit_step("coordinator", x.step, "_written");
+            hanko_runtime::failpoint::hit_step("coordinator", x.step, "_written");
         }
         for _ in drafts {
-            hanko_proto::failpoint::hit_step("coordinator", "draft", "_written");
+            hanko_runtime::failpoint::hit_step("coordinator", "draft", "_written");
         }
         Ok((seq, found))
     }

@@ -68,12 +68,12 @@ impl Store {
         let counted = self.commit.counted();
         self.flush(current)?;
         took.flush_ms = ms_since(step);
-        hanko_proto::failpoint::hit("coordinator", "checkpoint_flushed");
+        hanko_runtime::failpoint::hit("coordinator", "checkpoint_flushed");
         let step = Instant::now();
         drop(guard.take());
         took.close_ms = ms_since(step);
         let step = Instant::now();
-        let reopened = hanko_proto::storage::reopen(&self.dir)
+        let reopened = hanko_runtime::storage::reopen(&self.dir)
             .map_err(StoreError::from)
             .and_then(Trees::open);
         let trees = match reopened {

@@ -1,7 +1,7 @@
 //! Reading rows of the main store and the history: pages in key order, the two merged, records
 //! and journal entries decoded.
 
-use hanko_proto::audit::Entry;
+use hanko_runtime::audit::Entry;
 
 use super::{StoreError, decode};
 use crate::core::ProposalRecord;

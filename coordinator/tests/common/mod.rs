@@ -3,10 +3,10 @@
 
 use devnode::config::EXAMPLE_KEYS;
 use ed25519_dalek::{Signer, SigningKey};
-use hanko_proto::pki::Issued;
 use hanko_proto::v1 as pb;
 use hanko_proto::v1::cosigner_link_client::CosignerLinkClient;
 use hanko_proto::v1::treasury_client::TreasuryClient;
+use hanko_runtime::pki::Issued;
 use nem::tx::{Body, Header, MultisigSignature};
 use nem::{Address, Amount, KeyPair, Network, PrivateKey, Transaction};
 use tonic::transport::Channel;

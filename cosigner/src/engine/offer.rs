@@ -335,7 +335,7 @@ impl Engine {
                 _ => vec![],
             });
         self.store.stage(binding, event);
-        hanko_proto::failpoint::hit("cosigner", "decision_recorded");
+        hanko_runtime::failpoint::hit("cosigner", "decision_recorded");
         ledger.note(binding);
     }
 
@@ -347,7 +347,7 @@ impl Engine {
             policy_hash,
         } = recorded;
         self.store.flush().await?;
-        hanko_proto::failpoint::hit("cosigner", "decision_flushed");
+        hanko_runtime::failpoint::hit("cosigner", "decision_flushed");
         let rules = match &binding.status {
             Status::Refused { reasons, .. } | Status::AwaitingApproval { reasons, .. } => {
                 reasons.join("; ")
@@ -407,7 +407,7 @@ impl Engine {
         }
         let pair = crate::sign::cosign(&self.key, &tx, b.account)
             .map_err(|e| Deferred::Sign(e.to_string()))?;
-        hanko_proto::failpoint::hit("cosigner", "signature_made");
+        hanko_runtime::failpoint::hit("cosigner", "signature_made");
         Ok(Answer::Signed(pair))
     }
 }

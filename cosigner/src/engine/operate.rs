@@ -146,9 +146,9 @@ impl Engine {
         let held = approvals.clone();
         let event = Event::new("approved", &who.actor()).proposal(id, Some(&b.inner_hash));
         self.store.commit(Some(&b), event)?;
-        hanko_proto::failpoint::hit("cosigner", "approval_recorded");
+        hanko_runtime::failpoint::hit("cosigner", "approval_recorded");
         self.store.flush().await?;
-        hanko_proto::failpoint::hit("cosigner", "approval_flushed");
+        hanko_runtime::failpoint::hit("cosigner", "approval_flushed");
         if enough {
             let answer = self.reevaluate(&mut ledger, b.clone(), held).await?;
             self.send(&b, answer);
