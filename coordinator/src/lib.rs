@@ -14,6 +14,7 @@ pub mod convert;
 pub mod core;
 pub mod cosigner_link;
 pub mod daemon;
+pub mod digest;
 pub mod driver;
 pub mod follow;
 pub mod history;

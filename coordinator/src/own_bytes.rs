@@ -63,6 +63,8 @@ pub struct Request {
     pub id: String,
     pub idempotency_key: String,
     pub request_digest: String,
+    /// The same in the older form (see `digest`), to recognise drafts stored before.
+    pub legacy_digest: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +109,7 @@ pub async fn draft(
             inner: encode(&tx)?,
             deadline: tx.header.deadline,
             request_digest: request.request_digest.clone(),
+            legacy_digest: Some(request.legacy_digest.clone()),
         };
         match c.put_draft(draft).await {
             Err(StoreError::SameBytes { .. }) if shift < most => tried = Some(shift),

@@ -113,8 +113,12 @@ pub struct Draft {
     pub inner: Vec<u8>,
     pub deadline: NemTimestamp,
     /// What was asked (recipient, amount, mosaics, message), so a retry with the same key and a
-    /// different request is recognised.
+    /// different request is recognised (see `digest`).
     pub request_digest: String,
+    /// For a request being asked: its digest in the older form, which drafts and proposals
+    /// stored before the stable encoding carry. Never stored.
+    #[serde(skip)]
+    pub legacy_digest: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use hanko_proto::v1 as pb;
 use hanko_proto::v1::treasury_server::Treasury;
 use nem::{PublicKey, Signature};
-use sha2::{Digest, Sha256};
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
@@ -111,16 +110,13 @@ impl Treasury for TreasuryService {
                 .collect(),
             message: r.message.clone(),
         };
-        let digest = hex::encode(Sha256::digest(format!(
-            "{:?}",
-            (
-                &r.account,
-                &r.recipient,
-                &r.amount,
-                &req.mosaics,
-                &r.message
-            )
-        )));
+        let digest = crate::digest::RequestDigest::of(
+            &r.account,
+            &r.recipient,
+            &r.amount,
+            &req.mosaics,
+            &r.message,
+        );
         if let Some(id) = c.store.id_for_key(&r.idempotency_key).map_err(storage)? {
             // A retry: answer with what was prepared (or proposed) under this key.
             let existing = c
@@ -132,7 +128,8 @@ impl Treasury for TreasuryService {
                         .map_err(|e| Status::invalid_argument(format!("account: {e}")))?,
                     inner: vec![],
                     deadline: nem::NemTimestamp(0),
-                    request_digest: digest,
+                    request_digest: digest.canonical,
+                    legacy_digest: Some(digest.legacy),
                 })
                 .await;
             let d = existing.map_err(storage)?;
@@ -179,7 +176,8 @@ impl Treasury for TreasuryService {
         let request = crate::own_bytes::Request {
             id: new_id()?,
             idempotency_key: r.idempotency_key,
-            request_digest: digest,
+            request_digest: digest.canonical,
+            legacy_digest: digest.legacy,
         };
         let d = crate::own_bytes::draft(c, &self.shifts, tx, request)
             .await

@@ -174,6 +174,7 @@ impl Store {
         let stored = match stored {
             Some(d) => Some(d),
             None => self.get(&id)?.map(|r| Draft {
+                legacy_digest: None,
                 request_digest: if r.request_digest.is_empty() {
                     asked.request_digest.clone()
                 } else {
@@ -187,7 +188,15 @@ impl Store {
             }),
         };
         match stored {
-            Some(d) if d.request_digest == asked.request_digest => Ok(d),
+            Some(d)
+                if crate::digest::same_request(
+                    &d.request_digest,
+                    &asked.request_digest,
+                    asked.legacy_digest.as_deref(),
+                ) =>
+            {
+                Ok(d)
+            }
             _ => Err(StoreError::IdempotencyConflict {
                 key: asked.idempotency_key.clone(),
                 existing: id,

@@ -47,6 +47,7 @@ pub fn draft(id: &str, key: &str, digest: &str) -> Draft {
         inner: id.as_bytes().to_vec(),
         deadline: NemTimestamp(100),
         request_digest: digest.into(),
+        legacy_digest: None,
     }
 }
 
