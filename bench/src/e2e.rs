@@ -162,7 +162,7 @@ pub fn start() -> Result<Local> {
         deadline: "1h".into(),
         policy: Box::new(move |i, ctx| policy(i, ctx, &rules)),
         hosts: Default::default(),
-        limits: Some(coordinator::limits::Limits {
+        limits: Some(coordinator::config::limits::Limits {
             max_pending_per_account: 100_000,
             requests_per_second: 100_000,
             burst: 100_000,

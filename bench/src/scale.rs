@@ -2,7 +2,7 @@
 //! listing unfinished proposals costs the same whatever the history's size. The stored
 //! proposals are imported into the stopped coordinator's own store as they end up after a
 //! real withdrawal (three signed decisions, the wrapper announced, confirmed, six journal
-//! entries, written in two steps as the coordinator writes them), and moved to the history by
+//! entries, written through the store's own write path: its draft, its acceptance, its end), and moved to the history by
 //! the coordinator's own archive passes as they would run meanwhile (one after every 10,000,
 //! each closing the history again and checkpointing the main store). The real daemon is then started on it twice: first with
 //! the whole import still in the main store's log (sled replays what was written since it was
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, anyhow};
 use coordinator::core::{Broadcast, CosignerDecision, SignedPair};
 use coordinator::core::{ProposalRecord, State};
-use coordinator::store::{Checkpointed, Keep, Store};
+use coordinator::store::{Checkpointed, Draft, Keep, Store, Transition};
 use hanko_cli::local::Local;
 use hanko_proto::v1 as pb;
 use nem::tx::{Body, Header, MultisigSignature, Transfer};
@@ -217,6 +217,36 @@ async fn list_unfinished_ms(local: &Local) -> Result<f64> {
     Ok(median(samples))
 }
 
+/// Writes `r` as Prepare and Propose would (its draft, then its acceptance), then its move
+/// to `done` if any, through the store's own write path; durable once the store's writes are.
+fn import(store: &Store, r: &ProposalRecord, done: Option<&ProposalRecord>) -> Result<()> {
+    let draft = Draft {
+        id: r.id.clone(),
+        idempotency_key: r.idempotency_key.clone(),
+        account: r.account,
+        inner: r.inner.clone(),
+        deadline: r.deadline,
+        request_digest: r.request_digest.clone(),
+        legacy_digest: None,
+    };
+    store.write_batch(&[], &[&draft])?;
+    let step = "import";
+    let mut moves = vec![Transition {
+        old: None,
+        new: r,
+        step,
+    }];
+    if let Some(done) = done {
+        moves.push(Transition {
+            old: Some(r),
+            new: done,
+            step,
+        });
+    }
+    store.write_updates(&moves)?;
+    Ok(())
+}
+
 /// Imports `stored` proposals, `unfinished` of them still collecting, into `local`'s
 /// coordinator and measures it. Stops the cosigners first, so nothing acts on them.
 pub fn run(
@@ -233,10 +263,10 @@ pub fn run(
     // A few unfinished ones first, with a small history: the baseline.
     local.kill_coordinator();
     let store = Store::open(&data)?;
-    let pending: Vec<ProposalRecord> = (0..unfinished)
-        .map(|i| record(local, i, State::Collecting))
-        .collect::<Result<_>>()?;
-    store.accept_batch(&pending)?;
+    for i in 0..unfinished {
+        import(&store, &record(local, i, State::Collecting)?, None)?;
+    }
+    runtime.block_on(store.durable(store.counted()))?;
     drop(store);
     local.restart_coordinator().map_err(|e| anyhow!("{e}"))?;
     let small = runtime.block_on(list_unfinished_ms(local))?;
@@ -244,16 +274,12 @@ pub fn run(
     local.kill_coordinator();
     let store = Store::open(&data)?;
     let start = Instant::now();
-    let (mut accepted, mut updates) = (Vec::with_capacity(10_000), Vec::with_capacity(10_000));
     let mut checkpoints = vec![];
     for i in unfinished..stored {
         let r = record(local, i, State::Collecting)?;
-        let done = finished(local, &r)?;
-        accepted.push(r.clone());
-        updates.push((r, done));
-        if accepted.len() == 10_000 || i + 1 == stored {
-            store.accept_batch(&accepted)?;
-            store.update_batch(&updates)?;
+        import(&store, &r, Some(&finished(local, &r)?))?;
+        if (i + 1 - unfinished).is_multiple_of(10_000) || i + 1 == stored {
+            runtime.block_on(store.durable(store.counted()))?;
             if archive {
                 let keep = Keep::default();
                 store.archive(&keep)?;
@@ -266,8 +292,6 @@ pub fn run(
                     checkpoints.extend(store.checkpoint()?);
                 }
             }
-            accepted.clear();
-            updates.clear();
         }
     }
     let import_seconds = start.elapsed().as_secs_f64();
@@ -292,7 +316,7 @@ pub fn run(
         return Err(anyhow!("the oldest stored proposal {old} was not found"));
     }
     let history_read_rss = rss_mib(coordinator_pid(local));
-    let history_bytes = dir_bytes(&coordinator::history::dir_in(&data));
+    let history_bytes = dir_bytes(&coordinator::store::history::dir_in(&data));
     let longest = checkpoints
         .iter()
         .copied()

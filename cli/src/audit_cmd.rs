@@ -31,8 +31,8 @@ pub fn read_journal(dir: &Path) -> Result<(Vec<Entry>, Option<Head>), CliError> 
             dir.display()
         )));
     }
-    let older = match coordinator::history::exists_in(dir) {
-        true => read_part(&coordinator::history::dir_in(dir))?.0,
+    let older = match coordinator::store::history::exists_in(dir) {
+        true => read_part(&coordinator::store::history::dir_in(dir))?.0,
         false => vec![],
     };
     let (newer, head) = read_part(dir)?;

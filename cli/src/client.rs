@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use hanko_proto::v1::admin_client::AdminClient;
 use hanko_proto::v1::treasury_client::TreasuryClient;
 use nem::Network;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tonic::transport::Channel;
 use zeroize::Zeroizing;
 
 use crate::error::CliError;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientConfig {
     /// "host:port" of the coordinator.
@@ -29,7 +29,7 @@ pub struct ClientConfig {
 /// The installation's CA and this party's certificate and key (`[tls]`).
 pub use hanko_proto::tls::TlsFiles;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProposerKey {
     /// Made with `hanko proposer-key new FILE` (encrypted, mode 600).

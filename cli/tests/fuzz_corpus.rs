@@ -63,7 +63,7 @@ fn decisions_corpus_replays_clean() {
     let seeds = vec![world::decision_bytes("P-1", &tx)];
     // The seed is a real signature the coordinator takes.
     assert!(matches!(
-        coordinator::cosigner_link::decision_of(
+        coordinator::api::decision_of(
             &record,
             &key,
             prost::Message::decode(seeds[0].as_slice()).unwrap()

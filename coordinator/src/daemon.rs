@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::auth::Clients;
+use crate::api::auth::Clients;
 use crate::config::Config;
 use crate::driver::{Coordinator, Settings};
 use crate::store::Store;
@@ -44,17 +44,18 @@ pub async fn run(config_path: &Path, ready: &dyn Fn()) -> Result<()> {
         limits,
     };
     let unfinished = store.unfinished();
-    let webhooks = crate::webhook::Webhooks::new(&config.webhooks).map_err(anyhow::Error::msg)?;
+    let webhooks =
+        crate::ops::webhook::Webhooks::new(&config.webhooks).map_err(anyhow::Error::msg)?;
     let coordinator = Coordinator::with_webhooks(store.clone(), node, settings, webhooks);
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let ticker = tokio::spawn(coordinator.clone().run_ticker(stop_rx.clone()));
-    let archiver = tokio::spawn(crate::archiver::run(
+    let archiver = tokio::spawn(crate::ops::archiver::run(
         store.clone(),
         config.history,
         stop_rx.clone(),
     ));
     let watcher = config.watch.enabled.then(|| {
-        tokio::spawn(crate::watch::run(
+        tokio::spawn(crate::chain::watch::run(
             coordinator.clone(),
             config.watched().unwrap_or_default(),
             config.watch.clone(),
@@ -74,7 +75,7 @@ pub async fn run(config_path: &Path, ready: &dyn Fn()) -> Result<()> {
                 let stopped = async move {
                     let _ = stop_metrics.changed().await;
                 };
-                if let Err(e) = crate::metrics::serve(listener, c, stopped).await {
+                if let Err(e) = crate::ops::scrape::serve(listener, c, stopped).await {
                     tracing::error!(error = %e, "metrics server stopped");
                 }
             }))
@@ -85,16 +86,9 @@ pub async fn run(config_path: &Path, ready: &dyn Fn()) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
-    let running = crate::server::serve(
-        listener,
-        tls,
-        clients,
-        store,
-        Some(coordinator.clone()),
-        async move {
-            let _ = shutdown_rx.await;
-        },
-    )
+    let running = crate::api::serve(listener, tls, clients, coordinator.clone(), async move {
+        let _ = shutdown_rx.await;
+    })
     .await?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), config = %config_path.display(), addr = %running.addr, node = %config.node, unfinished, "hanko-coordinator ready");
     println!("hanko-coordinator ready on {}", running.addr);

@@ -1,34 +1,25 @@
 //! The coordinator: stores proposals, relays them to cosigners, aggregates signatures and
 //! broadcasts. It holds no NEM key and is trusted for liveness only.
 //!
-//! `core` is the proposal lifecycle as a pure state machine: (record, event, now) →
-//! (record, actions). No clock, socket or disk inside; the driver persists, then acts.
+//! The folders are the architecture (drawn in `docs/architecture.md`):
+//! - `core`: pure. The proposal lifecycle as a state machine, (record, event, now) →
+//!   (record, actions), and the pure pieces around it: building the inner transaction,
+//!   verifying what cosigners return, the request digest. No clock, socket or disk inside.
+//! - `store`: durable proposals, drafts, the journal, the history.
+//! - `driver`: the only door. Steps events through the core, writes the result, then acts
+//!   (announces, offers, ticks); the domain operations the services call live here.
+//! - `chain`: reading the chain: confirmations of our own proposals, and the watcher that
+//!   looks for outflows Hanko never approved.
+//! - `api`: the gRPC services, authentication, conversions, and the one mapping from domain
+//!   errors to gRPC status codes.
+//! - `ops`: what operators see: metrics, webhooks, the cosigner board, watchers, the archiver.
 
-pub mod admin;
-pub mod archiver;
-pub mod auth;
-pub mod board;
-pub mod build;
+pub mod api;
+pub mod chain;
 pub mod config;
-pub mod convert;
 pub mod core;
-pub mod cosigner_link;
 pub mod daemon;
-pub mod digest;
 pub mod driver;
-pub mod follow;
-pub mod history;
-pub mod limits;
-pub mod live;
-pub mod metrics;
-pub mod offers;
-pub mod own_bytes;
-pub mod server;
+pub mod ops;
 pub mod store;
 pub mod testing;
-pub mod transitions;
-pub mod treasury;
-pub mod verify;
-pub mod watch;
-pub mod watchers;
-pub mod webhook;

@@ -49,7 +49,7 @@ pub fn submitted_decision(
     let Ok(request) = pb::SubmitDecisionRequest::decode(data) else {
         return Ok(());
     };
-    let decision = match crate::cosigner_link::decision_of(record, key, request) {
+    let decision = match crate::api::decision_of(record, key, request) {
         Ok(d) => d,
         Err(status) if status.message().is_empty() => {
             return Err(format!("refused ({:?}) without saying why", status.code()));

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use coordinator::auth::{Client, Clients, Role};
+use coordinator::api::auth::{Client, Clients, Role};
 use coordinator::store::Store;
 use hanko_proto::v1::admin_client::AdminClient;
 use hanko_proto::v1::{FreezeRequest, StatusRequest};
@@ -75,12 +75,11 @@ async fn setup(tag: &str) -> Setup {
         hanko_proto::tls::server_config(&ca.cert_pem, &server.cert_pem, &server.key_pem).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
-    let running = coordinator::server::serve(
+    let running = coordinator::api::serve(
         listener,
         tls,
         Arc::new(configured),
-        store,
-        None,
+        offline(store),
         async move {
             let _ = rx.await;
         },
@@ -229,4 +228,24 @@ async fn a_freeze_is_recorded_and_survives_a_restart() {
     assert!(freeze.frozen && freeze.reason == "outflow we did not send");
     drop(store);
     std::fs::remove_dir_all(&s.dir).unwrap();
+}
+
+/// A coordinator on `store` whose node never answers and which serves no account: what the
+/// Admin service needs.
+fn offline(store: Arc<Store>) -> Arc<coordinator::driver::Coordinator> {
+    use coordinator::core::build::BuildConfig;
+    use coordinator::driver::{Coordinator, Settings};
+    let node =
+        nem::client::NisClient::new(nem::client::ClientConfig::new("http://127.0.0.1:9")).unwrap();
+    let settings = Settings {
+        build: BuildConfig {
+            network: nem::Network::Testnet,
+            deadline_seconds: 3_600,
+            timestamp_lag_seconds: 2,
+        },
+        accounts: vec![],
+        tick: std::time::Duration::from_secs(3_600),
+        limits: Default::default(),
+    };
+    Coordinator::new(store, node, settings)
 }

@@ -11,7 +11,7 @@ fn deploy_example_parses() {
     assert_eq!(config.accounts().len(), 1);
     assert_eq!(config.accounts()[0].required, 2);
     assert_eq!(config.build().unwrap().deadline_seconds, 3_600);
-    let clients = coordinator::auth::Clients::new(config.clients.clone()).unwrap();
+    let clients = coordinator::api::auth::Clients::new(config.clients.clone()).unwrap();
     let _ = clients;
     let cosigners: Vec<_> = config
         .clients

@@ -10,8 +10,8 @@ use common::*;
 use std::sync::Arc;
 use std::time::Duration;
 
-use coordinator::auth::{Client, Clients, Role};
-use coordinator::build::{BuildConfig, ConfiguredAccount};
+use coordinator::api::auth::{Client, Clients, Role};
+use coordinator::core::build::{BuildConfig, ConfiguredAccount};
 use coordinator::driver::{Coordinator, Settings};
 use coordinator::store::Store;
 use ed25519_dalek::{Signer, SigningKey};
@@ -79,16 +79,9 @@ async fn an_account_that_differs_on_the_node_is_stopped() {
         hanko_proto::tls::server_config(&ca.cert_pem, &server.cert_pem, &server.key_pem).unwrap();
     let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let running = coordinator::server::serve(
-        listener,
-        tls,
-        clients,
-        store,
-        Some(coordinator),
-        async move {
-            let _ = rx.await;
-        },
-    )
+    let running = coordinator::api::serve(listener, tls, clients, coordinator, async move {
+        let _ = rx.await;
+    })
     .await
     .unwrap();
     let mut t = TreasuryClient::new(channel(&ca, &alice_cert, running.addr).await);
@@ -193,12 +186,11 @@ async fn prepare_propose_sign_broadcast_confirm() {
     let tls =
         hanko_proto::tls::server_config(&ca.cert_pem, &server.cert_pem, &server.key_pem).unwrap();
     let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
-    let running = coordinator::server::serve(
+    let running = coordinator::api::serve(
         tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
         tls,
         clients,
-        store,
-        Some(coordinator.clone()),
+        coordinator.clone(),
         async move {
             let _ = rx.await;
         },

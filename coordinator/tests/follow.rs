@@ -11,10 +11,10 @@ use common::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use coordinator::build::{BuildConfig, ConfiguredAccount, WithdrawalRequest, build_inner};
+use coordinator::chain::follow::{Follower, read_page};
+use coordinator::chain::watch::{AlertKind, Checked, Watched, pass};
+use coordinator::core::build::{BuildConfig, ConfiguredAccount, WithdrawalRequest, build_inner};
 use coordinator::core::{ProposalRecord, State};
-use coordinator::follow::{Follower, read_page};
-use coordinator::watch::{AlertKind, Checked, Watched, pass};
 use nem::client::{ClientConfig, NisClient, TransactionMetaDataPair};
 use nem::tx::{Body, Header, MultisigSignature};
 use nem::{Address, Amount, Hash256, Network, SignedTransaction, Transaction};
@@ -191,7 +191,7 @@ async fn the_watcher_checks_every_outflow_of_a_block_not_only_the_newest_page() 
     let hanko: std::collections::HashSet<Hash256> =
         records[1..].iter().map(|r| r.inner_hash).collect();
     let known = move |h: &Hash256| hanko.contains(h);
-    let unknown = |alerts: &[coordinator::watch::Alert]| -> Vec<String> {
+    let unknown = |alerts: &[coordinator::chain::watch::Alert]| -> Vec<String> {
         alerts
             .iter()
             .filter(|a| a.kind == AlertKind::UnknownOutflow)

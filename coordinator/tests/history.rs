@@ -27,7 +27,7 @@ async fn five(path: &std::path::Path) -> (Store, Vec<ProposalRecord>) {
         let d = draft(&format!("p-{i}"), &format!("k-{i}"), "x");
         store.put_draft(&d).await.unwrap();
         let accepted = record(&d);
-        store.accept(&accepted, usize::MAX).await.unwrap();
+        store.accept(&accepted).await.unwrap();
         let mut now = accepted.clone();
         if i < 3 {
             now.state = State::Confirmed;
@@ -125,7 +125,7 @@ async fn finished_proposals_move_to_the_history_and_every_read_still_finds_them(
     drop(store);
 
     // Without its history the store does not open, and says why.
-    std::fs::remove_dir_all(coordinator::history::dir_in(&path)).unwrap();
+    std::fs::remove_dir_all(coordinator::store::history::dir_in(&path)).unwrap();
     match when_unlocked(|| Store::open(&path)) {
         Err(e @ coordinator::store::StoreError::HistoryMissing { .. }) => {
             let text = e.to_string();
@@ -149,7 +149,8 @@ async fn a_move_cut_short_reads_the_same_and_the_next_pass_finishes_it() {
     // What a crash after the copy leaves: the history holds the finished records and the
     // older entries, the main store still holds them too.
     {
-        let history = hanko_runtime::storage::reopen(&coordinator::history::dir_in(&path)).unwrap();
+        let history =
+            hanko_runtime::storage::reopen(&coordinator::store::history::dir_in(&path)).unwrap();
         let proposals = history.open_tree("proposals").unwrap();
         for r in &records[..3] {
             proposals
@@ -219,7 +220,7 @@ fn checkpoints_under_concurrent_writes_and_reads_lose_nothing() {
                     let d = draft(&format!("p-{w}-{i:03}"), &format!("k-{w}-{i}"), "x");
                     handle.block_on(async {
                         store.put_draft(&d).await.unwrap();
-                        store.accept(&record(&d), usize::MAX).await.unwrap();
+                        store.accept(&record(&d)).await.unwrap();
                     });
                     assert_eq!(store.get(&d.id).unwrap().unwrap().id, d.id);
                 }

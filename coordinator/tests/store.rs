@@ -50,7 +50,7 @@ async fn no_two_proposals_carry_the_same_bytes() {
     }
     let other = draft("p-2", "k-2", "pay 5 to X");
     store.put_draft(&other).await.unwrap();
-    store.accept(&record(&first), usize::MAX).await.unwrap();
+    store.accept(&record(&first)).await.unwrap();
     match store.put_draft(&alike("p-3", "k-3")).await {
         Err(StoreError::SameBytes { existing }) => assert_eq!(existing, "p-1"),
         other => panic!("a draft with an accepted proposal's bytes: {other:?}"),
@@ -62,7 +62,7 @@ async fn no_two_proposals_carry_the_same_bytes() {
         ..record(&other)
     };
     assert!(matches!(
-        store.accept(&twin, usize::MAX).await,
+        store.accept(&twin).await,
         Err(StoreError::SameBytes { .. })
     ));
     assert_eq!(
@@ -108,8 +108,10 @@ async fn accepted_proposals_survive_reopening_and_leave_active_when_finished() {
     std::fs::remove_dir_all(path).unwrap();
 }
 
+/// Proposals accepted and finished survive a reopen with their keys, their place in the
+/// active index and their journal entries.
 #[tokio::test]
-async fn an_import_keeps_keys_transitions_and_their_journal() {
+async fn accepted_and_finished_proposals_keep_keys_transitions_and_their_journal() {
     let path = dir("import");
     let drafts: Vec<Draft> = (0..3)
         .map(|i| draft(&format!("p-{i}"), &format!("k-{i}"), "x"))
@@ -126,8 +128,10 @@ async fn an_import_keeps_keys_transitions_and_their_journal() {
         .collect();
     {
         let store = Store::open(&path).unwrap();
-        store.accept_batch(&accepted).unwrap();
-        store.update_batch(&updates[..2]).unwrap();
+        store.accept_all(&accepted).await.unwrap();
+        for (old, new) in &updates[..2] {
+            store.update(old, new, "test").await.unwrap();
+        }
     }
     let store = reopen(&path);
     assert_eq!(store.get("p-1").unwrap().unwrap().state, State::Confirmed);
@@ -136,7 +140,7 @@ async fn an_import_keeps_keys_transitions_and_their_journal() {
     assert_eq!(
         active,
         vec!["p-2"],
-        "finished imports leave the active index"
+        "finished proposals leave the active index"
     );
     assert_eq!(store.id_for_key("k-0").unwrap().as_deref(), Some("p-0"));
     let (entries, head) = store.audit().unwrap();
@@ -196,7 +200,7 @@ async fn pages_and_freeze() {
         if i % 2 == 0 {
             r.state = State::Confirmed;
         }
-        store.accept(&r, usize::MAX).await.unwrap();
+        store.accept(&r).await.unwrap();
     }
     let (first, token) = store
         .page(None, 2, |r| r.state == State::Confirmed)
@@ -246,7 +250,7 @@ async fn one_flush_settles_the_writes_made_before_it() {
     for i in 0..10 {
         let d = draft(&format!("p-{i}"), &format!("k-{i}"), "x");
         store.put_draft(&d).await.unwrap();
-        store.accept(&record(&d), usize::MAX).await.unwrap();
+        store.accept(&record(&d)).await.unwrap();
         records.push(record(&d));
     }
     let before = store.flushes();
@@ -292,7 +296,7 @@ async fn transitions_written_together_are_one_write_in_order() {
     let records: Vec<ProposalRecord> = (0..3)
         .map(|i| record(&draft(&format!("p-{i}"), &format!("k-{i}"), "x")))
         .collect();
-    store.accept_batch(&records).unwrap();
+    store.accept_all(&records).await.unwrap();
     let moved = |r: &ProposalRecord, state| ProposalRecord { state, ..r.clone() };
     let collecting = moved(&records[0], State::Collecting);
     let confirmed = moved(&collecting, State::Confirmed);
@@ -367,13 +371,14 @@ async fn transitions_written_together_are_one_write_in_order() {
 async fn simultaneous_proposals_cannot_pass_the_pending_limit() {
     let path = dir("pending");
     let store = std::sync::Arc::new(Store::open(&path).unwrap());
+    let c = offline(&store);
     let mut tasks = vec![];
     for i in 0..12 {
-        let store = store.clone();
+        let c = c.clone();
         tasks.push(tokio::spawn(async move {
             let d = draft(&format!("p-{i}"), &format!("k-{i}"), "x");
-            store.put_draft(&d).await.unwrap();
-            store.accept(&record(&d), 5).await
+            c.put_draft(d.clone()).await.unwrap();
+            c.accept(record(&d), 5).await
         }));
     }
     let mut refusals = vec![];
@@ -389,7 +394,7 @@ async fn simultaneous_proposals_cannot_pass_the_pending_limit() {
         "{}",
         refusals[0]
     );
-    drop(store);
+    drop((c, store));
     std::fs::remove_dir_all(path).unwrap();
 }
 
@@ -430,7 +435,7 @@ async fn a_full_disk_refuses_new_proposals_and_loses_none() {
         for i in 0..2_000 {
             let dr = draft(&format!("P-{i}"), &format!("k-{i}"), "d");
             let stored = match store.put_draft(&dr).await {
-                Ok(_) => store.accept(&record(&dr), usize::MAX).await,
+                Ok(_) => store.accept(&record(&dr)).await,
                 Err(e) => Err(e),
             };
             match stored {
@@ -478,7 +483,7 @@ async fn events_applied_at_once_each_hear_their_own_outcome() {
     let records: Vec<ProposalRecord> = (0..40)
         .map(|i| record(&draft(&format!("p-{i}"), &format!("k-{i}"), "x")))
         .collect();
-    store.accept_batch(&records).unwrap();
+    store.accept_all(&records).await.unwrap();
     let c = offline(&store);
     let before = store.counted();
     let mut tasks = tokio::task::JoinSet::new();
@@ -533,7 +538,7 @@ async fn unfinished_proposals_are_counted_per_account() {
     let records: Vec<ProposalRecord> = (0..3)
         .map(|i| record(&draft(&format!("p-{i}"), &format!("k-{i}"), "x")))
         .collect();
-    store.accept_batch(&records).unwrap();
+    store.accept_all(&records).await.unwrap();
     assert_eq!(store.count_active(&account()), 3);
     let collecting = ProposalRecord {
         state: State::Collecting,
@@ -564,7 +569,7 @@ async fn unfinished_proposals_are_counted_per_account() {
 /// A coordinator on `store` with no node: what it is asked here acts on nothing outside the
 /// store.
 fn offline(store: &std::sync::Arc<Store>) -> std::sync::Arc<coordinator::driver::Coordinator> {
-    use coordinator::build::BuildConfig;
+    use coordinator::core::build::BuildConfig;
     use coordinator::driver::{Coordinator, Settings};
     let node =
         nem::client::NisClient::new(nem::client::ClientConfig::new("http://127.0.0.1:9")).unwrap();

@@ -61,7 +61,11 @@ fn refused(i: u8) -> Event {
     Event::Decision {
         cosigner: key(i),
         decision: CosignerDecision::Refused {
-            reasons: vec![format!("rule {i}")],
+            reasons: vec![hanko_proto::reason::Reason::new(
+                "limit",
+                "limit",
+                format!("rule {i}"),
+            )],
         },
     }
 }
@@ -180,7 +184,9 @@ fn needs_approval_then_signed_counts_but_refusals_and_signatures_are_final() {
         Event::Decision {
             cosigner: key(1),
             decision: CosignerDecision::NeedsApproval {
-                reasons: vec!["large".into()],
+                reasons: vec![hanko_proto::reason::Reason::new(
+                    "large", "approval", "large",
+                )],
             },
         },
     );
@@ -495,7 +501,7 @@ proptest! {
 #[test]
 fn a_batch_steps_as_the_events_would_one_at_a_time() {
     use coordinator::driver::DriverError;
-    use coordinator::transitions::{Work, step_all};
+    use coordinator::driver::transitions::{Work, step_all};
     let stored = proposal(3, 2);
     let event = |id: &str, event| Work::Event {
         id: id.into(),
@@ -562,8 +568,7 @@ fn a_batch_steps_as_the_events_would_one_at_a_time() {
 #[test]
 fn acceptances_in_a_batch_count_against_the_pending_limit() {
     use coordinator::driver::DriverError;
-    use coordinator::store::StoreError;
-    use coordinator::transitions::{Work, step_all};
+    use coordinator::driver::transitions::{Work, step_all};
     let numbered = |n: u8| ProposalRecord {
         id: format!("p-{n}"),
         inner: vec![n],
@@ -602,7 +607,7 @@ fn acceptances_in_a_batch_count_against_the_pending_limit() {
     assert!(matches!(&out[3], Err(DriverError::Exists(id)) if id == "p-1"));
     assert_eq!(ok(4).step, Some("proposal"));
     match &out[5] {
-        Err(DriverError::Store(StoreError::TooManyPending { pending, max, .. })) => {
+        Err(DriverError::TooManyPending { pending, max, .. }) => {
             assert_eq!((*pending, *max), (3, 3))
         }
         Err(e) => panic!("{e}"),

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use coordinator::webhook::{WebhookConfig, Webhooks, sign};
+use coordinator::ops::webhook::{WebhookConfig, Webhooks, sign};
 
 type Seen = Arc<Mutex<Vec<(u16, String, String, String)>>>;
 

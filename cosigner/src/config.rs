@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use nem::{Address, Network};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Durable decisions, bindings and the audit journal (sled).
@@ -50,7 +50,7 @@ fn default_chain_age() -> u64 {
     3_000
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CoordinatorLink {
     /// "host:port".
@@ -75,7 +75,7 @@ fn default_retry() -> u64 {
 /// The installation's CA and this party's certificate and key (`[tls]`).
 pub use hanko_proto::tls::TlsFiles;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicySource {
     /// The policy file; its `.minisig` signatures sit next to it.
@@ -93,7 +93,7 @@ fn default_watch() -> u64 {
     2_000
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrustedKey {
     pub name: String,

@@ -6,6 +6,7 @@
 //! latest moment it could still be paid, its deadline (see `chain` and `engine::ledger`).
 //! Money is everything the account pays, fees included (`policy::cost`).
 
+use hanko_proto::reason::Reason;
 use nem::fees::{XemOnly, minimum_fee};
 use nem::tx::MosaicId;
 use nem::{NemTimestamp, Transaction};
@@ -227,6 +228,14 @@ pub fn evaluate(
 }
 
 /// The record's status after a policy verdict. Approvals count only when given under the
+/// The reasons for a decision's outcome, structured: each rule that made it.
+pub fn reasons_of(decision: &Decision) -> Vec<Reason> {
+    decision
+        .deciding()
+        .map(|f| Reason::new(&f.rule, &f.kind, &f.reason))
+        .collect()
+}
+
 /// policy version that decided; a signature reserves what the account will pay, from `now`.
 pub fn status(
     decision: &Decision,
@@ -241,13 +250,13 @@ pub fn status(
         .collect();
     match decision.outcome {
         Outcome::Deny => Status::Refused {
-            reasons: decision.reasons(),
+            reasons: reasons_of(decision),
             policy_hash: decision.policy_hash.clone(),
         },
         Outcome::NeedsApproval if (counted.len() as u32) < decision.approvals_required => {
             Status::AwaitingApproval {
                 approvals_required: decision.approvals_required,
-                reasons: decision.reasons(),
+                reasons: reasons_of(decision),
                 policy_hash: decision.policy_hash.clone(),
                 approvals: counted,
             }

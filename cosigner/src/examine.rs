@@ -3,6 +3,7 @@
 //! bytes the cosigner decodes itself and against facts it read from its own node.
 
 use ed25519_dalek::{Signature as EdSignature, VerifyingKey};
+use hanko_proto::reason::Reason;
 use nem::{Address, Hash256, Network, PublicKey, Transaction, TransactionType};
 use thiserror::Error;
 
@@ -138,6 +139,11 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// This refusal as a reason: its code as the rule, of kind `examination`.
+    pub fn reason(&self) -> Reason {
+        Reason::new(self.code(), "examination", self.to_string())
+    }
+
     /// A short, stable name for audit records and metrics.
     pub fn code(&self) -> &'static str {
         match self {

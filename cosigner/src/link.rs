@@ -9,6 +9,7 @@
 //! coordinator offers again what is still waiting). A frozen cosigner keeps no offer: the
 //! unfreeze subscribes again.
 
+use hanko_proto::reason::{Reason, lines};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -298,15 +299,17 @@ pub async fn submit(
             reasons,
             policy_hash,
         } => Outcome::Refused(pb::Refusal {
-            reasons,
+            reasons: lines(&reasons),
             policy_hash,
+            details: reasons.iter().map(Reason::to_wire).collect(),
         }),
         Answer::NeedsApproval {
             approvals_required,
             reasons,
         } => Outcome::NeedsApproval(pb::NeedsApproval {
             approvals_required,
-            reasons,
+            reasons: lines(&reasons),
+            details: reasons.iter().map(Reason::to_wire).collect(),
         }),
     };
     let request = pb::SubmitDecisionRequest {

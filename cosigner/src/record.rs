@@ -1,6 +1,7 @@
 //! What a cosigner remembers about each proposal it decided on: the binding of the proposal id
 //! to the inner transaction's hash, the decision, and (once signed) the velocity reservation.
 
+use hanko_proto::reason::Reason;
 use nem::{Address, Hash256, NemTimestamp, PublicKey};
 use policy::Outflow;
 use serde::{Deserialize, Serialize};
@@ -26,13 +27,13 @@ pub struct Binding {
 pub enum Status {
     /// Refused by policy. Final.
     Refused {
-        reasons: Vec<String>,
+        reasons: Vec<Reason>,
         policy_hash: String,
     },
     /// Policy wants operator approval; approvals count only under the policy that asked.
     AwaitingApproval {
         approvals_required: u32,
-        reasons: Vec<String>,
+        reasons: Vec<Reason>,
         policy_hash: String,
         approvals: Vec<Approval>,
     },

@@ -2,6 +2,7 @@
 //! itself (never from anything the coordinator described): every field of every type, what
 //! the account pays in all (fees included), and where each payment goes.
 
+use hanko_proto::reason::lines;
 use nem::tx::other_types::{mosaic_sink, namespace_sink};
 use nem::tx::{Body, MessageType, ModificationType};
 use nem::{Address, Transaction};
@@ -50,13 +51,13 @@ pub struct Shown {
 pub fn render(b: &Binding, policy: &Policy, cosignatories: u32) -> Shown {
     let tx = Transaction::from_bytes(&b.inner);
     let (reasons, approvals, required) = match &b.status {
-        Status::Refused { reasons, .. } => (reasons.clone(), vec![], 0),
+        Status::Refused { reasons, .. } => (lines(reasons), vec![], 0),
         Status::AwaitingApproval {
             reasons,
             approvals,
             approvals_required,
             ..
-        } => (reasons.clone(), names(approvals), *approvals_required),
+        } => (lines(reasons), names(approvals), *approvals_required),
         Status::RejectedByOperator { operator, reason } => {
             (vec![format!("rejected by {operator}: {reason}")], vec![], 0)
         }

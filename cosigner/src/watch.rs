@@ -9,13 +9,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nem::{Hash256, PublicKey};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::audit::Event;
 use crate::chain::ChainOutflow;
 use crate::engine::Engine;
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WatchConfig {
     pub enabled: bool,

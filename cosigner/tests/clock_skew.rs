@@ -41,7 +41,10 @@ fn clock_at(t: jiff::Timestamp) -> cosigner::engine::Clock {
 fn outcome(a: &Result<Answer, cosigner::engine::Deferred>) -> String {
     match a {
         Ok(Answer::Signed(_)) => "signed".into(),
-        Ok(Answer::Refused { reasons, .. }) => format!("refused: {}", reasons.join("; ")),
+        Ok(Answer::Refused { reasons, .. }) => format!(
+            "refused: {}",
+            hanko_proto::reason::lines(reasons).join("; ")
+        ),
         Ok(other) => format!("{other:?}"),
         Err(e) => format!("deferred: {e}"),
     }

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use coordinator::auth::{Client, Clients, Role};
-use coordinator::build::{BuildConfig, ConfiguredAccount};
+use coordinator::api::auth::{Client, Clients, Role};
+use coordinator::core::build::{BuildConfig, ConfiguredAccount};
 use coordinator::driver::{Coordinator, Settings};
 use cosigner::keystore::{self, KdfParams};
 use devnode::config::EXAMPLE_KEYS;
@@ -95,16 +95,9 @@ async fn setup(node: &devnode::RunningNode) -> (Setup, tokio::sync::oneshot::Sen
         hanko_proto::tls::server_config(&ca.cert_pem, &server.cert_pem, &server.key_pem).unwrap();
     let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let running = coordinator::server::serve(
-        listener,
-        tls,
-        clients,
-        store,
-        Some(coordinator),
-        async move {
-            let _ = rx.await;
-        },
-    )
+    let running = coordinator::api::serve(listener, tls, clients, coordinator, async move {
+        let _ = rx.await;
+    })
     .await
     .unwrap();
 

@@ -79,7 +79,12 @@ async fn sixty_four_concurrent_proposals_sign_exactly_the_affordable_number() {
         match t.await.unwrap().unwrap() {
             Answer::Signed(_) => signatures += 1,
             Answer::Refused { reasons, .. } => {
-                assert!(reasons.join(" ").contains("daily-xem"), "{reasons:?}");
+                assert!(
+                    hanko_proto::reason::lines(&reasons)
+                        .join(" ")
+                        .contains("daily-xem"),
+                    "{reasons:?}"
+                );
                 refusals += 1;
             }
             other => panic!("{other:?}"),
@@ -125,7 +130,12 @@ async fn outflows_seen_on_chain_count_against_velocity() {
         .unwrap();
     match over {
         Answer::Refused { reasons, .. } => {
-            assert!(reasons.join(" ").contains("daily-xem"), "{reasons:?}")
+            assert!(
+                hanko_proto::reason::lines(&reasons)
+                    .join(" ")
+                    .contains("daily-xem"),
+                "{reasons:?}"
+            )
         }
         other => panic!("C signed past the limit: {other:?}"),
     }
@@ -213,7 +223,12 @@ async fn operators_approve_with_the_hash_prefix_or_reject() {
         panic!("{answer:?}")
     };
     assert_eq!(approvals_required, 1);
-    assert!(reasons.join(" ").contains("large"), "{reasons:?}");
+    assert!(
+        hanko_proto::reason::lines(&reasons)
+            .join(" ")
+            .contains("large"),
+        "{reasons:?}"
+    );
     assert_eq!(h.engine.pending().unwrap().len(), 1);
 
     // What the operator sees comes from the bytes: label, amount, fee, hash, how to approve.
@@ -272,7 +287,7 @@ async fn operators_approve_with_the_hash_prefix_or_reject() {
         .await
         .unwrap();
     match h.outgoing.recv().await.unwrap().answer {
-        Answer::Refused { reasons, .. } => assert!(reasons[0].contains("not theirs")),
+        Answer::Refused { reasons, .. } => assert!(reasons[0].to_string().contains("not theirs")),
         other => panic!("{other:?}"),
     }
     let err = h

@@ -24,7 +24,7 @@ fn is_signed(a: &Answer) -> bool {
 }
 
 fn refused_by(a: &Answer, rule: &str) -> bool {
-    matches!(a, Answer::Refused { reasons, .. } if reasons.join(" ").contains(rule))
+    matches!(a, Answer::Refused { reasons, .. } if hanko_proto::reason::lines(reasons).join(" ").contains(rule))
 }
 
 fn operator(uid: u32) -> Operator {
@@ -413,7 +413,7 @@ async fn approvals_count_only_under_the_policy_they_were_given_under() {
     h.engine.replace_policy(next).await.unwrap();
     let b = h.engine.show("held").unwrap();
     assert!(
-        matches!(&b.status, Status::Refused { reasons, .. } if reasons.join(" ").contains("denylist")),
+        matches!(&b.status, Status::Refused { reasons, .. } if hanko_proto::reason::lines(reasons).join(" ").contains("denylist")),
         "{:?}",
         b.status
     );
@@ -492,7 +492,7 @@ async fn a_freeze_holds_nothing_back_unexamined() {
         .unwrap();
     let status = b.engine.show("held").unwrap().status;
     assert!(
-        matches!(&status, Status::Refused { reasons, .. } if reasons.join(" ").contains("daily-xem")),
+        matches!(&status, Status::Refused { reasons, .. } if hanko_proto::reason::lines(reasons).join(" ").contains("daily-xem")),
         "{status:?}"
     );
     let told = b.outgoing.try_recv().expect("the coordinator is told");

@@ -771,7 +771,7 @@ fn judge(
     match (answer, expect) {
         (Ok(Answer::Refused { reasons, .. }), Expect::Refused(e))
         | (Ok(Answer::NeedsApproval { reasons, .. }), Expect::Held(e)) => {
-            let text = reasons.join(" | ");
+            let text = hanko_proto::reason::lines(&reasons).join(" | ");
             (!text.contains(e)).then(|| format!("{name}: expected '{e}' in: {text}"))
         }
         (Ok(Answer::Signed(_)), _) => {

@@ -291,8 +291,9 @@ impl World {
                 reasons,
                 policy_hash,
             } => pb::cosigner_decision::Outcome::Refused(pb::Refusal {
-                reasons,
+                reasons: hanko_proto::reason::lines(&reasons),
                 policy_hash,
+                details: reasons.iter().map(|r| r.to_wire()).collect(),
             }),
             other => panic!("no approvals in this simulation: {other:?}"),
         };
@@ -317,7 +318,7 @@ impl World {
                 let id = req.proposal_id.clone();
                 let key = self.cosigners[from].key.public_key();
                 let record = &self.records[self.index(&id)];
-                if let Ok(decision) = coordinator::cosigner_link::decision_of(record, &key, req) {
+                if let Ok(decision) = coordinator::api::decision_of(record, &key, req) {
                     self.apply(
                         &id,
                         Event::Decision {

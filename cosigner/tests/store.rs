@@ -19,7 +19,11 @@ fn binding(id: &str) -> Binding {
         deadline: NemTimestamp(1_000),
         first_seen_ms: 0,
         status: Status::Refused {
-            reasons: vec![format!("{id} refused")],
+            reasons: vec![hanko_proto::reason::Reason::new(
+                "test",
+                "limit",
+                format!("{id} refused"),
+            )],
             policy_hash: "h".into(),
         },
     }

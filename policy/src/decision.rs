@@ -78,11 +78,14 @@ impl Decision {
         }
     }
 
+    /// The rules that made the outcome (those that fired with it), denials first.
+    pub fn deciding(&self) -> impl Iterator<Item = &Fired> {
+        self.fired.iter().filter(|f| f.outcome == self.outcome)
+    }
+
     /// The reasons for the outcome, one line each, for operators and proposers.
     pub fn reasons(&self) -> Vec<String> {
-        self.fired
-            .iter()
-            .filter(|f| f.outcome == self.outcome)
+        self.deciding()
             .map(|f| format!("{} ({}): {}", f.rule, f.kind, f.reason))
             .collect()
     }

@@ -3,6 +3,7 @@
 //! handlers convert them into domain types.
 
 pub mod channel;
+pub mod reason;
 pub mod tls;
 
 /// The generated messages and services (prost and tonic).

@@ -13,7 +13,7 @@ use thiserror::Error;
 
 /// The `[tls]` section every Hanko configuration has: the installation's CA, and this
 /// party's certificate and private key (PEM files; the key file mode 600).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TlsFiles {
     pub ca: std::path::PathBuf,

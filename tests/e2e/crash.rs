@@ -230,7 +230,7 @@ async fn every_crash_point_loses_nothing_and_pays_once() {
     let mut p = plan("crash", 3, 2, vec![roomy, asks.clone(), asks]);
     // This test follows every proposal every 50 ms from one proposer identity: far beyond the
     // default request rate, which would refuse its Proposes (the limits have their own test).
-    p.limits = Some(coordinator::limits::Limits {
+    p.limits = Some(coordinator::config::limits::Limits {
         requests_per_second: 1_000,
         burst: 1_000,
         ..Default::default()

@@ -277,7 +277,7 @@ async fn every_daemons_audit_journal_verifies_and_a_tampered_record_is_named() {
     // verify names exactly that one.
     let data = dir.join("coordinator").join("data");
     {
-        let db = sled::open(coordinator::history::dir_in(&data)).unwrap();
+        let db = sled::open(coordinator::store::history::dir_in(&data)).unwrap();
         let tree = db.open_tree("audit").unwrap();
         let key = 1u64.to_be_bytes();
         let mut entry: serde_json::Value =

@@ -223,6 +223,21 @@ async fn a_refusing_cosigners_reasons_reach_the_proposer_and_the_others_complete
                 "{:?}",
                 r.reasons
             );
+            // Structured too: each reason names its rule and kind, and reads as its line.
+            assert!(
+                !r.details.is_empty()
+                    && r.details
+                        .iter()
+                        .all(|d| !d.rule.is_empty() && !d.kind.is_empty()),
+                "{:?}",
+                r.details
+            );
+            let lines: Vec<String> = r
+                .details
+                .iter()
+                .map(|d| format!("{} ({}): {}", d.rule, d.kind, d.text))
+                .collect();
+            assert_eq!(lines, r.reasons);
         }
         other => panic!("cosigner C should have refused: {other:?}"),
     }

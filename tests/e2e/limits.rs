@@ -12,7 +12,7 @@ async fn pending_proposals_request_size_and_request_rate_are_bounded() {
         ..Rules::default()
     };
     let mut p = plan("limits", 3, 2, vec![waiting]);
-    p.limits = Some(coordinator::limits::Limits {
+    p.limits = Some(coordinator::config::limits::Limits {
         max_pending_per_account: 2,
         requests_per_second: 1,
         burst: 12,

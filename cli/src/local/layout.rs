@@ -52,17 +52,17 @@ pub struct Layout {
     pub admin_config: PathBuf,
     /// The coordinator's Prometheus endpoint (`http://ADDR/metrics`).
     pub metrics_addr: std::net::SocketAddr,
-    pub limits: Option<coordinator::limits::Limits>,
+    pub limits: Option<coordinator::config::limits::Limits>,
     pub history: Option<coordinator::store::Keep>,
     pub officers: Vec<(String, minisign::PublicKey)>,
     officer_keys: Vec<minisign::SecretKey>,
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
+pub(super) fn io(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
     move |e| CliError::Io(format!("{}: {e}", path.display()))
 }
 
-fn mkdir(path: &Path) -> Result<(), CliError> {
+pub(super) fn mkdir(path: &Path) -> Result<(), CliError> {
     std::fs::create_dir_all(path).map_err(io(path))
 }
 
@@ -77,7 +77,7 @@ fn write_pair(dir: &Path, stem: &str, issued: &Issued) -> Result<(), CliError> {
     write_new(&dir.join(format!("{stem}.pem")), &issued.cert_pem, false)
 }
 
-fn minisign_err(e: minisign::PError) -> CliError {
+pub(super) fn minisign_err(e: minisign::PError) -> CliError {
     CliError::Io(format!("minisign: {e}"))
 }
 
@@ -131,9 +131,104 @@ pub struct Plan {
     pub policy: Box<PolicyText>,
     pub hosts: Hosts,
     /// The coordinator's limits; `None` keeps its defaults.
-    pub limits: Option<coordinator::limits::Limits>,
+    pub limits: Option<coordinator::config::limits::Limits>,
     /// What the coordinator keeps in its main store; `None` keeps its defaults.
     pub history: Option<coordinator::store::Keep>,
+}
+
+/// The installation's CA, and certificates it issues this year.
+struct Authority {
+    ca: Issued,
+    year: i32,
+}
+
+impl Authority {
+    /// A new CA in `pki/`, and the coordinator's server certificate beside it.
+    fn make(pki: &Path, hosts: &Hosts) -> Result<Authority, CliError> {
+        mkdir(pki)?;
+        let year = crate::certs_cmd::this_year();
+        let ca = new_ca("hanko-local-ca", 5, year).map_err(pki_err)?;
+        write_new(&pki.join("ca.pem"), &ca.cert_pem, false)?;
+        write_new(&pki.join("ca.key"), &ca.key_pem, true)?;
+        let authority = Authority { ca, year };
+        let server = Usage::Server {
+            names: vec![
+                "localhost".into(),
+                "127.0.0.1".into(),
+                hosts.ip("coordinator").to_string(),
+            ],
+        };
+        write_pair(pki, "coordinator", &authority.issue("coordinator", server)?)?;
+        Ok(authority)
+    }
+
+    fn issue(&self, name: &str, usage: Usage) -> Result<Issued, CliError> {
+        issue(&self.ca, name, usage, Validity::Years(1), self.year).map_err(pki_err)
+    }
+
+    /// A client's directory with its certificate (`tls.pem`, `tls.key`) as `name`.
+    fn client(&self, dir: &Path, name: &str) -> Result<(), CliError> {
+        mkdir(dir)?;
+        write_pair(dir, "tls", &self.issue(name, Usage::Client)?)
+    }
+}
+
+fn pki_err(e: hanko_runtime::pki::PkiError) -> CliError {
+    CliError::Io(e.to_string())
+}
+
+/// The compliance officers' minisign keys, in `compliance/`: their public keys, and the
+/// secret keys that sign the policies.
+type Officers = (Vec<(String, minisign::PublicKey)>, Vec<minisign::SecretKey>);
+
+fn make_officers(compliance: &Path) -> Result<Officers, CliError> {
+    mkdir(compliance)?;
+    let (mut public, mut secret) = (Vec::new(), Vec::new());
+    for name in OFFICERS {
+        let kp = minisign::KeyPair::generate_unencrypted_keypair().map_err(minisign_err)?;
+        let sk_box = kp.sk.to_box(None).map_err(minisign_err)?;
+        write_new(
+            &compliance.join(format!("{name}.key")),
+            &sk_box.to_string(),
+            true,
+        )?;
+        let pk_box = kp.pk.to_box().map_err(minisign_err)?;
+        write_new(
+            &compliance.join(format!("{name}.pub")),
+            &pk_box.to_string(),
+            false,
+        )?;
+        public.push((name.to_string(), kp.pk));
+        secret.push(kp.sk);
+    }
+    Ok((public, secret))
+}
+
+/// Cosigner `i`'s directory: its certificate, passphrase and encrypted key.
+fn make_cosigner(
+    dir: &Path,
+    i: usize,
+    authority: &Authority,
+    kdf: cosigner::keystore::KdfParams,
+) -> Result<CosignerFiles, CliError> {
+    let letter = (b'A' + i as u8) as char;
+    let name = format!("cosigner-{}", letter.to_ascii_lowercase());
+    let cdir = dir.join(&name);
+    authority.client(&cdir, &name)?;
+    write_new(&cdir.join("passphrase"), PASSPHRASE, true)?;
+    let key = cosigner::keystore::generate().map_err(|e| CliError::Io(e.to_string()))?;
+    let public_key =
+        cosigner::keystore::create(&cdir.join("cosigner.key"), &key, PASSPHRASE.as_bytes(), kdf)
+            .map_err(|e| CliError::Io(e.to_string()))?;
+    Ok(CosignerFiles {
+        name,
+        letter,
+        config: cdir.join("cosigner.toml"),
+        socket: cdir.join("operator.sock"),
+        policy: cdir.join("policy.toml"),
+        dir: cdir,
+        public_key,
+    })
 }
 
 impl Layout {
@@ -146,34 +241,13 @@ impl Layout {
                 dir.display()
             )));
         }
-        let pki = dir.join("pki");
-        mkdir(&pki)?;
-        let year = crate::certs_cmd::this_year();
-        let pkierr = |e: hanko_runtime::pki::PkiError| CliError::Io(e.to_string());
-        let ca = new_ca("hanko-local-ca", 5, year).map_err(pkierr)?;
-        write_new(&pki.join("ca.pem"), &ca.cert_pem, false)?;
-        write_new(&pki.join("ca.key"), &ca.key_pem, true)?;
-        let server = Usage::Server {
-            names: vec![
-                "localhost".into(),
-                "127.0.0.1".into(),
-                plan.hosts.ip("coordinator").to_string(),
-            ],
-        };
-        let cert = |name: &str, usage: Usage| {
-            issue(&ca, name, usage, Validity::Years(1), year).map_err(pkierr)
-        };
-        write_pair(&pki, "coordinator", &cert("coordinator", server)?)?;
-
+        let authority = Authority::make(&dir.join("pki"), &plan.hosts)?;
         let multisig = fresh_key()?.public_key();
-        let account = Address::from_public_key(&multisig, NETWORK);
-        let customer = Address::from_public_key(&fresh_key()?.public_key(), NETWORK);
-        let unlisted = Address::from_public_key(&fresh_key()?.public_key(), NETWORK);
+        let address = |key: PublicKey| Address::from_public_key(&key, NETWORK);
 
-        // Treasury: a proposer identity key and a client configuration.
+        // Treasury: a proposer identity key and a client certificate; admin: a certificate.
         let treasury = dir.join("treasury");
-        mkdir(&treasury)?;
-        write_pair(&treasury, "tls", &cert("treasury-alice", Usage::Client)?)?;
+        authority.client(&treasury, "treasury-alice")?;
         write_new(&treasury.join("passphrase"), PASSPHRASE, true)?;
         let proposer = cosigner::keystore::create_identity(
             &treasury.join("proposer.key"),
@@ -182,66 +256,19 @@ impl Layout {
         )
         .map_err(|e| CliError::Io(e.to_string()))?;
         let admin = dir.join("admin");
-        mkdir(&admin)?;
-        write_pair(&admin, "tls", &cert("security-oncall", Usage::Client)?)?;
+        authority.client(&admin, "security-oncall")?;
 
         let context = Context {
-            account,
-            customer,
-            unlisted,
+            account: address(multisig),
+            customer: address(fresh_key()?.public_key()),
+            unlisted: address(fresh_key()?.public_key()),
             proposer,
         };
-
         // Compliance: two officers sign every policy; each cosigner needs both.
-        let compliance = dir.join("compliance");
-        mkdir(&compliance)?;
-        let mut officers = Vec::new();
-        let mut officer_keys = Vec::new();
-        for name in OFFICERS {
-            let kp = minisign::KeyPair::generate_unencrypted_keypair().map_err(minisign_err)?;
-            let sk_box = kp.sk.to_box(None).map_err(minisign_err)?;
-            write_new(
-                &compliance.join(format!("{name}.key")),
-                &sk_box.to_string(),
-                true,
-            )?;
-            let pk_box = kp.pk.to_box().map_err(minisign_err)?;
-            write_new(
-                &compliance.join(format!("{name}.pub")),
-                &pk_box.to_string(),
-                false,
-            )?;
-            officers.push((name.to_string(), kp.pk));
-            officer_keys.push(kp.sk);
-        }
-
-        let mut cosigners = Vec::new();
-        for i in 0..plan.cosigners {
-            let letter = (b'A' + i as u8) as char;
-            let name = format!("cosigner-{}", letter.to_ascii_lowercase());
-            let cdir = dir.join(&name);
-            mkdir(&cdir)?;
-            write_pair(&cdir, "tls", &cert(&name, Usage::Client)?)?;
-            write_new(&cdir.join("passphrase"), PASSPHRASE, true)?;
-            let key = cosigner::keystore::generate().map_err(|e| CliError::Io(e.to_string()))?;
-            let public_key = cosigner::keystore::create(
-                &cdir.join("cosigner.key"),
-                &key,
-                PASSPHRASE.as_bytes(),
-                plan.kdf,
-            )
-            .map_err(|e| CliError::Io(e.to_string()))?;
-            let policy = cdir.join("policy.toml");
-            cosigners.push(CosignerFiles {
-                name,
-                letter,
-                config: cdir.join("cosigner.toml"),
-                socket: cdir.join("operator.sock"),
-                dir: cdir,
-                public_key,
-                policy,
-            });
-        }
+        let (officers, officer_keys) = make_officers(&dir.join("compliance"))?;
+        let cosigners = (0..plan.cosigners)
+            .map(|i| make_cosigner(dir, i, &authority, plan.kdf))
+            .collect::<Result<Vec<_>, _>>()?;
         let layout = Layout {
             dir: dir.clone(),
             context,
@@ -282,185 +309,5 @@ impl Layout {
             std::fs::write(&sig_path, signature.into_string()).map_err(io(&sig_path))?;
         }
         Ok(())
-    }
-
-    fn write_devnode(&self, block_time_ms: u64, ip: std::net::IpAddr) -> Result<(), CliError> {
-        mkdir(&self.dir.join("devnode"))?;
-        let config = devnode::Config {
-            network: NETWORK,
-            listen: (ip, 0).into(),
-            block_time_ms,
-            request_log: Some(self.announce_log.clone()),
-            accounts: vec![devnode::config::AccountConfig {
-                public_key: None,
-                address: Some(self.context.customer),
-                balance: "0".into(),
-                label: Some("customer".into()),
-            }],
-            multisigs: vec![devnode::config::MultisigConfig {
-                label: Some("treasury hot wallet".into()),
-                public_key: self.multisig,
-                balance: "1000000".into(),
-                cosignatories: self.cosigners.iter().map(|c| c.public_key).collect(),
-                min_cosignatories: self.required as u32,
-            }],
-            faults: Default::default(),
-        };
-        let text = toml::to_string(&config)
-            .map_err(|e| CliError::Io(format!("dev node configuration: {e}")))?;
-        write_new(&self.devnode_config, &text, false)
-    }
-
-    /// The coordinator's configuration, pointing at the dev node; `listen` may be port 0.
-    pub fn write_coordinator(
-        &self,
-        node_url: &str,
-        listen: std::net::SocketAddr,
-        deadline: &str,
-    ) -> Result<(), CliError> {
-        let dir = self.dir.join("coordinator");
-        mkdir(&dir)?;
-        let cosigners: Vec<String> = self
-            .cosigners
-            .iter()
-            .map(|c| format!("\"{}\"", c.public_key))
-            .collect();
-        let mut text = format!(
-            r#"# A local Hanko coordinator (made by hanko demo).
-listen = "{listen}"
-data_dir = "data"
-node = "{node_url}"
-network = "{NETWORK}"
-deadline = "{deadline}"
-tick_ms = 250
-metrics_listen = "{metrics}"
-
-[watch]
-interval_ms = 250
-
-[tls]
-ca = "../pki/ca.pem"
-cert = "../pki/coordinator.pem"
-key = "../pki/coordinator.key"
-
-[[account]]
-public_key = "{multisig}"
-cosigners = [{cosigners}]
-required = {required}
-
-[[client]]
-name = "treasury-alice"
-role = "proposer"
-
-[[client]]
-name = "security-oncall"
-role = "admin"
-"#,
-            multisig = self.multisig,
-            metrics = self.metrics_addr,
-            cosigners = cosigners.join(", "),
-            required = self.required,
-        );
-        for c in &self.cosigners {
-            text.push_str(&format!(
-                "\n[[client]]\nname = \"{}\"\nrole = \"cosigner\"\ncosigner_key = \"{}\"\n",
-                c.name, c.public_key
-            ));
-        }
-        if let Some(l) = &self.limits {
-            text.push_str(&format!(
-                "\n[limits]\nmax_pending_per_account = {}\nrequests_per_second = {}\nburst = {}\nmax_request_bytes = {}\n",
-                l.max_pending_per_account, l.requests_per_second, l.burst, l.max_request_bytes
-            ));
-        }
-        if let Some(k) = &self.history {
-            text.push_str(&format!(
-                "\n[history]\nfinished = {}\njournal = {}\nbatch = {}\ninterval_seconds = {}\ncheckpoint_writes = {}\n",
-                k.finished, k.journal, k.batch, k.interval_seconds, k.checkpoint_writes
-            ));
-        }
-        std::fs::write(&self.coordinator_config, text).map_err(io(&self.coordinator_config))?;
-        for (path, proposer) in [(&self.treasury_config, true), (&self.admin_config, false)] {
-            let mut text = format!(
-                r#"# How `hanko` reaches the local coordinator: hanko ... --config {path}
-coordinator = "{listen}"
-server_name = "localhost"
-network = "{NETWORK}"
-
-[tls]
-ca = "../pki/ca.pem"
-cert = "tls.pem"
-key = "tls.key"
-"#,
-                path = path.display()
-            );
-            if proposer {
-                text.push_str(
-                    "\n[proposer]\nkey_file = \"proposer.key\"\npassphrase_file = \"passphrase\"\n",
-                );
-            }
-            std::fs::write(path, text).map_err(io(path))?;
-        }
-        Ok(())
-    }
-
-    /// Cosigner `i`'s configuration, pointing at the coordinator and the dev node.
-    pub fn write_cosigner(
-        &self,
-        i: usize,
-        node_url: &str,
-        coordinator: &str,
-    ) -> Result<(), CliError> {
-        let c = self
-            .cosigners
-            .get(i)
-            .ok_or_else(|| CliError::Input(format!("no cosigner {i}")))?;
-        let mut text = format!(
-            r#"# Local Hanko {name} (made by hanko demo).
-data_dir = "data"
-network = "{NETWORK}"
-accounts = ["{account}"]
-node = "{node_url}"
-key_file = "cosigner.key"
-passphrase_file = "passphrase"
-socket = "operator.sock"
-chain_max_age_ms = 500
-
-[coordinator]
-address = "{coordinator}"
-server_name = "localhost"
-heartbeat_ms = 1000
-retry_ms = 500
-
-[tls]
-ca = "../pki/ca.pem"
-cert = "tls.pem"
-key = "tls.key"
-
-[policy]
-file = "policy.toml"
-threshold = 2
-watch_ms = 500
-
-[watch]
-interval_ms = 300
-"#,
-            name = c.name,
-            account = self.context.account,
-        );
-        for (name, pk) in &self.officers {
-            let line = pk
-                .to_box()
-                .map_err(minisign_err)?
-                .to_string()
-                .lines()
-                .nth(1)
-                .unwrap_or_default()
-                .to_string();
-            text.push_str(&format!(
-                "\n[[policy.trusted]]\nname = \"{name}\"\nkey = \"{line}\"\n"
-            ));
-        }
-        std::fs::write(&c.config, text).map_err(io(&c.config))
     }
 }

@@ -2,6 +2,7 @@
 //! binary, each with its own directory, certificates and log. `hanko demo` runs one; the
 //! end-to-end tests start one per test.
 
+mod configs;
 pub mod layout;
 pub mod policies;
 pub mod process;

@@ -6,6 +6,7 @@
 //! only with the same bytes; a proposal expires only after the chain was checked past its
 //! deadline, and a confirmation seen later still wins.
 
+use hanko_proto::reason::lines;
 use nem::{Hash256, NemTimestamp, PublicKey, SignedTransaction};
 use thiserror::Error;
 
@@ -361,7 +362,7 @@ fn advance(r: &mut ProposalRecord, now: NemTimestamp, actions: &mut Vec<Action>)
                     .iter()
                     .filter_map(|(k, d)| match d {
                         CosignerDecision::Refused { reasons } => {
-                            Some(format!("{k}: {}", reasons.join("; ")))
+                            Some(format!("{k}: {}", lines(reasons).join("; ")))
                         }
                         _ => None,
                     })

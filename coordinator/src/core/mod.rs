@@ -1,7 +1,13 @@
-//! The sans-I/O proposal core.
+//! The sans-I/O proposal core: the lifecycle state machine (`machine`, `record`), and the pure
+//! pieces the driver and services use around it: `build` (the inner transaction from a
+//! request and configuration), `verify` (what cosigners return, against the stored proposal),
+//! `digest` (what a Prepare retry must ask again).
 
+pub mod build;
+pub(crate) mod digest;
 mod machine;
 mod record;
+pub mod verify;
 
 pub use machine::{
     Action, Answer, EXPIRY_MARGIN_SECONDS, Event, PUSH_CACHE_SECONDS, Step, TransitionError, idle,

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use hanko_proto::reason::Reason;
 use nem::{Address, Hash256, NemTimestamp, PublicKey, Signature, SignedTransaction};
 use serde::{Deserialize, Serialize};
 
@@ -52,8 +53,13 @@ pub struct SignedPair {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CosignerDecision {
     Signed(SignedPair),
-    Refused { reasons: Vec<String> },
-    NeedsApproval { reasons: Vec<String> },
+    /// Refused, saying why (reasons stored as lines before they were structured read back).
+    Refused {
+        reasons: Vec<Reason>,
+    },
+    NeedsApproval {
+        reasons: Vec<Reason>,
+    },
 }
 
 /// What the node has accepted so far.

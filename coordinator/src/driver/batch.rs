@@ -8,8 +8,8 @@ use tokio::sync::oneshot;
 
 use super::{Committed, Coordinator, DriverError, now};
 use crate::core::ProposalRecord;
+use crate::driver::transitions::{self, Work};
 use crate::store::{Draft, DraftWrite, StoreError, Transition};
-use crate::transitions::{self, Work};
 
 /// Work waiting for its batch, and who to tell what became of it: the record, the write
 /// that holds it, and the step's name if it changed the record.

@@ -1,5 +1,5 @@
 //! Moving finished proposals and old journal entries from the main store to the history
-//! (`crate::history`), so that the store the coordinator opens before it is ready holds
+//! (`history`), so that the store the coordinator opens before it is ready holds
 //! unfinished work, the newest finished proposals and journal entries, and the small indexes
 //! (idempotency keys, inner hashes) that Propose and the chain watcher need at once.
 //!
@@ -15,7 +15,7 @@ use sled::IVec;
 use super::{Store, StoreError, Trees};
 
 /// What stays in the main store (`[history]` in the configuration).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Keep {
     /// The newest finished proposals kept in the main store (read without opening the history).

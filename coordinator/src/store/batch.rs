@@ -5,7 +5,7 @@
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
-use super::{Draft, Store, StoreError, Ticket, Tx, append, changes, decode, encode, tx_error};
+use super::{Draft, Store, StoreError, Tx, append, changes, decode, encode, tx_error};
 use crate::core::ProposalRecord;
 use hanko_runtime::audit::Event;
 
@@ -150,33 +150,57 @@ fn write_draft(d: &PreparedDraft<'_>, v: &Views<'_>) -> Tx<DraftWrite> {
 }
 
 impl Store {
-    /// Stores a draft under its idempotency key, or returns the draft (or proposal) the key
-    /// already names. A different request under a known key is a conflict.
-    pub async fn put_draft(&self, draft: &Draft) -> Result<Draft, StoreError> {
-        let (seq, mut found) = self.write_batch(&[], &[draft])?;
-        self.settle(Ticket { seq, step: "draft" }).await?;
-        let found = found.pop().ok_or_else(|| StoreError::Corrupt {
-            key: draft.id.clone(),
-            reason: "writing the draft reported nothing".into(),
-        })?;
-        self.draft_answer(draft, found)
+    /// What a Prepare under `key` answers when the key is already known: the draft (or
+    /// proposal) it names, if that was asked with the same request (`canonical`, or `legacy`
+    /// for one stored before the stable digest); none when the key is new. Once on disk.
+    pub async fn retry(
+        &self,
+        key: &str,
+        canonical: &str,
+        legacy: Option<&str>,
+    ) -> Result<Option<Draft>, StoreError> {
+        let Some(id) = self.id_for_key(key)? else {
+            return Ok(None);
+        };
+        let stored = self.draft(&id)?;
+        let answer = self.known(key, id, stored, canonical, legacy)?;
+        self.settled(Some(answer)).await
     }
 
     /// What a Prepare answers for `asked` once what writing it found is on disk: the draft, the
     /// draft or proposal its key already names, or why neither.
     pub fn draft_answer(&self, asked: &Draft, found: DraftWrite) -> Result<Draft, StoreError> {
-        let (id, stored) = match found {
-            DraftWrite::New => return Ok(asked.clone()),
-            DraftWrite::SameBytes { existing } => return Err(StoreError::SameBytes { existing }),
-            DraftWrite::Known { id, stored } => (id, stored),
-        };
+        match found {
+            DraftWrite::New => Ok(asked.clone()),
+            DraftWrite::SameBytes { existing } => Err(StoreError::SameBytes { existing }),
+            DraftWrite::Known { id, stored } => self.known(
+                &asked.idempotency_key,
+                id,
+                stored,
+                &asked.request_digest,
+                asked.legacy_digest.as_deref(),
+            ),
+        }
+    }
+
+    /// The draft `stored` (or, once accepted, proposal `id`) that `key` names, if it was asked
+    /// with the request of digest `canonical` (or `legacy`); else the conflict.
+    fn known(
+        &self,
+        key: &str,
+        id: String,
+        stored: Option<Draft>,
+        canonical: &str,
+        legacy: Option<&str>,
+    ) -> Result<Draft, StoreError> {
         // No longer a draft: accepted (a draft leaves in the same step as its proposal comes).
         let stored = match stored {
             Some(d) => Some(d),
             None => self.get(&id)?.map(|r| Draft {
                 legacy_digest: None,
+                // Proposals stored before digests were kept match any request.
                 request_digest: if r.request_digest.is_empty() {
-                    asked.request_digest.clone()
+                    canonical.to_string()
                 } else {
                     r.request_digest
                 },
@@ -188,17 +212,11 @@ impl Store {
             }),
         };
         match stored {
-            Some(d)
-                if crate::digest::same_request(
-                    &d.request_digest,
-                    &asked.request_digest,
-                    asked.legacy_digest.as_deref(),
-                ) =>
-            {
+            Some(d) if crate::core::digest::same_request(&d.request_digest, canonical, legacy) => {
                 Ok(d)
             }
             _ => Err(StoreError::IdempotencyConflict {
-                key: asked.idempotency_key.clone(),
+                key: key.to_string(),
                 existing: id,
             }),
         }
@@ -217,16 +235,6 @@ impl Store {
         &self,
         transitions: &[Transition<'_>],
         drafts: &[&Draft],
-    ) -> Result<(u64, Vec<DraftWrite>), StoreError> {
-        self.write_checked(transitions, drafts, || Ok(()))
-    }
-
-    /// [`Store::write_batch`] if `check`, run under the write's lock, passes.
-    pub(super) fn write_checked(
-        &self,
-        transitions: &[Transition<'_>],
-        drafts: &[&Draft],
-        check: impl FnOnce() -> Result<(), StoreError>,
     ) -> Result<(u64, Vec<DraftWrite>), StoreError> {
         let t = self.t()?;
         let prepared = transitions
@@ -255,7 +263,6 @@ impl Store {
             &t.finished,
         );
         let (found, seq) = self.commit.write(|| {
-            check()?;
             let found = trees
                 .transaction(
                     |(

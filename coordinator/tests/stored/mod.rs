@@ -2,7 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use coordinator::core::{ProposalRecord, State};
-use coordinator::store::{Draft, Store};
+use coordinator::store::{Draft, Store, StoreError, Ticket, Transition};
 use nem::{Address, Hash256, NemTimestamp, Network, PublicKey, Signature};
 
 pub fn dir(tag: &str) -> std::path::PathBuf {
@@ -76,6 +76,100 @@ pub fn record(d: &Draft) -> ProposalRecord {
 pub async fn with_accepted(path: &std::path::Path, d: &Draft) -> Store {
     let store = Store::open(path).unwrap();
     store.put_draft(d).await.unwrap();
-    store.accept(&record(d), usize::MAX).await.unwrap();
+    store.accept(&record(d)).await.unwrap();
     store
+}
+
+/// The shapes the tests write, made only of the store's own write path (`write_batch`,
+/// `write_updates`, `draft_answer`, then durable): the coordinator writes through the same
+/// calls, batched.
+#[allow(async_fn_in_trait)]
+pub trait Writes {
+    /// A draft as Prepare stores it, and what a Prepare would answer.
+    async fn put_draft(&self, d: &Draft) -> Result<Draft, StoreError>;
+    /// An acceptance: its draft becomes `r`. (The pending limit is the driver's.)
+    async fn accept(&self, r: &ProposalRecord) -> Result<(), StoreError>;
+    /// One transition, not yet durable.
+    fn write_update(
+        &self,
+        old: &ProposalRecord,
+        new: &ProposalRecord,
+        step: &'static str,
+    ) -> Result<Ticket, StoreError>;
+    /// One transition, durable.
+    async fn update(
+        &self,
+        old: &ProposalRecord,
+        new: &ProposalRecord,
+        step: &'static str,
+    ) -> Result<(), StoreError>;
+    /// Each of `records` prepared and accepted, durable at the end.
+    async fn accept_all(&self, records: &[ProposalRecord]) -> Result<(), StoreError>;
+}
+
+/// The draft a record was accepted from.
+pub fn draft_of(r: &ProposalRecord) -> Draft {
+    Draft {
+        id: r.id.clone(),
+        idempotency_key: r.idempotency_key.clone(),
+        account: r.account,
+        inner: r.inner.clone(),
+        deadline: r.deadline,
+        request_digest: r.request_digest.clone(),
+        legacy_digest: None,
+    }
+}
+
+impl Writes for Store {
+    async fn put_draft(&self, d: &Draft) -> Result<Draft, StoreError> {
+        let (seq, mut found) = self.write_batch(&[], &[d])?;
+        self.durable(seq).await?;
+        self.draft_answer(d, found.pop().expect("one draft, one answer"))
+    }
+
+    async fn accept(&self, r: &ProposalRecord) -> Result<(), StoreError> {
+        let step = "proposal";
+        let seq = self.write_updates(&[Transition {
+            old: None,
+            new: r,
+            step,
+        }])?;
+        self.settle(Ticket { seq, step }).await
+    }
+
+    fn write_update(
+        &self,
+        old: &ProposalRecord,
+        new: &ProposalRecord,
+        step: &'static str,
+    ) -> Result<Ticket, StoreError> {
+        let seq = self.write_updates(&[Transition {
+            old: Some(old),
+            new,
+            step,
+        }])?;
+        Ok(Ticket { seq, step })
+    }
+
+    async fn update(
+        &self,
+        old: &ProposalRecord,
+        new: &ProposalRecord,
+        step: &'static str,
+    ) -> Result<(), StoreError> {
+        let ticket = self.write_update(old, new, step)?;
+        self.settle(ticket).await
+    }
+
+    async fn accept_all(&self, records: &[ProposalRecord]) -> Result<(), StoreError> {
+        for r in records {
+            self.write_batch(&[], &[&draft_of(r)])?;
+            self.write_updates(&[Transition {
+                old: None,
+                new: r,
+                step: "proposal",
+            }])?;
+        }
+        self.durable(self.counted()).await
+    }
 }

@@ -8,6 +8,7 @@ mod operate;
 
 use std::sync::{Arc, RwLock};
 
+use hanko_proto::reason::Reason;
 use nem::{Address, Hash256, KeyPair, Network, PublicKey};
 use policy::signing::Loaded;
 use thiserror::Error;
@@ -29,12 +30,12 @@ pub use operate::{Operator, OperatorError, StatusReport};
 pub enum Answer {
     Signed(Cosigned),
     Refused {
-        reasons: Vec<String>,
+        reasons: Vec<Reason>,
         policy_hash: String,
     },
     NeedsApproval {
         approvals_required: u32,
-        reasons: Vec<String>,
+        reasons: Vec<Reason>,
     },
 }
 
@@ -319,7 +320,11 @@ impl Engine {
                 policy_hash: policy_hash.clone(),
             }),
             Status::RejectedByOperator { operator, reason } => Ok(Answer::Refused {
-                reasons: vec![format!("rejected by operator {operator}: {reason}")],
+                reasons: vec![Reason::new(
+                    "operator",
+                    "operator",
+                    format!("rejected by operator {operator}: {reason}"),
+                )],
                 policy_hash: self.policy().hash().to_string(),
             }),
             Status::AwaitingApproval {

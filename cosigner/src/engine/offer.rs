@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use hanko_proto::reason::{Reason, lines};
 use nem::Hash256;
 
 use super::{Answer, Deferred, Engine, Ledger};
@@ -95,7 +96,7 @@ impl Engine {
             tracing::warn!(proposal = proposal.unwrap_or("(invalid id)"), code = refusal.code(), %reason, "refused before policy");
         }
         Answer::Refused {
-            reasons: vec![reason],
+            reasons: vec![refusal.reason()],
             policy_hash,
         }
     }
@@ -114,7 +115,7 @@ impl Engine {
             self.keep_alert(format!("conflict: {reason}"));
         }
         Ok(Answer::Refused {
-            reasons: vec![reason],
+            reasons: vec![Reason::new("conflict", "safety", reason)],
             policy_hash: self.policy().hash().to_string(),
         })
     }
@@ -178,13 +179,13 @@ impl Engine {
         let offer = b.offer();
         let policy = self.policy();
         let hash = policy.hash().to_string();
-        let refused = |reasons: Vec<String>| Answer::Refused {
+        let refused = |reasons: Vec<Reason>| Answer::Refused {
             reasons,
             policy_hash: hash.clone(),
         };
         let x = match examine(&offer, &self.identity()) {
             Ok(x) => x,
-            Err(r) => return Ok(Some(refused(vec![r.to_string()]))),
+            Err(r) => return Ok(Some(refused(vec![r.reason()]))),
         };
         let snapshot = self
             .chain
@@ -205,11 +206,15 @@ impl Engine {
         match decide::status(&decision, &x, &snapshot.facts, approvals, now) {
             Status::Signed { .. } => Ok(None),
             other => {
-                let mut reasons = vec![format!(
-                    "decided before a freeze; the policy in force does not allow it now ({})",
-                    other.name()
+                let mut reasons = vec![Reason::new(
+                    "frozen_then_changed",
+                    "safety",
+                    format!(
+                        "decided before a freeze; the policy in force does not allow it now ({})",
+                        other.name()
+                    ),
                 )];
-                reasons.extend(decision.reasons());
+                reasons.extend(decide::reasons_of(&decision));
                 Ok(Some(refused(reasons)))
             }
         }
@@ -241,7 +246,7 @@ impl Engine {
     fn record_refusal(&self, ledger: &mut Ledger, mut b: Binding, refusal: Refusal) -> Recorded {
         let policy_hash = self.policy().hash().to_string();
         b.status = Status::Refused {
-            reasons: vec![refusal.to_string()],
+            reasons: vec![refusal.reason()],
             policy_hash: policy_hash.clone(),
         };
         self.stage(ledger, &b, &policy_hash);
@@ -275,14 +280,18 @@ impl Engine {
         let confirmed = snapshot.history.on_chain.get(&x.inner_hash);
         if let Err(refusal) = check_facts(x, &snapshot.facts, &self.identity()) {
             binding.status = Status::Refused {
-                reasons: vec![refusal.to_string()],
+                reasons: vec![refusal.reason()],
                 policy_hash: policy_hash.clone(),
             };
         } else if let Some(block) = confirmed {
             // Signing what the chain shows paid would only count it twice.
             binding.status = Status::Refused {
-                reasons: vec![format!(
-                    "already_confirmed (safety): this cosigner's node shows it confirmed in a block of {block}; no signature is needed"
+                reasons: vec![Reason::new(
+                    "already_confirmed",
+                    "safety",
+                    format!(
+                        "this cosigner's node shows it confirmed in a block of {block}; no signature is needed"
+                    ),
                 )],
                 policy_hash: policy_hash.clone(),
             };
@@ -330,7 +339,7 @@ impl Engine {
             .policy(policy_hash)
             .detail(match &binding.status {
                 Status::Refused { reasons, .. } | Status::AwaitingApproval { reasons, .. } => {
-                    reasons.clone()
+                    lines(reasons)
                 }
                 _ => vec![],
             });
@@ -348,18 +357,19 @@ impl Engine {
         } = recorded;
         self.store.flush().await?;
         hanko_runtime::failpoint::hit("cosigner", "decision_flushed");
-        let rules = match &binding.status {
-            Status::Refused { reasons, .. } | Status::AwaitingApproval { reasons, .. } => {
-                reasons.join("; ")
-            }
-            _ => String::new(),
+        let reasons: &[Reason] = match &binding.status {
+            Status::Refused { reasons, .. } | Status::AwaitingApproval { reasons, .. } => reasons,
+            _ => &[],
         };
+        // The rules by name, for a search; each reason in full beside them.
+        let rules: Vec<&str> = reasons.iter().map(|r| r.rule.as_str()).collect();
         tracing::info!(
             proposal = %binding.proposal_id,
             inner_hash = %binding.inner_hash,
             outcome = binding.status.name(),
             policy = %policy_hash,
-            %rules,
+            rules = %rules.join(","),
+            reasons = %lines(reasons).join("; "),
             "decided"
         );
         match &binding.status {

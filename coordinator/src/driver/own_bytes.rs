@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use nem::{Hash256, NemTimestamp, Transaction};
 
-use crate::driver::Coordinator;
+use super::{Coordinator, DriverError};
 use crate::store::{Draft, StoreError};
 
 /// How much earlier than configured a deadline is made at most (and never by more than half
@@ -67,23 +67,11 @@ pub struct Request {
     pub legacy_digest: String,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum DraftError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// Every earlier deadline allowed is taken by a withdrawal alike in every field.
-    #[error(
-        "{alike} withdrawals with this account, recipient, amount and message were prepared \
-         within one second (the last like proposal {last}); NIS would take the same bytes as \
-         one payment: prepare again in a second, or tell them apart with the message"
-    )]
-    Crowded { alike: u32, last: String },
-    #[error("inner_transaction: {0}")]
-    Encode(String),
-}
-
-fn encode(tx: &Transaction) -> Result<Vec<u8>, DraftError> {
-    tx.to_bytes().map_err(|e| DraftError::Encode(e.to_string()))
+fn encode(tx: &Transaction) -> Result<Vec<u8>, DriverError> {
+    tx.to_bytes().map_err(|e| DriverError::Invalid {
+        field: "inner_transaction",
+        problem: e.to_string(),
+    })
 }
 
 /// Stores a draft of `tx` whose bytes no other proposal has: its deadline as built, or up to
@@ -91,16 +79,15 @@ fn encode(tx: &Transaction) -> Result<Vec<u8>, DraftError> {
 /// answers with the first).
 pub async fn draft(
     c: &Arc<Coordinator>,
-    shifts: &Shifts,
     mut tx: Transaction,
     request: Request,
-) -> Result<Draft, DraftError> {
+) -> Result<Draft, DriverError> {
     let (timestamp, deadline) = (tx.header.timestamp, tx.header.deadline);
     let first = Hash256::of(&encode(&tx)?);
     let most = MAX_SHIFT_SECONDS.min(deadline.0.saturating_sub(timestamp.0) / 2);
     let mut tried = None;
     loop {
-        let shift = next_shift(shifts.claim(timestamp, first, most), tried, most);
+        let shift = next_shift(c.shifts.claim(timestamp, first, most), tried, most);
         tx.header.deadline = NemTimestamp(deadline.0.saturating_sub(shift));
         let draft = Draft {
             id: request.id.clone(),
@@ -114,7 +101,7 @@ pub async fn draft(
         match c.put_draft(draft).await {
             Err(StoreError::SameBytes { .. }) if shift < most => tried = Some(shift),
             Err(StoreError::SameBytes { existing }) => {
-                return Err(DraftError::Crowded {
+                return Err(DriverError::Crowded {
                     alike: most + 1,
                     last: existing,
                 });

@@ -48,11 +48,6 @@ impl RequestDigest {
             legacy,
         }
     }
-
-    /// Whether `stored`, kept with a draft or a proposal, is this request's digest.
-    pub fn matches(&self, stored: &str) -> bool {
-        same_request(stored, &self.canonical, Some(&self.legacy))
-    }
 }
 
 /// Whether `stored` is the digest `canonical` (or, stored in the older form, `legacy`).
@@ -63,6 +58,12 @@ pub fn same_request(stored: &str, canonical: &str, legacy: Option<&str>) -> bool
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl RequestDigest {
+        fn matches(&self, stored: &str) -> bool {
+            same_request(stored, &self.canonical, Some(&self.legacy))
+        }
+    }
 
     /// The stable encoding is pinned: a change of it would turn every retry into a conflict.
     #[test]

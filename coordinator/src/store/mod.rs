@@ -13,7 +13,7 @@
 //! written in the same transaction as the change it records: if it cannot be written, the
 //! change is not made (fail closed).
 //!
-//! Finished proposals and old journal entries move to the history (`archive`, `crate::history`);
+//! Finished proposals and old journal entries move to the history (`archive`, `history`);
 //! every read that can concern them looks in the main store first, then in the history. The
 //! main store is closed and opened again now and then (`checkpoint`), so that a start replays
 //! only what was written since.
@@ -21,10 +21,14 @@
 mod archive;
 mod batch;
 mod checkpoint;
+mod error;
+pub mod history;
+mod live;
 mod read;
 pub use archive::{Archived, Keep};
 pub use batch::{DraftWrite, Transition};
 pub use checkpoint::Checkpointed;
+pub use error::StoreError;
 
 use std::path::Path;
 use std::sync::{Arc, RwLock};
@@ -33,61 +37,15 @@ use nem::{Address, NemTimestamp};
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
-use thiserror::Error;
 
 use hanko_runtime::audit::{self, Entry, Event, Head};
 use sled::transaction::TransactionalTree;
 
 use crate::core::ProposalRecord;
-use crate::history::History;
-use crate::live::Live;
 use hanko_runtime::commit::GroupCommit;
+use history::History;
+use live::Live;
 use read::{after_key, collect_page, decoded, entries_of, merged};
-
-#[derive(Debug, Error)]
-pub enum StoreError {
-    /// Sled's own text is not shown as a cause: `in_words` says it in words.
-    #[error("storage: {}", hanko_runtime::storage::in_words(.0))]
-    Sled(sled::Error),
-    #[error("stored record {key} is corrupt: {reason}")]
-    Corrupt { key: String, reason: String },
-    #[error("idempotency key '{key}' already names proposal {existing} with a different request")]
-    IdempotencyConflict { key: String, existing: String },
-    /// Two proposals with the same bytes would be one transaction to NIS: one payment for
-    /// both. Prepare builds the bytes again with another deadline.
-    #[error(
-        "proposal {existing} already has these exact transaction bytes, which NIS would take as \
-         one payment for both: prepare this withdrawal again"
-    )]
-    SameBytes { existing: String },
-    #[error("storage: {0}")]
-    Interrupted(#[from] hanko_runtime::commit::Interrupted),
-    #[error(
-        "the audit journal is damaged: {0}; the coordinator does not start on it: `hanko audit \
-         verify` shows the whole journal; restore the data directory from a backup"
-    )]
-    Journal(hanko_runtime::audit::Broken),
-    #[error(
-        "the main store could not be opened again after a checkpoint; restart the coordinator \
-         (everything acknowledged is on disk)"
-    )]
-    Closed,
-    #[error(
-        "the history is missing: {dir} does not exist, yet journal entries before {first} and \
-         the finished proposals moved with them were moved there; the coordinator does not \
-         start without them: restore the data directory from a backup"
-    )]
-    HistoryMissing { dir: String, first: u64 },
-    #[error(
-        "account: {account} has {pending} unfinished proposals, the most allowed \
-         (limits.max_pending_per_account = {max}); wait for some to finish or cancel them"
-    )]
-    TooManyPending {
-        account: Address,
-        pending: usize,
-        max: usize,
-    },
-}
 
 /// A write that is not durable yet: `seq` is its place in the store's count of writes, `step`
 /// names it for the crash points (`<step>_written`, `<step>_saved`).
@@ -96,12 +54,6 @@ pub enum StoreError {
 pub struct Ticket {
     pub seq: u64,
     pub step: &'static str,
-}
-
-impl From<sled::Error> for StoreError {
-    fn from(e: sled::Error) -> StoreError {
-        StoreError::Sled(e)
-    }
 }
 
 /// A proposal the coordinator built and the proposer has not signed yet.
@@ -191,11 +143,12 @@ fn changes(old: &ProposalRecord, new: &ProposalRecord) -> Vec<Event> {
             let (kind, reasons) = match decision {
                 crate::core::CosignerDecision::Signed(_) => ("decision_signed", vec![]),
                 crate::core::CosignerDecision::Refused { reasons } => {
-                    ("decision_refused", reasons.clone())
+                    ("decision_refused", hanko_proto::reason::lines(reasons))
                 }
-                crate::core::CosignerDecision::NeedsApproval { reasons } => {
-                    ("decision_needs_approval", reasons.clone())
-                }
+                crate::core::CosignerDecision::NeedsApproval { reasons } => (
+                    "decision_needs_approval",
+                    hanko_proto::reason::lines(reasons),
+                ),
             };
             out.push(
                 Event::new(kind, &format!("cosigner {key}"))
@@ -323,11 +276,11 @@ impl Store {
             t.meta.insert(b"finished_queued", &[1u8][..])?;
         }
         t.check_journal_tail()?;
-        let history = History::new(crate::history::dir_in(dir));
+        let history = History::new(history::dir_in(dir));
         let first = t.first_entry()?;
         if first > 0 && !history.exists() {
             return Err(StoreError::HistoryMissing {
-                dir: crate::history::dir_in(dir).display().to_string(),
+                dir: history::dir_in(dir).display().to_string(),
                 first,
             });
         }
@@ -417,97 +370,6 @@ impl Store {
             .get(id.as_bytes())?
             .map(|b| decode(id.as_bytes(), &b))
             .transpose()
-    }
-
-    /// Turns a draft into an accepted proposal, in one step with its audit entry, unless its
-    /// account already has `max_pending` unfinished ones (counted in the same step, so
-    /// simultaneous proposals cannot pass the limit); on disk before it returns.
-    pub async fn accept(
-        &self,
-        record: &ProposalRecord,
-        max_pending: usize,
-    ) -> Result<(), StoreError> {
-        let step = "proposal";
-        let accepting = [Transition {
-            old: None,
-            new: record,
-            step,
-        }];
-        // Counted under the write's lock: simultaneous proposals cannot pass the limit.
-        let (seq, _) = self.write_checked(&accepting, &[], || {
-            self.within_pending(&record.account, max_pending)
-        })?;
-        self.settle(Ticket { seq, step }).await
-    }
-
-    /// An error naming the limit when `account` has `max` unfinished proposals or more.
-    pub fn within_pending(&self, account: &Address, max: usize) -> Result<(), StoreError> {
-        let pending = self.live.count(account);
-        if pending >= max {
-            return Err(StoreError::TooManyPending {
-                account: *account,
-                pending,
-                max,
-            });
-        }
-        Ok(())
-    }
-
-    /// Accepts many records (an import) under their idempotency keys, each in its own
-    /// transaction with its audit entry, and flushes once at the end: nothing is acknowledged
-    /// before that flush returns.
-    pub fn accept_batch(&self, records: &[ProposalRecord]) -> Result<(), StoreError> {
-        let t = self.t()?;
-        for r in records {
-            t.idempotency
-                .insert(r.idempotency_key.as_bytes(), r.id.as_bytes())?;
-            self.write_updates(&[Transition {
-                old: None,
-                new: r,
-                step: "import",
-            }])?;
-        }
-        self.flush(&t)
-    }
-
-    /// Writes many transitions (an import of finished proposals, with their journal entries),
-    /// each in its own transaction, and flushes once at the end.
-    pub fn update_batch(
-        &self,
-        updates: &[(ProposalRecord, ProposalRecord)],
-    ) -> Result<(), StoreError> {
-        for (old, new) in updates {
-            let _ticket = self.write_update(old, new, "import")?;
-        }
-        self.flush(&*self.t()?)
-    }
-
-    /// Writes a record after a transition from `old`, with an audit entry for each change;
-    /// a finished proposal leaves the active index. `step` names the transition for the crash
-    /// points. Not durable until the ticket is settled.
-    pub fn write_update(
-        &self,
-        old: &ProposalRecord,
-        record: &ProposalRecord,
-        step: &'static str,
-    ) -> Result<Ticket, StoreError> {
-        let seq = self.write_updates(&[Transition {
-            old: Some(old),
-            new: record,
-            step,
-        }])?;
-        Ok(Ticket { seq, step })
-    }
-
-    /// [`Store::write_update`], settled.
-    pub async fn update(
-        &self,
-        old: &ProposalRecord,
-        record: &ProposalRecord,
-        step: &'static str,
-    ) -> Result<(), StoreError> {
-        let ticket = self.write_update(old, record, step)?;
-        self.settle(ticket).await
     }
 
     /// Writes and flushes a small marker: fails when storage cannot take writes.

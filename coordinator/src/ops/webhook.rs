@@ -8,13 +8,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 /// `[[webhook]]` in the coordinator's configuration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookConfig {
     pub url: String,
@@ -114,7 +114,7 @@ impl Webhooks {
     }
 
     pub fn state_changed(&self, r: &crate::core::ProposalRecord) {
-        let state = crate::metrics::state_label(r.state).state;
+        let state = crate::ops::metrics::state_label(r.state).state;
         let id = event_id(&["proposal", &r.id, &state]);
         self.send(json!({
             "id": id,

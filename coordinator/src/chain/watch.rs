@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 use nem::client::{AccountMetaDataPair, NisClient, NisError, TransactionMetaDataPair};
 use nem::tx::Body;
 use nem::{Address, Amount, Hash256, TransactionType};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::build::ConfiguredAccount;
+use crate::chain::follow::{MAX_PAGES, page_end};
+use crate::core::build::ConfiguredAccount;
 use crate::driver::Coordinator;
-use crate::follow::{MAX_PAGES, page_end};
 use crate::store::Freeze;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +63,7 @@ pub struct Alert {
 }
 
 /// `[watch]` in the coordinator's configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WatchConfig {
     pub enabled: bool,
@@ -148,7 +148,7 @@ pub fn check_transaction(
 /// Cosignatories, threshold and balance bounds of one account as the node shows it.
 pub fn check_account(w: &Watched, node: &AccountMetaDataPair, network: nem::Network) -> Vec<Alert> {
     let mut out = vec![];
-    if let Err(m) = crate::build::check_account(&w.account, node, network) {
+    if let Err(m) = crate::core::build::check_account(&w.account, node, network) {
         out.push(Alert {
             kind: AlertKind::CosignersChanged,
             account: Some(w.address),

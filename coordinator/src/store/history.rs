@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use sled::IVec;
 
-use crate::store::StoreError;
+use super::error::StoreError;
 
 /// The history's directory inside a coordinator data directory.
 pub fn dir_in(data_dir: &Path) -> PathBuf {

@@ -1,5 +1,6 @@
 //! Stored records ↔ wire types. Generated types stay at this edge.
 
+use hanko_proto::reason::{Reason, lines};
 use hanko_proto::v1 as pb;
 use nem::Transaction;
 use nem::tx::Body;
@@ -18,6 +19,22 @@ pub fn state(s: State) -> pb::ProposalState {
         State::Expired => pb::ProposalState::Expired,
         State::Failed => pb::ProposalState::Failed,
     }
+}
+
+/// The state a wire state names; none for the unspecified one.
+pub fn state_of(s: pb::ProposalState) -> Option<State> {
+    Some(match s {
+        pb::ProposalState::Unspecified => return None,
+        pb::ProposalState::Proposed => State::Proposed,
+        pb::ProposalState::Collecting => State::Collecting,
+        pb::ProposalState::Ready => State::Ready,
+        pb::ProposalState::Announced => State::Announced,
+        pb::ProposalState::Confirmed => State::Confirmed,
+        pb::ProposalState::Rejected => State::Rejected,
+        pb::ProposalState::Cancelled => State::Cancelled,
+        pb::ProposalState::Expired => State::Expired,
+        pb::ProposalState::Failed => State::Failed,
+    })
 }
 
 pub fn signed(t: &nem::SignedTransaction) -> pb::SignedTransaction {
@@ -47,14 +64,16 @@ pub fn proposal(r: &ProposalRecord) -> pb::Proposal {
                 }
                 CosignerDecision::Refused { reasons } => {
                     pb::cosigner_decision::Outcome::Refused(pb::Refusal {
-                        reasons: reasons.clone(),
+                        reasons: lines(reasons),
                         policy_hash: String::new(),
+                        details: reasons.iter().map(Reason::to_wire).collect(),
                     })
                 }
                 CosignerDecision::NeedsApproval { reasons } => {
                     pb::cosigner_decision::Outcome::NeedsApproval(pb::NeedsApproval {
                         approvals_required: 1,
-                        reasons: reasons.clone(),
+                        reasons: lines(reasons),
+                        details: reasons.iter().map(Reason::to_wire).collect(),
                     })
                 }
             }),

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use nem::{Address, NemTimestamp};
 
+use super::error::DriverError;
 use crate::core::{self, Action, Event, ProposalRecord};
-use crate::driver::DriverError;
 use crate::store::StoreError;
 
 /// What a batch holds: an event for a proposal, or a proposal to accept (its draft becomes
@@ -60,6 +60,19 @@ pub fn step_name(event: &Event) -> &'static str {
     }
 }
 
+/// The pending limit, the one rule: TooManyPending when `account`, with `pending` unfinished
+/// proposals, already has `max` or more.
+pub fn within_pending(account: &Address, pending: usize, max: usize) -> Result<(), DriverError> {
+    if pending >= max {
+        return Err(DriverError::TooManyPending {
+            account: *account,
+            pending,
+            max,
+        });
+    }
+    Ok(())
+}
+
 /// Steps each piece of work in order. An event on a proposal that does not exist, or that
 /// the core refuses, gets its error and changes nothing; the others go on. `pending` counts an
 /// account's unfinished proposals as last written; acceptances earlier in the batch count too.
@@ -104,12 +117,8 @@ pub fn step_all<'a>(
             ) => {
                 let here = accepted.entry(record.account).or_default();
                 let count = pending(&record.account) + *here;
-                if count >= *max_pending {
-                    Err(DriverError::Store(StoreError::TooManyPending {
-                        account: record.account,
-                        pending: count,
-                        max: *max_pending,
-                    }))
+                if let Err(e) = within_pending(&record.account, count, *max_pending) {
+                    Err(e)
                 } else {
                     *here += 1;
                     latest.insert(id, record.clone());

@@ -1,15 +1,17 @@
 //! The coordinator's TOML configuration.
 
+pub mod limits;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use nem::{Network, PublicKey};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::auth::Client;
-use crate::build::{BuildConfig, ConfiguredAccount};
+use crate::api::auth::Client;
+use crate::core::build::{BuildConfig, ConfiguredAccount};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub listen: SocketAddr,
@@ -25,17 +27,17 @@ pub struct Config {
     pub tick_ms: u64,
     pub tls: TlsFiles,
     #[serde(default)]
-    pub limits: crate::limits::Limits,
+    pub limits: crate::config::limits::Limits,
     #[serde(default)]
-    pub watch: crate::watch::WatchConfig,
+    pub watch: crate::chain::watch::WatchConfig,
     /// What stays in the main store; the rest of the finished work moves to the history.
     #[serde(default)]
     pub history: crate::store::Keep,
     /// Prometheus `/metrics` (plain HTTP; keep it on loopback or a monitoring network).
     #[serde(default)]
     pub metrics_listen: Option<SocketAddr>,
-    #[serde(default, rename = "webhook")]
-    pub webhooks: Vec<crate::webhook::WebhookConfig>,
+    #[serde(default, rename = "webhook", skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<crate::ops::webhook::WebhookConfig>,
     #[serde(rename = "account")]
     pub accounts: Vec<AccountConfig>,
     #[serde(rename = "client")]
@@ -53,7 +55,7 @@ fn default_tick() -> u64 {
 /// The installation's CA and this party's certificate and key (`[tls]`).
 pub use hanko_proto::tls::TlsFiles;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountConfig {
     pub public_key: PublicKey,
@@ -130,7 +132,7 @@ impl Config {
     }
 
     /// The accounts the chain watcher follows, with their balance bounds.
-    pub fn watched(&self) -> Result<Vec<crate::watch::Watched>, String> {
+    pub fn watched(&self) -> Result<Vec<crate::chain::watch::Watched>, String> {
         let xem = |i: usize, field: &str, v: &Option<String>| {
             v.as_deref()
                 .map(|t| {
@@ -144,7 +146,7 @@ impl Config {
             .zip(self.accounts())
             .enumerate()
             .map(|(i, (a, account))| {
-                Ok(crate::watch::Watched {
+                Ok(crate::chain::watch::Watched {
                     address: nem::Address::from_public_key(&a.public_key, self.network),
                     account,
                     max_balance: xem(i, "max_balance", &a.max_balance)?,

@@ -67,10 +67,6 @@ impl Live {
         self.lock().records.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.lock().records.is_empty()
-    }
-
     pub fn count(&self, account: &Address) -> usize {
         self.lock().per_account.get(account).copied().unwrap_or(0)
     }

@@ -10,6 +10,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+use hanko_proto::reason::Reason;
+
 use crate::core::{Answer, CosignerDecision, ProposalRecord};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -80,16 +82,11 @@ impl Default for Metrics {
     }
 }
 
-/// The rule a reason names: `rule_name (kind): …` as cosigners write them.
-fn rule_of(reason: &str) -> String {
-    let name = reason.split(" (").next().unwrap_or_default();
-    let plain = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if plain {
-        name.to_string()
+/// A rule's name as a label: as the cosigner named it when it is plain, else `other` (a
+/// label's values must stay few and safe, whatever a cosigner sends).
+fn rule_label(reason: &Reason) -> String {
+    if hanko_proto::reason::plain(&reason.rule) {
+        reason.rule.clone()
     } else {
         "other".to_string()
     }
@@ -122,7 +119,7 @@ impl Metrics {
                     self.decisions_by_rule
                         .get_or_create(&RuleLabel {
                             outcome: outcome.into(),
-                            rule: rule_of(first),
+                            rule: rule_label(first),
                         })
                         .inc();
                 }
@@ -235,37 +232,4 @@ impl Metrics {
         }
         out
     }
-}
-
-/// Serves `GET /metrics` until `shutdown` resolves.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    coordinator: Arc<crate::driver::Coordinator>,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || {
-            let c = coordinator.clone();
-            async move {
-                let unfinished = c.store.active();
-                let store = StoreCounts {
-                    writes: c.store.counted(),
-                    flushes: c.store.flushes(),
-                    flush_seconds: c.store.flush_seconds(),
-                };
-                let body = c.metrics.render(&unfinished, c.frozen(), store);
-                (
-                    [(
-                        axum::http::header::CONTENT_TYPE,
-                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
-                    )],
-                    body,
-                )
-            }
-        }),
-    );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
 }

@@ -12,12 +12,11 @@ use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_stream::wrappers::ReceiverStream;
 
-use crate::admin::AdminService;
-use crate::auth::Clients;
-use crate::cosigner_link::CosignerLinkService;
+use crate::api::admin::AdminService;
+use crate::api::auth::Clients;
+use crate::api::cosigner_link::CosignerLinkService;
+use crate::api::treasury::TreasuryService;
 use crate::driver::Coordinator;
-use crate::store::Store;
-use crate::treasury::TreasuryService;
 
 type TlsStream = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
 
@@ -71,8 +70,7 @@ pub async fn serve(
     listener: TcpListener,
     tls: rustls::ServerConfig,
     clients: Arc<Clients>,
-    store: Arc<Store>,
-    coordinator: Option<Arc<Coordinator>>,
+    coordinator: Arc<Coordinator>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<Running, std::io::Error> {
     let addr = listener.local_addr()?;
@@ -80,50 +78,42 @@ pub async fn serve(
     health_reporter
         .set_serving::<AdminServer<AdminService>>()
         .await;
-    if let Some(c) = &coordinator
-        && let Ok(mut slot) = c.health.lock()
-    {
+    if let Ok(mut slot) = coordinator.health.lock() {
         *slot = Some(health_reporter.clone());
     }
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(hanko_proto::FILE_DESCRIPTOR_SET)
         .build_v1()
         .map_err(|e| std::io::Error::other(e.to_string()))?;
-    let limits = coordinator
-        .as_ref()
-        .map(|c| c.settings.limits)
-        .unwrap_or_default();
     // A hard stop well above the limit; handlers answer ResourceExhausted above the limit.
-    let max = limits.max_request_bytes.saturating_mul(4);
+    let max = coordinator
+        .settings
+        .limits
+        .max_request_bytes
+        .saturating_mul(4);
     let admin = AdminServer::new(AdminService {
         clients: clients.clone(),
-        store,
         coordinator: coordinator.clone(),
     })
     .max_decoding_message_size(max);
     let incoming = tls_incoming(listener, tls);
-    let treasury = coordinator.clone().map(|c| {
-        TreasuryServer::new(TreasuryService {
-            clients: clients.clone(),
-            coordinator: c,
-            shifts: Default::default(),
-        })
-        .max_decoding_message_size(max)
-    });
-    let link = coordinator.map(|c| {
-        CosignerLinkServer::new(CosignerLinkService {
-            clients,
-            coordinator: c,
-        })
-        .max_decoding_message_size(max)
-    });
+    let treasury = TreasuryServer::new(TreasuryService {
+        clients: clients.clone(),
+        coordinator: coordinator.clone(),
+    })
+    .max_decoding_message_size(max);
+    let link = CosignerLinkServer::new(CosignerLinkService {
+        clients,
+        coordinator,
+    })
+    .max_decoding_message_size(max);
     let task = tokio::spawn(
         tonic::transport::Server::builder()
             .add_service(health)
             .add_service(reflection)
             .add_service(admin)
-            .add_optional_service(treasury)
-            .add_optional_service(link)
+            .add_service(treasury)
+            .add_service(link)
             .serve_with_incoming_shutdown(incoming, shutdown),
     );
     tracing::info!(%addr, "coordinator serving (mTLS, TLS 1.3)");

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
-use crate::convert;
+use crate::api::convert;
 use crate::core::{CosignerDecision, ProposalRecord};
 
 /// Offers queued ahead of what the cosigner has read; past this the broadcast holds them.

@@ -9,39 +9,28 @@ use std::time::Duration;
 use nem::client::{NisClient, NisError};
 use nem::validation::ValidationResult;
 use nem::{NemTimestamp, SignedTransaction};
-use thiserror::Error;
 use tokio::sync::broadcast;
 
-use crate::build::{BuildConfig, ConfiguredAccount};
-use crate::core::{self, Action, Answer, Event, ProposalRecord, TransitionError};
-use crate::follow::{Follower, Found};
+use crate::chain::follow::{Follower, Found};
+use crate::core::build::{BuildConfig, ConfiguredAccount};
+use crate::core::{self, Action, Answer, Event, ProposalRecord};
+use crate::driver::transitions::Work;
 use crate::store::{Store, StoreError};
-use crate::transitions::Work;
 use batch::{Queued, QueuedDraft};
+pub use error::DriverError;
+pub use operations::{Overview, Prepare, Propose, Query, Subscription, checked};
 
 mod batch;
-
-#[derive(Debug, Error)]
-pub enum DriverError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Transition(#[from] TransitionError),
-    #[error("no proposal {0}")]
-    NotFound(String),
-    #[error("proposal {0} exists with a different signed intent")]
-    Exists(String),
-    /// The step of this event did not finish (the task stepping it failed): nothing of it was
-    /// written.
-    #[error("the transition was not made; try again")]
-    Dropped,
-}
+mod error;
+mod operations;
+pub(crate) mod own_bytes;
+pub mod transitions;
 
 pub struct Settings {
     pub build: BuildConfig,
     pub accounts: Vec<ConfiguredAccount>,
     pub tick: Duration,
-    pub limits: crate::limits::Limits,
+    pub limits: crate::config::limits::Limits,
 }
 
 pub struct Coordinator {
@@ -61,13 +50,15 @@ pub struct Coordinator {
     /// Proposals to offer cosigners (Distribute).
     pub offers: broadcast::Sender<Arc<ProposalRecord>>,
     /// Every saved change, to the watchers of its proposal (Watch).
-    pub watchers: crate::watchers::Watchers,
+    pub watchers: crate::ops::watchers::Watchers,
     /// Subscriptions and heartbeats of cosigners (Admin.Status).
-    pub board: Arc<crate::board::Board>,
-    pub metrics: crate::metrics::Metrics,
+    pub board: Arc<crate::ops::board::Board>,
+    pub metrics: crate::ops::metrics::Metrics,
     /// When each unfinished proposal was accepted by this process (signing latency).
     accepted_at: Mutex<std::collections::HashMap<String, std::time::Instant>>,
-    pub webhooks: crate::webhook::Webhooks,
+    pub webhooks: crate::ops::webhook::Webhooks,
+    /// The deadline shifts handed to the last few seconds' identical withdrawals.
+    shifts: own_bytes::Shifts,
     /// Standard gRPC health: SERVING only while not frozen, the node answers and storage writes.
     pub health: std::sync::Mutex<Option<tonic_health::server::HealthReporter>>,
 }
@@ -112,7 +103,7 @@ impl Coordinator {
         store: Arc<Store>,
         node: NisClient,
         settings: Settings,
-        webhooks: crate::webhook::Webhooks,
+        webhooks: crate::ops::webhook::Webhooks,
     ) -> Arc<Coordinator> {
         let (offers, _) = broadcast::channel(1024);
         Arc::new(Coordinator {
@@ -130,6 +121,7 @@ impl Coordinator {
             metrics: Default::default(),
             accepted_at: Default::default(),
             webhooks,
+            shifts: Default::default(),
             health: Default::default(),
         })
     }
@@ -326,7 +318,7 @@ impl Coordinator {
         let me = self.clone();
         let r = r.clone();
         tokio::spawn(async move {
-            if let Ok(Some(found)) = crate::follow::look_up(&me.node, &r).await {
+            if let Ok(Some(found)) = crate::chain::follow::look_up(&me.node, &r).await {
                 me.confirm(found).await;
                 return;
             }

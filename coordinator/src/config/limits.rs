@@ -1,9 +1,9 @@
 //! What one client, or one account, may ask of the coordinator. Beyond a limit a call is
 //! ResourceExhausted, and nothing stored changes.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Unfinished proposals per multisig account.

@@ -1,0 +1,89 @@
+//! The Admin service: freeze and unfreeze (admin), status (admin or auditor). A freeze is
+//! stored durably before it is acknowledged and survives restarts.
+
+use std::sync::Arc;
+
+use hanko_proto::v1::admin_server::Admin;
+use hanko_proto::v1::{CosignerStatus, FreezeRequest, FreezeStatus, StatusRequest, StatusResponse};
+use tonic::{Request, Response, Status};
+
+use crate::api::auth::{Clients, Role};
+use crate::api::status::{self, invalid};
+use crate::driver::Coordinator;
+use crate::store::Freeze;
+
+pub struct AdminService {
+    pub clients: Arc<Clients>,
+    pub coordinator: Arc<Coordinator>,
+}
+
+fn freeze_status(f: &Freeze) -> FreezeStatus {
+    FreezeStatus {
+        frozen: f.frozen,
+        reason: f.reason.clone(),
+        by: f.by.clone(),
+        since_ms: f.since_ms,
+    }
+}
+
+impl AdminService {
+    fn set(
+        &self,
+        request: Request<FreezeRequest>,
+        frozen: bool,
+    ) -> Result<Response<FreezeStatus>, Status> {
+        let who = self.clients.authorize(&request, &[Role::Admin])?;
+        let reason = request.into_inner().reason;
+        if reason.trim().is_empty() {
+            return Err(invalid("reason", "say why (it is kept in the record)"));
+        }
+        let freeze = self
+            .coordinator
+            .set_frozen(frozen, &who.name, reason)
+            .map_err(status::of)?;
+        Ok(Response::new(freeze_status(&freeze)))
+    }
+}
+
+#[tonic::async_trait]
+impl Admin for AdminService {
+    async fn freeze(
+        &self,
+        request: Request<FreezeRequest>,
+    ) -> Result<Response<FreezeStatus>, Status> {
+        self.set(request, true)
+    }
+
+    async fn unfreeze(
+        &self,
+        request: Request<FreezeRequest>,
+    ) -> Result<Response<FreezeStatus>, Status> {
+        self.set(request, false)
+    }
+
+    async fn status(
+        &self,
+        request: Request<StatusRequest>,
+    ) -> Result<Response<StatusResponse>, Status> {
+        self.clients
+            .authorize(&request, &[Role::Admin, Role::Auditor])?;
+        let o = self.coordinator.overview().await.map_err(status::of)?;
+        let cosigners = o
+            .cosigners
+            .into_iter()
+            .map(|(k, seen)| CosignerStatus {
+                cosigner: k.0.to_vec(),
+                connected: seen.streams > 0,
+                last_heartbeat_ms: seen.last_heartbeat_ms,
+                frozen: seen.frozen,
+                policy_hash: seen.policy_hash,
+            })
+            .collect();
+        Ok(Response::new(StatusResponse {
+            freeze: Some(o.freeze.as_ref().map(freeze_status).unwrap_or_default()),
+            cosigners,
+            unfinished_proposals: o.unfinished as u64,
+            node_reachable: o.node_reachable,
+        }))
+    }
+}
