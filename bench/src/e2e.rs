@@ -150,25 +150,19 @@ pub fn start() -> Result<Local> {
         ..Rules::default()
     };
     let plan = Plan {
-        dir: dir.clone(),
-        cosigners: 3,
-        required: 2,
         kdf: cosigner::keystore::KdfParams {
             memory_kib: 1_024,
             iterations: 1,
             parallelism: 1,
         },
-        block_time_ms: 1_000,
-        deadline: "1h".into(),
         policy: Box::new(move |i, ctx| policy(i, ctx, &rules)),
-        hosts: Default::default(),
         limits: Some(coordinator::config::limits::Limits {
             max_pending_per_account: 100_000,
             requests_per_second: 100_000,
             burst: 100_000,
             max_request_bytes: 64 * 1024,
         }),
-        history: None,
+        ..Plan::new(dir.clone(), 3, 2)
     };
     Local::start(&exe, &plan).map_err(|e| anyhow!("{e}"))
 }

@@ -77,18 +77,7 @@ pub async fn run(args: DemoArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let exe = std::env::current_exe()
         .map_err(|e| CliError::Io(format!("cannot find the hanko binary: {e}")))?;
     writeln!(out, "Hanko demo: a local 2-of-3 multisig on an embedded NIS1 dev node\n  data, logs and configuration: {}", dir.display()).map_err(w)?;
-    let plan = Plan {
-        dir: dir.clone(),
-        cosigners: 3,
-        required: 2,
-        kdf: Default::default(),
-        block_time_ms: 1_000,
-        deadline: "1h".into(),
-        policy: Box::new(script::demo_policy),
-        hosts: Default::default(),
-        limits: None,
-        history: None,
-    };
+    let plan = Plan::new(dir.clone(), 3, 2);
     let local = tokio::task::spawn_blocking(move || Local::start(&exe, &plan))
         .await
         .map_err(|e| CliError::Io(format!("start-up: {e}")))??;

@@ -11,20 +11,9 @@ fn every_written_configuration_loads_with_its_daemons_loader() {
     let dir = std::env::temp_dir().join(format!("hanko-local-configs-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let plan = Plan {
-        dir: dir.clone(),
-        cosigners: 3,
-        required: 2,
-        kdf: cosigner::keystore::KdfParams {
-            memory_kib: 1_024,
-            iterations: 1,
-            parallelism: 1,
-        },
-        block_time_ms: 300,
-        deadline: "30m".into(),
+        kdf: testkit::FAST_KDF,
         policy: Box::new(|i, _| format!("# policy {i}\n")),
-        hosts: Default::default(),
-        limits: None,
-        history: None,
+        ..Plan::new(dir.clone(), 3, 2)
     };
     let layout = Layout::create(&plan).unwrap();
     let listen: std::net::SocketAddr = "127.0.0.1:7001".parse().unwrap();

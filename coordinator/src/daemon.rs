@@ -17,9 +17,32 @@ fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-/// Runs until SIGTERM or Ctrl-C; `ready` is called once the port accepts connections.
-pub async fn run(config_path: &Path, ready: &dyn Fn()) -> Result<()> {
-    let config = Config::load(config_path).map_err(anyhow::Error::msg)?;
+/// A started coordinator: its services on `addr`, its ticker, archiver, chain watcher and
+/// metrics endpoint, until [`Running::stop`].
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    pub coordinator: Arc<Coordinator>,
+    stop: tokio::sync::watch::Sender<bool>,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    server: crate::api::Running,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops serving and every task; in-flight calls get 5 s (cosigner subscriptions are
+    /// endless streams).
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.stop.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.server.task).await;
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Starts every part of a coordinator configured by `config`, serving on `listener`.
+pub async fn start(config: &Config, listener: tokio::net::TcpListener) -> Result<Running> {
     hanko_runtime::process::check_private(&config.tls.key)?;
     let tls = hanko_proto::tls::server_config(
         &read(&config.tls.ca)?,
@@ -43,66 +66,71 @@ pub async fn run(config_path: &Path, ready: &dyn Fn()) -> Result<()> {
         tick: Duration::from_millis(config.tick_ms),
         limits,
     };
-    let unfinished = store.unfinished();
     let webhooks =
         crate::ops::webhook::Webhooks::new(&config.webhooks).map_err(anyhow::Error::msg)?;
     let coordinator = Coordinator::with_webhooks(store.clone(), node, settings, webhooks);
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let ticker = tokio::spawn(coordinator.clone().run_ticker(stop_rx.clone()));
-    let archiver = tokio::spawn(crate::ops::archiver::run(
-        store.clone(),
-        config.history,
-        stop_rx.clone(),
-    ));
-    let watcher = config.watch.enabled.then(|| {
-        tokio::spawn(crate::chain::watch::run(
+    let mut tasks = vec![
+        tokio::spawn(coordinator.clone().run_ticker(stop_rx.clone())),
+        tokio::spawn(crate::ops::archiver::run(
+            store,
+            config.history,
+            stop_rx.clone(),
+        )),
+    ];
+    if config.watch.enabled {
+        tasks.push(tokio::spawn(crate::chain::watch::run(
             coordinator.clone(),
-            config.watched().unwrap_or_default(),
+            config.watched().map_err(anyhow::Error::msg)?,
             config.watch.clone(),
             stop_rx.clone(),
-        ))
-    });
-    let metrics = match config.metrics_listen {
-        Some(addr) => {
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("metrics_listen: cannot listen on {addr}"))?;
-            let local = listener.local_addr()?;
-            println!("hanko-coordinator metrics on http://{local}/metrics");
-            let mut stop_metrics = stop_rx.clone();
-            let c = coordinator.clone();
-            Some(tokio::spawn(async move {
-                let stopped = async move {
-                    let _ = stop_metrics.changed().await;
-                };
-                if let Err(e) = crate::ops::scrape::serve(listener, c, stopped).await {
-                    tracing::error!(error = %e, "metrics server stopped");
-                }
-            }))
-        }
-        None => None,
-    };
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
-    let running = crate::api::serve(listener, tls, clients, coordinator.clone(), async move {
+        )));
+    }
+    if let Some(addr) = config.metrics_listen {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("metrics_listen: cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        println!("hanko-coordinator metrics on http://{local}/metrics");
+        let mut stop_metrics = stop_rx.clone();
+        let c = coordinator.clone();
+        tasks.push(tokio::spawn(async move {
+            let stopped = async move {
+                let _ = stop_metrics.changed().await;
+            };
+            if let Err(e) = crate::ops::scrape::serve(listener, c, stopped).await {
+                tracing::error!(error = %e, "metrics server stopped");
+            }
+        }));
+    }
+    let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = crate::api::serve(listener, tls, clients, coordinator.clone(), async move {
         let _ = shutdown_rx.await;
     })
     .await?;
+    Ok(Running {
+        addr: server.addr,
+        coordinator,
+        stop,
+        shutdown,
+        server,
+        tasks,
+    })
+}
+
+/// Runs until SIGTERM or Ctrl-C; `ready` is called once the port accepts connections.
+pub async fn run(config_path: &Path, ready: &dyn Fn()) -> Result<()> {
+    let config = Config::load(config_path).map_err(anyhow::Error::msg)?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let running = start(&config, listener).await?;
+    let unfinished = running.coordinator.store.unfinished();
     tracing::info!(version = env!("CARGO_PKG_VERSION"), config = %config_path.display(), addr = %running.addr, node = %config.node, unfinished, "hanko-coordinator ready");
     println!("hanko-coordinator ready on {}", running.addr);
     ready();
     hanko_runtime::process::shutdown_signal().await;
     tracing::info!("shutting down");
-    let _ = shutdown_tx.send(());
-    let _ = stop.send(true);
-    // Cosigner subscriptions are endless streams: give in-flight calls 5 s, then stop.
-    let _ = tokio::time::timeout(Duration::from_secs(5), running.task).await;
-    let _ = ticker.await;
-    let _ = archiver.await;
-    for task in watcher.into_iter().chain(metrics) {
-        let _ = task.await;
-    }
+    running.stop().await;
     Ok(())
 }

@@ -2,108 +2,41 @@
 //! certificate name, health for everyone authenticated, a persisted freeze.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::sync::Arc;
-
-use coordinator::api::auth::{Client, Clients, Role};
+use coordinator::api::auth::Role;
+use coordinator::daemon::Running;
 use coordinator::store::Store;
 use hanko_proto::v1::admin_client::AdminClient;
 use hanko_proto::v1::{FreezeRequest, StatusRequest};
-use hanko_runtime::pki::{Issued, Usage, Validity, issue, new_ca};
 use nem::PublicKey;
+use testkit::coordinator::{client, cosigner};
+use testkit::{Pki, TempDir};
 use tonic::Code;
 
-const YEAR: i32 = 2026;
-
 struct Setup {
-    ca: Issued,
-    clients: Vec<(String, Issued)>,
-    addr: std::net::SocketAddr,
-    shutdown: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<Result<(), tonic::transport::Error>>,
-    dir: std::path::PathBuf,
+    pki: Pki,
+    running: Running,
+    dir: TempDir,
 }
 
+/// A coordinator that serves no account, its node a closed port: what the Admin service needs.
 async fn setup(tag: &str) -> Setup {
-    let ca = new_ca("test-ca", 5, YEAR).unwrap();
-    let server = issue(
-        &ca,
-        "coordinator",
-        Usage::Server {
-            names: vec!["localhost".into()],
-        },
-        Validity::Years(1),
-        YEAR,
-    )
-    .unwrap();
-    let names = ["admin-1", "auditor-1", "alice", "cosigner-a", "stranger"];
-    let clients: Vec<(String, Issued)> = names
-        .iter()
-        .map(|n| {
-            (
-                n.to_string(),
-                issue(&ca, n, Usage::Client, Validity::Years(1), YEAR).unwrap(),
-            )
-        })
-        .collect();
-    let configured = Clients::new(vec![
-        Client {
-            name: "admin-1".into(),
-            role: Role::Admin,
-            cosigner_key: None,
-        },
-        Client {
-            name: "auditor-1".into(),
-            role: Role::Auditor,
-            cosigner_key: None,
-        },
-        Client {
-            name: "alice".into(),
-            role: Role::Proposer,
-            cosigner_key: None,
-        },
-        Client {
-            name: "cosigner-a".into(),
-            role: Role::Cosigner,
-            cosigner_key: Some(PublicKey([1; 32])),
-        },
-    ])
-    .unwrap();
-    let dir = std::env::temp_dir().join(format!("hanko-admin-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let store = Arc::new(Store::open(&dir).unwrap());
-    let tls =
-        hanko_proto::tls::server_config(&ca.cert_pem, &server.cert_pem, &server.key_pem).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
-    let running = coordinator::api::serve(
-        listener,
-        tls,
-        Arc::new(configured),
-        offline(store),
-        async move {
-            let _ = rx.await;
-        },
-    )
-    .await
-    .unwrap();
-    Setup {
-        ca,
-        clients,
-        addr: running.addr,
-        shutdown,
-        task: running.task,
-        dir,
-    }
+    let (pki, dir) = (Pki::new(), testkit::temp_dir(tag));
+    let setup = testkit::coordinator::Setup {
+        accounts: vec![],
+        clients: vec![
+            client("admin-1", Role::Admin),
+            client("auditor-1", Role::Auditor),
+            client("alice", Role::Proposer),
+            cosigner("cosigner-a", PublicKey([1; 32])),
+        ],
+        ..Default::default()
+    };
+    let running = testkit::coordinator::start(setup, &pki, "http://127.0.0.1:9", &dir).await;
+    Setup { pki, running, dir }
 }
 
 async fn admin(s: &Setup, name: &str) -> AdminClient<tonic::transport::Channel> {
-    let cert = &s.clients.iter().find(|(n, _)| n == name).unwrap().1;
-    let tls =
-        hanko_proto::tls::client_config(&s.ca.cert_pem, &cert.cert_pem, &cert.key_pem).unwrap();
-    let channel = hanko_proto::channel::connect(&s.addr.to_string(), "localhost", tls)
-        .await
-        .unwrap();
-    AdminClient::new(channel)
+    AdminClient::new(s.pki.channel(&s.pki.client(name), s.running.addr).await)
 }
 
 fn code<T>(r: Result<tonic::Response<T>, tonic::Status>) -> Code {
@@ -175,12 +108,7 @@ async fn role_matrix_for_admin_calls() {
     assert!(e.message().starts_with("reason:"), "{e}");
 
     // Standard gRPC health answers any authenticated caller.
-    let cert = &s.clients.iter().find(|(n, _)| n == "alice").unwrap().1;
-    let tls =
-        hanko_proto::tls::client_config(&s.ca.cert_pem, &cert.cert_pem, &cert.key_pem).unwrap();
-    let channel = hanko_proto::channel::connect(&s.addr.to_string(), "localhost", tls)
-        .await
-        .unwrap();
+    let channel = s.pki.channel(&s.pki.client("alice"), s.running.addr).await;
     let health = tonic_health::pb::health_client::HealthClient::new(channel)
         .check(tonic_health::pb::HealthCheckRequest {
             service: String::new(),
@@ -191,9 +119,7 @@ async fn role_matrix_for_admin_calls() {
         health.into_inner().status,
         tonic_health::pb::health_check_response::ServingStatus::Serving as i32
     );
-    let _ = s.shutdown.send(());
-    s.task.await.unwrap().unwrap();
-    std::fs::remove_dir_all(&s.dir).unwrap();
+    s.running.stop().await;
 }
 
 #[tokio::test]
@@ -210,12 +136,11 @@ async fn a_freeze_is_recorded_and_survives_a_restart() {
     assert!(f.frozen && f.by == "admin-1");
     let status = c.status(StatusRequest {}).await.unwrap().into_inner();
     assert!(status.freeze.unwrap().frozen);
-    let _ = s.shutdown.send(());
-    s.task.await.unwrap().unwrap();
+    s.running.stop().await;
     // Reopen the same store, as a restarted coordinator would.
     let mut reopened = None;
     for _ in 0..50 {
-        match Store::open(&s.dir) {
+        match Store::open(&s.dir.join("data")) {
             Ok(store) => {
                 reopened = Some(store);
                 break;
@@ -227,25 +152,4 @@ async fn a_freeze_is_recorded_and_survives_a_restart() {
     let freeze = store.freeze().unwrap().unwrap();
     assert!(freeze.frozen && freeze.reason == "outflow we did not send");
     drop(store);
-    std::fs::remove_dir_all(&s.dir).unwrap();
-}
-
-/// A coordinator on `store` whose node never answers and which serves no account: what the
-/// Admin service needs.
-fn offline(store: Arc<Store>) -> Arc<coordinator::driver::Coordinator> {
-    use coordinator::core::build::BuildConfig;
-    use coordinator::driver::{Coordinator, Settings};
-    let node =
-        nem::client::NisClient::new(nem::client::ClientConfig::new("http://127.0.0.1:9")).unwrap();
-    let settings = Settings {
-        build: BuildConfig {
-            network: nem::Network::Testnet,
-            deadline_seconds: 3_600,
-            timestamp_lag_seconds: 2,
-        },
-        accounts: vec![],
-        tick: std::time::Duration::from_secs(3_600),
-        limits: Default::default(),
-    };
-    Coordinator::new(store, node, settings)
 }

@@ -7,84 +7,24 @@ mod common;
 
 use common::*;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use coordinator::api::auth::{Client, Clients, Role};
-use coordinator::core::build::{BuildConfig, ConfiguredAccount};
-use coordinator::driver::{Coordinator, Settings};
-use coordinator::store::Store;
-use ed25519_dalek::{Signer, SigningKey};
+use coordinator::api::auth::Role;
+use ed25519_dalek::Signer;
 use hanko_proto::v1 as pb;
 use hanko_proto::v1::treasury_client::TreasuryClient;
-use hanko_runtime::pki::{Usage, Validity, issue, new_ca};
 use nem::{Address, Network, Transaction};
+use testkit::coordinator::{Setup, cosigner};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_account_that_differs_on_the_node_is_stopped() {
     // The node says 3 of 3; configuration says 2 of 3.
-    let mut config = devnode::Config::example().unwrap();
-    config.block_time_ms = 0;
-    config.multisigs[0].min_cosignatories = 0;
-    let node = devnode::start(
-        &config,
-        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-    )
-    .unwrap();
-    let nis = nem::client::NisClient::new(nem::client::ClientConfig::new(node.url())).unwrap();
+    let node = testkit::node::start(0, |c| c.multisigs[0].min_cosignatories = 0).await;
     let treasury = Address::from_public_key(&nem_key(0).public_key(), Network::Testnet);
-    let ca = new_ca("ca", 5, YEAR).unwrap();
-    let server = issue(
-        &ca,
-        "coordinator",
-        Usage::Server {
-            names: vec!["localhost".into()],
-        },
-        Validity::Years(1),
-        YEAR,
-    )
-    .unwrap();
-    let alice_cert = issue(&ca, "alice", Usage::Client, Validity::Years(1), YEAR).unwrap();
-    let clients = Arc::new(
-        Clients::new(vec![Client {
-            name: "alice".into(),
-            role: Role::Proposer,
-            cosigner_key: None,
-        }])
-        .unwrap(),
-    );
-    let dir = std::env::temp_dir().join(format!("hanko-mismatch-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let store = Arc::new(Store::open(&dir).unwrap());
-    let settings = Settings {
-        build: BuildConfig {
-            network: Network::Testnet,
-            deadline_seconds: 3_600,
-            timestamp_lag_seconds: 2,
-        },
-        accounts: vec![ConfiguredAccount {
-            public_key: nem_key(0).public_key(),
-            cosigners: vec![
-                nem_key(1).public_key(),
-                nem_key(2).public_key(),
-                nem_key(3).public_key(),
-            ],
-            required: 2,
-        }],
-        tick: Duration::from_millis(200),
-        limits: Default::default(),
-    };
-    let coordinator = Coordinator::new(store.clone(), nis, settings);
-    let tls =
-        hanko_proto::tls::server_config(&ca.cert_pem, &server.cert_pem, &server.key_pem).unwrap();
-    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let running = coordinator::api::serve(listener, tls, clients, coordinator, async move {
-        let _ = rx.await;
-    })
-    .await
-    .unwrap();
-    let mut t = TreasuryClient::new(channel(&ca, &alice_cert, running.addr).await);
+    let (pki, dir) = (Pki::new(), testkit::temp_dir("mismatch"));
+    let running = testkit::coordinator::start(Setup::default(), &pki, &node.url(), &dir).await;
+    let alice_cert = pki.client("alice");
+    let mut t = TreasuryClient::new(pki.channel(&alice_cert, running.addr).await);
     let e = t
         .prepare(pb::PrepareRequest {
             account: treasury.to_string(),
@@ -101,114 +41,46 @@ async fn an_account_that_differs_on_the_node_is_stopped() {
         e.message().contains("3 of 3") && e.message().contains("stopped"),
         "{e}"
     );
-    let _ = shutdown.send(());
-    tokio::time::timeout(Duration::from_secs(10), running.task)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    running.stop().await;
     node.stop().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prepare_propose_sign_broadcast_confirm() {
     // The dev node: the example 2-of-3 treasury, a block every 200 ms.
-    let mut config = devnode::Config::example().unwrap();
-    config.block_time_ms = 200;
-    let node = devnode::start(
-        &config,
-        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-    )
-    .unwrap();
-    let nis = nem::client::NisClient::new(nem::client::ClientConfig::new(node.url())).unwrap();
+    let node = testkit::node::start(200, |_| {}).await;
+    let nis = testkit::node::client(&node);
     let treasury = Address::from_public_key(&nem_key(0).public_key(), Network::Testnet);
     let before = nis.account(&treasury).await.unwrap().account.balance;
 
     // PKI and the coordinator.
-    let ca = new_ca("ca", 5, YEAR).unwrap();
-    let server = issue(
-        &ca,
-        "coordinator",
-        Usage::Server {
-            names: vec!["localhost".into()],
-        },
-        Validity::Years(1),
-        YEAR,
-    )
-    .unwrap();
-    let cert = |n: &str| issue(&ca, n, Usage::Client, Validity::Years(1), YEAR).unwrap();
-    let (alice_cert, a_cert, b_cert) = (cert("alice"), cert("cosigner-a"), cert("cosigner-b"));
-    let clients = Arc::new(
-        Clients::new(vec![
-            Client {
-                name: "alice".into(),
-                role: Role::Proposer,
-                cosigner_key: None,
-            },
-            Client {
-                name: "cosigner-a".into(),
-                role: Role::Cosigner,
-                cosigner_key: Some(nem_key(1).public_key()),
-            },
-            Client {
-                name: "cosigner-b".into(),
-                role: Role::Cosigner,
-                cosigner_key: Some(nem_key(2).public_key()),
-            },
-        ])
-        .unwrap(),
-    );
-    let dir = std::env::temp_dir().join(format!("hanko-flow-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let store = Arc::new(Store::open(&dir).unwrap());
-    let settings = Settings {
-        build: BuildConfig {
-            network: Network::Testnet,
-            deadline_seconds: 3_600,
-            timestamp_lag_seconds: 2,
-        },
-        accounts: vec![ConfiguredAccount {
-            public_key: nem_key(0).public_key(),
-            cosigners: vec![
-                nem_key(1).public_key(),
-                nem_key(2).public_key(),
-                nem_key(3).public_key(),
-            ],
-            required: 2,
-        }],
-        tick: Duration::from_millis(200),
-        limits: Default::default(),
+    let (pki, dir) = (Pki::new(), testkit::temp_dir("flow"));
+    let setup = Setup {
+        clients: vec![
+            testkit::coordinator::client("alice", Role::Proposer),
+            cosigner("cosigner-a", nem_key(1).public_key()),
+            cosigner("cosigner-b", nem_key(2).public_key()),
+        ],
+        ..Setup::default()
     };
-    let coordinator = Coordinator::new(store.clone(), nis.clone(), settings);
-    let (stop_ticker, ticker_rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(coordinator.clone().run_ticker(ticker_rx));
-    let tls =
-        hanko_proto::tls::server_config(&ca.cert_pem, &server.cert_pem, &server.key_pem).unwrap();
-    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
-    let running = coordinator::api::serve(
-        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-        tls,
-        clients,
-        coordinator.clone(),
-        async move {
-            let _ = rx.await;
-        },
-    )
-    .await
-    .unwrap();
+    let running = testkit::coordinator::start(setup, &pki, &node.url(), &dir).await;
     let addr = running.addr;
+    let (alice_cert, a_cert, b_cert) = (
+        pki.client("alice"),
+        pki.client("cosigner-a"),
+        pki.client("cosigner-b"),
+    );
 
     // Cosigners A and B online; C stays silent (2 of 3 is enough).
     let cosigner_a = tokio::spawn(test_cosigner(
-        ca.clone(),
+        pki.clone(),
         a_cert,
         addr,
         nem_key(1),
         treasury,
     ));
     let cosigner_b = tokio::spawn(test_cosigner(
-        ca.clone(),
+        pki.clone(),
         b_cert,
         addr,
         nem_key(2),
@@ -216,7 +88,7 @@ async fn prepare_propose_sign_broadcast_confirm() {
     ));
 
     // Treasury: prepare, check the bytes, sign the intent, propose.
-    let mut t = TreasuryClient::new(channel(&ca, &alice_cert, addr).await);
+    let mut t = TreasuryClient::new(pki.channel(&alice_cert, addr).await);
     let prepared = t
         .prepare(pb::PrepareRequest {
             account: treasury.to_string(),
@@ -235,7 +107,7 @@ async fn prepare_propose_sign_broadcast_confirm() {
         1_500_000_000,
         "the proposer checks the bytes it signs"
     );
-    let proposer = SigningKey::from_bytes(&[42; 32]);
+    let proposer = proposer();
     let signature = proposer.sign(&prepared.intent).to_bytes().to_vec();
     let propose = pb::ProposeRequest {
         proposal_id: prepared.proposal_id.clone(),
@@ -299,13 +171,8 @@ async fn prepare_propose_sign_broadcast_confirm() {
     // Subscription streams are endless: disconnect the cosigners, then stop within a grace time.
     cosigner_a.abort();
     cosigner_b.abort();
-    let _ = shutdown.send(());
-    let _ = stop_ticker.send(true);
-    tokio::time::timeout(Duration::from_secs(10), running.task)
+    tokio::time::timeout(Duration::from_secs(10), running.stop())
         .await
-        .expect("stops within 10 s")
-        .unwrap()
-        .unwrap();
+        .expect("stops within 10 s");
     node.stop().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }

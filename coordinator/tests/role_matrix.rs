@@ -5,20 +5,16 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use coordinator::api::auth::{Client, Clients, Role};
-use coordinator::core::build::{BuildConfig, ConfiguredAccount};
-use coordinator::driver::{Coordinator, Settings};
-use coordinator::store::Store;
+use coordinator::api::auth::Role;
+use coordinator::config::AccountConfig;
 use hanko_proto::v1 as pb;
 use hanko_proto::v1::admin_client::AdminClient;
 use hanko_proto::v1::cosigner_link_client::CosignerLinkClient;
 use hanko_proto::v1::treasury_client::TreasuryClient;
-use hanko_runtime::pki::{Usage, Validity, issue, new_ca};
-use nem::Network;
+use testkit::coordinator::{Setup, client, cosigner};
 use tonic::Code;
 
 fn denied<T>(r: Result<tonic::Response<T>, tonic::Status>) -> bool {
@@ -27,72 +23,24 @@ fn denied<T>(r: Result<tonic::Response<T>, tonic::Status>) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_role_times_each_rpc() {
-    let ca = new_ca("ca", 5, YEAR).unwrap();
-    let server = issue(
-        &ca,
-        "coordinator",
-        Usage::Server {
-            names: vec!["localhost".into()],
-        },
-        Validity::Years(1),
-        YEAR,
-    )
-    .unwrap();
-    let clients = Arc::new(
-        Clients::new(vec![
-            Client {
-                name: "proposer".into(),
-                role: Role::Proposer,
-                cosigner_key: None,
-            },
-            Client {
-                name: "cosigner".into(),
-                role: Role::Cosigner,
-                cosigner_key: Some(nem_key(1).public_key()),
-            },
-            Client {
-                name: "auditor".into(),
-                role: Role::Auditor,
-                cosigner_key: None,
-            },
-            Client {
-                name: "admin".into(),
-                role: Role::Admin,
-                cosigner_key: None,
-            },
-        ])
-        .unwrap(),
-    );
-    let dir = std::env::temp_dir().join(format!("hanko-roles-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let store = Arc::new(Store::open(&dir).unwrap());
-    // Authorization comes before any node call: a closed port is enough.
-    let nis =
-        nem::client::NisClient::new(nem::client::ClientConfig::new("http://127.0.0.1:9")).unwrap();
-    let settings = Settings {
-        build: BuildConfig {
-            network: Network::Testnet,
-            deadline_seconds: 3_600,
-            timestamp_lag_seconds: 2,
-        },
-        accounts: vec![ConfiguredAccount {
-            public_key: nem_key(0).public_key(),
+    let (pki, dir) = (Pki::new(), testkit::temp_dir("roles"));
+    let setup = Setup {
+        accounts: vec![AccountConfig {
             cosigners: vec![nem_key(1).public_key()],
             required: 1,
+            ..testkit::coordinator::example_account()
         }],
-        tick: Duration::from_secs(60),
-        limits: Default::default(),
+        clients: vec![
+            client("proposer", Role::Proposer),
+            cosigner("cosigner", nem_key(1).public_key()),
+            client("auditor", Role::Auditor),
+            client("admin", Role::Admin),
+        ],
+        tick_ms: 60_000,
+        ..Setup::default()
     };
-    let coordinator = Coordinator::new(store.clone(), nis, settings);
-    let tls =
-        hanko_proto::tls::server_config(&ca.cert_pem, &server.cert_pem, &server.key_pem).unwrap();
-    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let running = coordinator::api::serve(listener, tls, clients, coordinator, async move {
-        let _ = rx.await;
-    })
-    .await
-    .unwrap();
+    // Authorization comes before any node call: a closed port is enough.
+    let running = testkit::coordinator::start(setup, &pki, "http://127.0.0.1:9", &dir).await;
 
     let rpcs = [
         "Prepare",
@@ -120,8 +68,7 @@ async fn each_role_times_each_rpc() {
     let mut checked = 0;
     let mut wrong = Vec::new();
     for who in ["proposer", "cosigner", "auditor", "admin", "stranger"] {
-        let cert = issue(&ca, who, Usage::Client, Validity::Years(1), YEAR).unwrap();
-        let ch = channel(&ca, &cert, running.addr).await;
+        let ch = pki.channel(&pki.client(who), running.addr).await;
         let mut t = TreasuryClient::new(ch.clone());
         let mut l = CosignerLinkClient::new(ch.clone());
         let mut a = AdminClient::new(ch);
@@ -178,7 +125,5 @@ async fn each_role_times_each_rpc() {
         wrong.len()
     );
     assert!(wrong.is_empty(), "{wrong:#?}");
-    let _ = shutdown.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(10), running.task).await;
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = tokio::time::timeout(Duration::from_secs(10), running.stop()).await;
 }

@@ -569,21 +569,7 @@ async fn unfinished_proposals_are_counted_per_account() {
 /// A coordinator on `store` with no node: what it is asked here acts on nothing outside the
 /// store.
 fn offline(store: &std::sync::Arc<Store>) -> std::sync::Arc<coordinator::driver::Coordinator> {
-    use coordinator::core::build::BuildConfig;
-    use coordinator::driver::{Coordinator, Settings};
-    let node =
-        nem::client::NisClient::new(nem::client::ClientConfig::new("http://127.0.0.1:9")).unwrap();
-    let settings = Settings {
-        build: BuildConfig {
-            network: nem::Network::Testnet,
-            deadline_seconds: 3_600,
-            timestamp_lag_seconds: 2,
-        },
-        accounts: vec![],
-        tick: std::time::Duration::from_secs(3_600),
-        limits: Default::default(),
-    };
-    Coordinator::new(store.clone(), node, settings)
+    testkit::coordinator::offline(store)
 }
 
 /// Drafts prepared at once go through the transition batches: each caller hears its own

@@ -13,26 +13,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use coordinator::api::auth::{Client, Clients, Role};
-use coordinator::core::build::{BuildConfig, ConfiguredAccount};
-use coordinator::driver::{Coordinator, Settings};
-use cosigner::keystore::{self, KdfParams};
+use coordinator::api::auth::Role;
+use cosigner::config::{Config, CoordinatorLink, PolicySource, TrustedKey};
+use cosigner::keystore;
 use devnode::config::EXAMPLE_KEYS;
-use ed25519_dalek::Signer;
+use hanko_proto::tls::TlsFiles;
 use hanko_proto::v1 as pb;
 use hanko_proto::v1::treasury_client::TreasuryClient;
-use hanko_runtime::pki::{Issued, Usage, Validity, issue, new_ca};
 use nem::{Network, PrivateKey};
+use testkit::pki::write_private;
+use testkit::{FAST_KDF, Pki};
 use tonic::transport::Channel;
 
-const YEAR: i32 = 2026;
 const PASSPHRASE: &str = "correct horse battery staple 7191";
-
-fn private(path: &Path, text: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(path, text).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
-}
 
 struct Setup {
     dir: TempDir,
@@ -40,166 +33,88 @@ struct Setup {
     config: PathBuf,
     treasury: TreasuryClient<Channel>,
     /// The installation's CA and the coordinator's server certificate.
-    ca: Issued,
-    server: Issued,
+    pki: Pki,
+    /// The coordinator, in process; stopped when the setup is dropped.
+    _coordinator: coordinator::daemon::Running,
 }
 
-async fn setup(node: &devnode::RunningNode) -> (Setup, tokio::sync::oneshot::Sender<()>) {
-    let dir = temp_dir("daemon");
-    let ca = new_ca("ca", 5, YEAR).unwrap();
-    let server = issue(
-        &ca,
-        "coordinator",
-        Usage::Server {
-            names: vec!["localhost".into()],
-        },
-        Validity::Years(1),
-        YEAR,
+/// A coordinator in process serving the example treasury to `alice` and cosigner B, and
+/// cosigner B's files (key, certificate, signed policy, configuration) as an operator would
+/// lay them out, for the real `hanko-cosigner` process.
+async fn setup(node: &devnode::RunningNode) -> Setup {
+    let (pki, dir) = (Pki::new(), temp_dir("daemon"));
+    let clients = vec![
+        testkit::coordinator::client("alice", Role::Proposer),
+        testkit::coordinator::cosigner("cosigner-b", nem_key(2).public_key()),
+    ];
+    let setup = testkit::coordinator::Setup {
+        clients,
+        ..Default::default()
+    };
+    let running =
+        testkit::coordinator::start(setup, &pki, &node.url(), &dir.join("coordinator")).await;
+
+    let key = testkit::nem_private(2);
+    keystore::create(
+        &dir.join("cosigner.key"),
+        &key,
+        PASSPHRASE.as_bytes(),
+        FAST_KDF,
     )
     .unwrap();
-    let alice = issue(&ca, "alice", Usage::Client, Validity::Years(1), YEAR).unwrap();
-    let b_cert = issue(&ca, "cosigner-b", Usage::Client, Validity::Years(1), YEAR).unwrap();
-    let clients = Arc::new(
-        Clients::new(vec![
-            Client {
-                name: "alice".into(),
-                role: Role::Proposer,
-                cosigner_key: None,
-            },
-            Client {
-                name: "cosigner-b".into(),
-                role: Role::Cosigner,
-                cosigner_key: Some(nem_key(2).public_key()),
-            },
-        ])
-        .unwrap(),
-    );
-    let store = Arc::new(coordinator::store::Store::open(&dir.join("coordinator")).unwrap());
-    let nis = nem::client::NisClient::new(nem::client::ClientConfig::new(node.url())).unwrap();
-    let settings = Settings {
-        build: BuildConfig {
-            network: Network::Testnet,
-            deadline_seconds: 3_600,
-            timestamp_lag_seconds: 2,
-        },
-        accounts: vec![ConfiguredAccount {
-            public_key: nem_key(0).public_key(),
-            cosigners: (1..=3).map(|i| nem_key(i).public_key()).collect(),
-            required: 2,
-        }],
-        tick: Duration::from_millis(200),
-        limits: Default::default(),
-    };
-    let coordinator = Coordinator::new(store.clone(), nis, settings);
-    let tls =
-        hanko_proto::tls::server_config(&ca.cert_pem, &server.cert_pem, &server.key_pem).unwrap();
-    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let running = coordinator::api::serve(listener, tls, clients, coordinator, async move {
-        let _ = rx.await;
-    })
-    .await
-    .unwrap();
-
-    // The cosigner's files, as an operator would lay them out.
-    let key = PrivateKey::from_nis_hex(EXAMPLE_KEYS[2].1).unwrap();
-    let fast = KdfParams {
-        memory_kib: 1_024,
-        iterations: 1,
-        parallelism: 1,
-    };
-    keystore::create(&dir.join("cosigner.key"), &key, PASSPHRASE.as_bytes(), fast).unwrap();
-    private(&dir.join("passphrase"), PASSPHRASE);
-    std::fs::write(dir.join("ca.pem"), &ca.cert_pem).unwrap();
-    std::fs::write(dir.join("tls.pem"), &b_cert.cert_pem).unwrap();
-    private(&dir.join("tls.key"), &b_cert.key_pem);
+    write_private(&dir.join("passphrase"), PASSPHRASE);
+    pki.write_client(&dir, &pki.client("cosigner-b"));
     let officer = Officer::new();
     officer.write_signed(&dir.join("policy.toml"), &policy_text(250_000, ""));
-    let config = dir.join("cosigner.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"data_dir = "data"
-network = "testnet"
-accounts = ["{TREASURY}"]
-node = "{node}"
-key_file = "cosigner.key"
-passphrase_file = "passphrase"
-socket = "operator.sock"
-chain_max_age_ms = 500
-
-[coordinator]
-address = "{addr}"
-server_name = "localhost"
-heartbeat_ms = 1000
-retry_ms = 300
-
-[tls]
-ca = "ca.pem"
-cert = "tls.pem"
-key = "tls.key"
-
-[policy]
-file = "policy.toml"
-threshold = 1
-watch_ms = 500
-
-[[policy.trusted]]
-name = "compliance"
-key = "{trusted}"
-"#,
-            node = node.url(),
-            addr = running.addr,
-            trusted = officer.keys.pk.to_base64(),
-        ),
-    )
-    .unwrap();
-    let treasury = TreasuryClient::new(channel(&ca, &alice, running.addr).await);
-    std::mem::forget(running);
-    (
-        Setup {
-            dir,
-            officer,
-            config,
-            treasury,
-            ca,
-            server,
+    let config = Config {
+        data_dir: "data".into(),
+        state_dir: None,
+        network: Network::Testnet,
+        accounts: vec![TREASURY.parse().unwrap()],
+        node: node.url(),
+        key_file: "cosigner.key".into(),
+        passphrase_file: Some("passphrase".into()),
+        socket: "operator.sock".into(),
+        operator_group: None,
+        operator_uids: vec![],
+        chain_max_age_ms: 500,
+        coordinator: CoordinatorLink {
+            address: running.addr.to_string(),
+            server_name: "localhost".into(),
+            heartbeat_ms: 1_000,
+            retry_ms: 300,
         },
-        shutdown,
-    )
-}
-
-async fn channel(ca: &Issued, cert: &Issued, addr: std::net::SocketAddr) -> Channel {
-    let tls = hanko_proto::tls::client_config(&ca.cert_pem, &cert.cert_pem, &cert.key_pem).unwrap();
-    hanko_proto::channel::connect(&addr.to_string(), "localhost", tls)
-        .await
-        .unwrap()
+        tls: TlsFiles {
+            ca: "ca.pem".into(),
+            cert: "tls.pem".into(),
+            key: "tls.key".into(),
+        },
+        policy: PolicySource {
+            file: "policy.toml".into(),
+            threshold: 1,
+            trusted: vec![TrustedKey {
+                name: "compliance".into(),
+                key: officer.keys.pk.to_base64(),
+            }],
+            watch_ms: 500,
+        },
+        watch: Default::default(),
+    };
+    let path = dir.join("cosigner.toml");
+    std::fs::write(&path, toml::to_string(&config).unwrap()).unwrap();
+    let treasury = TreasuryClient::new(pki.channel(&pki.client("alice"), running.addr).await);
+    Setup {
+        dir,
+        officer,
+        config: path,
+        treasury,
+        pki,
+        _coordinator: running,
+    }
 }
 
 async fn propose(t: &mut TreasuryClient<Channel>, key: &str) -> String {
-    let prepared = t
-        .prepare(pb::PrepareRequest {
-            account: TREASURY.into(),
-            recipient: CUSTOMER.into(),
-            amount: "12.5".into(),
-            mosaics: vec![],
-            message: "WD-000001".into(),
-            idempotency_key: key.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let p = proposer();
-    t.propose(pb::ProposeRequest {
-        proposal_id: prepared.proposal_id.clone(),
-        idempotency_key: key.into(),
-        inner_transaction: prepared.inner_transaction.clone(),
-        proposer: p.verifying_key().to_bytes().to_vec(),
-        proposer_signature: p.sign(&prepared.intent).to_bytes().to_vec(),
-    })
-    .await
-    .unwrap();
-    prepared.proposal_id
+    testkit::treasury::propose(t, TREASURY, "12.5", key).await
 }
 
 /// The proposals for which the coordinator holds cosigner B's signature.
@@ -297,7 +212,7 @@ async fn wait_exit(child: &mut Child, seconds: u64) -> Option<std::process::Exit
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_points_around_flush_then_sign_never_leak_an_unrecorded_signature() {
     let node = devnode().await;
-    let (mut s, _shutdown) = setup(&node).await;
+    let mut s = setup(&node).await;
     let mut ids = vec![];
     for (i, point) in [
         "cosigner.decision_recorded",
@@ -442,7 +357,7 @@ async fn crash_points_around_flush_then_sign_never_leak_an_unrecorded_signature(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unwritable_journal_means_no_signature() {
     let node = devnode().await;
-    let (mut s, _shutdown) = setup(&node).await;
+    let mut s = setup(&node).await;
     let id = propose(&mut s.treasury, "journal-down").await;
     let mut child = spawn(&s, Some("cosigner.journal_write"), "run-journal");
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -535,7 +450,7 @@ async fn start_on(s: &Setup, log: &str, signed: usize) -> Start {
 async fn damaged_deleted_or_replaced_storage_never_starts_a_forgetful_cosigner() {
     use rand::{Rng, SeedableRng};
     let node = devnode().await;
-    let (mut s, _shutdown) = setup(&node).await;
+    let mut s = setup(&node).await;
     let ids = vec![
         propose(&mut s.treasury, "store-1").await,
         propose(&mut s.treasury, "store-2").await,
@@ -665,7 +580,7 @@ async fn a_full_disk_means_no_signature_and_nothing_lost() {
         return;
     }
     let node = devnode().await;
-    let (mut s, _shutdown) = setup(&node).await;
+    let mut s = setup(&node).await;
     let data = s.dir.join("data");
     std::fs::create_dir_all(&data).unwrap();
     let mounted = Command::new("mount")
@@ -779,7 +694,7 @@ async fn two_operators_of_the_group_approve_and_no_one_else_reaches_the_socket()
     }
     const GROUP: u32 = 48_420;
     let node = devnode().await;
-    let (mut s, _shutdown) = setup(&node).await;
+    let mut s = setup(&node).await;
     // Every withdrawal needs two operators; the socket in a directory of its own.
     let policy = policy_text(250_000, "")
         .replace("above = \"20000\"", "above = \"1\"")
@@ -919,9 +834,7 @@ impl hanko_proto::v1::cosigner_link_server::CosignerLink for Flooder {
 /// Serves `flooder` with the coordinator's certificate; its address.
 async fn serve_flooder(s: &Setup, flooder: Flooder) -> std::net::SocketAddr {
     use hanko_proto::v1::cosigner_link_server::CosignerLinkServer;
-    let tls =
-        hanko_proto::tls::server_config(&s.ca.cert_pem, &s.server.cert_pem, &s.server.key_pem)
-            .unwrap();
+    let tls = s.pki.server_config();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -980,7 +893,7 @@ const FLOOD_STORE_GROWTH_MIB: u64 = 2;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flooding_coordinator_cannot_exhaust_the_real_cosigner() {
     let node = devnode().await;
-    let (s, _shutdown) = setup(&node).await;
+    let s = setup(&node).await;
     let answers = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let flooder = Flooder {
         total: 10_000,

@@ -30,20 +30,10 @@ pub fn temp_dir(tag: &str) -> PathBuf {
 /// A plan with cheap key-file hashing, fast blocks and per-cosigner rules.
 pub fn plan(tag: &str, cosigners: usize, required: usize, rules: Vec<Rules>) -> Plan {
     Plan {
-        dir: temp_dir(tag),
-        cosigners,
-        required,
-        kdf: cosigner::keystore::KdfParams {
-            memory_kib: 1_024,
-            iterations: 1,
-            parallelism: 1,
-        },
+        kdf: testkit::FAST_KDF,
         block_time_ms: 300,
-        deadline: "1h".into(),
         policy: Box::new(move |i, ctx| policy(i, ctx, &rules[i.min(rules.len() - 1)])),
-        hosts: Default::default(),
-        limits: None,
-        history: None,
+        ..Plan::new(temp_dir(tag), cosigners, required)
     }
 }
 

@@ -89,8 +89,9 @@ async fn under_nis_faults_each_proposal_is_paid_exactly_once() {
         assert_eq!(state(&p), "confirmed", "{id}: {}", p.reason);
         confirmed += 1;
     }
-    // A few more blocks, so a late second payment would show.
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    // Two blocks now, so a second payment announced meanwhile would show.
+    local.block().await.unwrap();
+    local.block().await.unwrap();
     let paid = local.balance(&ctx.customer).await.unwrap() - before;
     let expected: u64 = (1..=count).map(|x| x * XEM).sum();
     assert_eq!(

@@ -360,7 +360,9 @@ async fn a_cancelled_proposal_is_never_paid() {
         .await
         .unwrap();
     assert_eq!(state(&after), "cancelled");
-    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await; // several blocks
+    // Two blocks now: a payment announced for it would be in the chain.
+    local.block().await.unwrap();
+    local.block().await.unwrap();
     assert_eq!(local.balance(&ctx.account).await.unwrap(), before);
     sdk_check(&local, 0);
     stop(local).await;

@@ -136,6 +136,26 @@ pub struct Plan {
     pub history: Option<coordinator::store::Keep>,
 }
 
+impl Plan {
+    /// `cosigners` of which `required` sign, in `dir`, as the demo runs them: real key-file
+    /// hashing, a block a second, a deadline of an hour, the demo's policies, every daemon on
+    /// 127.0.0.1, the coordinator's own limits and history.
+    pub fn new(dir: PathBuf, cosigners: usize, required: usize) -> Plan {
+        Plan {
+            dir,
+            cosigners,
+            required,
+            kdf: Default::default(),
+            block_time_ms: 1_000,
+            deadline: "1h".into(),
+            policy: Box::new(super::script::demo_policy),
+            hosts: Default::default(),
+            limits: None,
+            history: None,
+        }
+    }
+}
+
 /// The installation's CA, and certificates it issues this year.
 struct Authority {
     ca: Issued,

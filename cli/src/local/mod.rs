@@ -188,6 +188,20 @@ impl Local {
         Ok(info.account.balance)
     }
 
+    /// Has the dev node make a block now (`POST /dev/block`): whatever was announced before
+    /// is in the chain when it returns, so a test need not wait for the next block.
+    pub async fn block(&self) -> Result<(), CliError> {
+        let url = format!("{}/dev/block", self.node_url);
+        let answer = reqwest::Client::new()
+            .post(&url)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| CliError::Io(format!("{url}: {e}")))?;
+        drop(answer);
+        Ok(())
+    }
+
     /// kill -9 the coordinator, then start it again on the same port and data.
     pub fn restart_coordinator(&mut self) -> Result<(), CliError> {
         self.coordinator.restart(COORDINATOR_READY).map(|_| ())

@@ -86,11 +86,7 @@ pub async fn serve(
         .build_v1()
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     // A hard stop well above the limit; handlers answer ResourceExhausted above the limit.
-    let max = coordinator
-        .settings
-        .limits
-        .max_request_bytes
-        .saturating_mul(4);
+    let max = coordinator.request_limit().saturating_mul(4);
     let admin = AdminServer::new(AdminService {
         clients: clients.clone(),
         coordinator: coordinator.clone(),

@@ -73,11 +73,16 @@ fn now_ms() -> i64 {
 impl Coordinator {
     /// TooLarge for a request of `len` bytes above `limits.max_request_bytes`.
     pub fn check_size(&self, len: usize) -> Result<(), DriverError> {
-        let max = self.settings.limits.max_request_bytes;
+        let max = self.request_limit();
         if len > max {
             return Err(DriverError::TooLarge { len, max });
         }
         Ok(())
+    }
+
+    /// The largest request a client may send, in bytes (`limits.max_request_bytes`).
+    pub fn request_limit(&self) -> usize {
+        self.settings.limits.max_request_bytes
     }
 
     /// TooManyPending when `account` already has the most unfinished proposals allowed: an

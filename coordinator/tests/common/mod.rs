@@ -1,40 +1,26 @@
 //! Shared by the coordinator's component tests: keys, channels, a test cosigner, proposing.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use devnode::config::EXAMPLE_KEYS;
-use ed25519_dalek::{Signer, SigningKey};
 use hanko_proto::v1 as pb;
 use hanko_proto::v1::cosigner_link_client::CosignerLinkClient;
 use hanko_proto::v1::treasury_client::TreasuryClient;
 use hanko_runtime::pki::Issued;
 use nem::tx::{Body, Header, MultisigSignature};
-use nem::{Address, Amount, KeyPair, Network, PrivateKey, Transaction};
+use nem::{Address, Amount, KeyPair, Network, Transaction};
+#[allow(unused_imports)] // each test uses some
+pub use testkit::{CUSTOMER, Pki, nem_key, proposer};
 use tonic::transport::Channel;
-
-pub const YEAR: i32 = 2026;
-pub const CUSTOMER: &str = "TCQW2P5DNZ5BBXQVGS367DQ4AHC3RXOEVFZOQCJ6";
-
-pub fn nem_key(i: usize) -> KeyPair {
-    KeyPair::from_private_key(&PrivateKey::from_nis_hex(EXAMPLE_KEYS[i].1).unwrap())
-}
-
-pub async fn channel(ca: &Issued, cert: &Issued, addr: std::net::SocketAddr) -> Channel {
-    let tls = hanko_proto::tls::client_config(&ca.cert_pem, &cert.cert_pem, &cert.key_pem).unwrap();
-    hanko_proto::channel::connect(&addr.to_string(), "localhost", tls)
-        .await
-        .unwrap()
-}
 
 /// A test cosigner: signs every offer after decoding it itself (no policy: that is the
 /// cosigner daemon's job, tested there).
 pub async fn test_cosigner(
-    ca: Issued,
+    pki: Pki,
     cert: Issued,
     addr: std::net::SocketAddr,
     key: KeyPair,
     treasury: Address,
 ) {
-    let mut link = CosignerLinkClient::new(channel(&ca, &cert, addr).await);
+    let mut link = CosignerLinkClient::new(pki.channel(&cert, addr).await);
     let mut offers = link
         .subscribe(pb::SubscribeRequest {
             accounts: vec![treasury.to_string()],
@@ -88,42 +74,14 @@ pub async fn test_cosigner(
     }
 }
 
-/// Prepare, check the bytes, sign the intent with a fixed proposer key, propose; the proposal id.
+/// Prepare, check the bytes, sign the intent with the test proposer's key, propose; the id.
 pub async fn propose(
     t: &mut TreasuryClient<Channel>,
     treasury: Address,
     amount: &str,
     key: &str,
 ) -> String {
-    let prepared = t
-        .prepare(pb::PrepareRequest {
-            account: treasury.to_string(),
-            recipient: CUSTOMER.into(),
-            amount: amount.into(),
-            mosaics: vec![],
-            message: "WD-000001".into(),
-            idempotency_key: key.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let inner = Transaction::from_bytes(&prepared.inner_transaction).unwrap();
-    assert_eq!(
-        inner.transfer().unwrap().recipient.to_string(),
-        CUSTOMER,
-        "the proposer checks the bytes it signs"
-    );
-    let proposer = SigningKey::from_bytes(&[42; 32]);
-    t.propose(pb::ProposeRequest {
-        proposal_id: prepared.proposal_id.clone(),
-        idempotency_key: key.into(),
-        inner_transaction: prepared.inner_transaction.clone(),
-        proposer: proposer.verifying_key().to_bytes().to_vec(),
-        proposer_signature: proposer.sign(&prepared.intent).to_bytes().to_vec(),
-    })
-    .await
-    .unwrap();
-    prepared.proposal_id
+    testkit::treasury::propose(t, &treasury.to_string(), amount, key).await
 }
 
 /// Polls until the proposal is confirmed; panics after `seconds`.

@@ -1,7 +1,6 @@
 //! Shared by the cosigner's tests: a dev node, a signed test policy, an engine, offers.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,159 +10,19 @@ use cosigner::engine::{ActivePolicy, Engine, Outgoing, Parts, system_clock};
 use cosigner::examine::Offer;
 use cosigner::store::Store;
 use devnode::RunningNode;
-use devnode::config::{Config as NodeConfig, EXAMPLE_KEYS};
 use ed25519_dalek::{Signer, SigningKey};
 use nem::client::{ClientConfig, NisClient};
 use nem::fees::{XemOnly, minimum_fee};
 use nem::tx::{Body, Header, Message, MessageType, Transfer};
-use nem::{Address, Amount, KeyPair, NemTimestamp, Network, PrivateKey, Transaction};
+use nem::{Address, Amount, KeyPair, NemTimestamp, Network, Transaction};
 use tokio::sync::mpsc;
 
-pub const TREASURY: &str = "TDD2CT6LQLIYQ56KIXI3ENTM6EK3D44P5KZPFMK2";
-pub const CUSTOMER: &str = "TCQW2P5DNZ5BBXQVGS367DQ4AHC3RXOEVFZOQCJ6";
-pub const DENYLISTED: &str = "TAABHVFJDBM74XMJJ52R7QN2MTTG2ZUXPQ3F2EPH";
-
-/// The example keys: 0 multisig, 1..3 cosigners A, B, C, 4 customer, 5 ordinary.
-pub fn nem_key(i: usize) -> KeyPair {
-    KeyPair::from_private_key(&PrivateKey::from_nis_hex(EXAMPLE_KEYS[i].1).unwrap())
-}
-
-pub fn proposer() -> SigningKey {
-    SigningKey::from_bytes(&[42; 32])
-}
-
-/// A test policy: transfers to the customer up to 50,000 XEM, a velocity budget, an approval
-/// tier, no time windows. `extra` is appended.
-pub fn policy_text(daily_xem: u64, extra: &str) -> String {
-    format!(
-        r#"version = 1
-name = "cosigner test policy"
-network = "testnet"
-accounts = ["{TREASURY}", "{ordinary}"]
-time_zone = "UTC"
-
-[transaction_types]
-allow = ["transfer"]
-
-[[limit]]
-name = "per-withdrawal-xem"
-asset = "nem:xem"
-max = "50000"
-
-[[velocity]]
-name = "daily-xem"
-asset = "nem:xem"
-max = "{daily_xem}"
-window = "24h"
-
-[destinations]
-unlisted = "deny"
-
-[[destinations.whitelist]]
-address = "{CUSTOMER}"
-label = "customer withdrawals"
-active_from = "2026-01-01T00:00:00Z"
-
-[[destinations.denylist]]
-address = "{DENYLISTED}"
-reason = "stolen funds"
-
-[[approval]]
-name = "large"
-asset = "nem:xem"
-above = "20000"
-approvals = 1
-
-[[proposer]]
-name = "treasury"
-key = "{proposer}"
-
-[safety]
-max_deadline = "2h"
-max_timestamp_skew = "60s"
-
-[safety.message]
-max_bytes = 64
-allow_encrypted = false
-{extra}
-"#,
-        ordinary = Address::from_public_key(&nem_key(5).public_key(), Network::Testnet),
-        proposer = hex::encode(proposer().verifying_key().to_bytes()),
-    )
-}
-
-pub struct Officer {
-    pub keys: minisign::KeyPair,
-}
-
-impl Officer {
-    pub fn new() -> Officer {
-        Officer {
-            keys: minisign::KeyPair::generate_unencrypted_keypair().unwrap(),
-        }
-    }
-
-    pub fn trust(&self) -> policy::signing::Trust {
-        policy::signing::Trust {
-            keys: vec![("compliance".into(), self.keys.pk.to_base64())],
-            threshold: 1,
-        }
-    }
-
-    /// Writes `text` to `path` and signs it.
-    pub fn write_signed(&self, path: &Path, text: &str) {
-        std::fs::write(path, text).unwrap();
-        let signature = minisign::sign(
-            Some(&self.keys.pk),
-            &self.keys.sk,
-            Cursor::new(text.as_bytes().to_vec()),
-            None,
-            None,
-        )
-        .unwrap();
-        std::fs::write(
-            format!("{}.minisig", path.display()),
-            signature.into_string(),
-        )
-        .unwrap();
-    }
-}
-
-/// A directory of a test's own, removed when it is dropped.
-pub struct TempDir(PathBuf);
-
-impl std::ops::Deref for TempDir {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl AsRef<Path> for TempDir {
-    fn as_ref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-pub fn temp_dir(tag: &str) -> TempDir {
-    let dir = std::env::temp_dir().join(format!(
-        "hanko-cosigner-{tag}-{}-{}",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    TempDir(dir)
-}
+pub use testkit::policy::{Officer, policy_text};
+#[allow(unused_imports)] // each test uses some
+pub use testkit::{CUSTOMER, DENYLISTED, TREASURY, TempDir, nem_key, proposer, temp_dir};
 
 pub async fn devnode() -> RunningNode {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    devnode::start(&NodeConfig::example().unwrap(), listener).unwrap()
+    testkit::node::example().await
 }
 
 /// Asks the dev node to make a block now; its answer (what was included).
