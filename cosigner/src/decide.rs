@@ -227,7 +227,6 @@ pub fn evaluate(
     }
 }
 
-/// The record's status after a policy verdict. Approvals count only when given under the
 /// The reasons for a decision's outcome, structured: each rule that made it.
 pub fn reasons_of(decision: &Decision) -> Vec<Reason> {
     decision
@@ -236,6 +235,7 @@ pub fn reasons_of(decision: &Decision) -> Vec<Reason> {
         .collect()
 }
 
+/// The record's status after a policy verdict. Approvals count only when given under the
 /// policy version that decided; a signature reserves what the account will pay, from `now`.
 pub fn status(
     decision: &Decision,

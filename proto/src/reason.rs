@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::v1 as pb;
 
+/// The rule of a reason known only as a line that names none.
+pub const OTHER: &str = "other";
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "Stored")]
 pub struct Reason {
@@ -54,7 +57,7 @@ impl Reason {
             let (kind, text) = rest.split_once("): ")?;
             plain(rule).then(|| Reason::new(rule, kind, text))
         });
-        parsed.unwrap_or_else(|| Reason::new("other", "", line))
+        parsed.unwrap_or_else(|| Reason::new(OTHER, "", line))
     }
 
     pub fn to_wire(&self) -> pb::Reason {
@@ -76,7 +79,12 @@ pub fn plain(name: &str) -> bool {
 }
 
 impl std::fmt::Display for Reason {
+    /// `rule (kind): text`; a line read back without a rule (see [`Reason::from_line`]) reads
+    /// as it was written.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.rule == OTHER && self.kind.is_empty() {
+            return f.write_str(&self.text);
+        }
         write!(f, "{} ({}): {}", self.rule, self.kind, self.text)
     }
 }
@@ -123,6 +131,11 @@ mod tests {
         assert_eq!(
             read[0].to_string(),
             "daily-xem (velocity): 120 XEM in 24h, at most 100"
+        );
+        assert_eq!(
+            read[1].to_string(),
+            "rejected by operator ann: no",
+            "as it was written"
         );
     }
 

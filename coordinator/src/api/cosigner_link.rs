@@ -104,8 +104,10 @@ impl CosignerLink for CosignerLinkService {
             .ok_or_else(|| Status::permission_denied("no cosigner key configured"))?;
         let r = request.into_inner();
         let id = r.proposal_id.clone();
+        // The id as the cosigner sent it: logged escaped and cut, whatever it holds.
+        let shown: String = id.chars().take(64).collect();
         let (named, decision) = submitted(r).inspect_err(|status| {
-            tracing::error!(proposal = %id, cosigner = %who.name, reason = %status.message(), "unusable decision refused");
+            tracing::error!(proposal = ?shown, cosigner = %who.name, reason = %status.message(), "unusable decision refused");
         })?;
         let next = self
             .coordinator
@@ -113,7 +115,7 @@ impl CosignerLink for CosignerLinkService {
             .await
             .map_err(|e| {
                 if let DriverError::Unusable(reason) = &e {
-                    tracing::error!(proposal = %id, cosigner = %who.name, %reason, "unusable decision refused");
+                    tracing::error!(proposal = ?shown, cosigner = %who.name, %reason, "unusable decision refused");
                 }
                 status::of(e)
             })?;

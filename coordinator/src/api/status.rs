@@ -14,7 +14,10 @@ fn store_code(e: &StoreError) -> Code {
             Code::AlreadyExists
         }
         // Damaged data: nothing a retry fixes.
-        StoreError::Corrupt { .. } | StoreError::Journal(_) | StoreError::HistoryMissing { .. } => {
+        StoreError::Corrupt { .. }
+        | StoreError::Journal(_)
+        | StoreError::HistoryMissing { .. }
+        | StoreError::Sled(sled::Error::Corruption { .. } | sled::Error::ReportableBug(_)) => {
             Code::DataLoss
         }
         // Storage that cannot take a write now, or a write that did not finish: try again.

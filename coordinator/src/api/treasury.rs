@@ -60,6 +60,8 @@ impl Treasury for TreasuryService {
     ) -> Result<Response<pb::PrepareResponse>, Status> {
         self.clients.authorize(&request, &[Role::Proposer])?;
         let c = &self.coordinator;
+        // A frozen coordinator says so first, whatever else is wrong with the request.
+        c.check_open().map_err(status::of)?;
         let r = request.into_inner();
         c.check_size(r.encoded_len()).map_err(status::of)?;
         if r.idempotency_key.trim().is_empty() || r.idempotency_key.len() > 128 {

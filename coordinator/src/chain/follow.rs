@@ -111,6 +111,8 @@ pub struct Follower {
 }
 
 impl Follower {
+    /// The last height looked at (what the tests check).
+    #[cfg(test)]
     pub fn looked(&self) -> Option<u64> {
         self.looked
     }
@@ -234,3 +236,7 @@ async fn outgoing_since(
     }
     Ok(None)
 }
+
+#[cfg(test)]
+#[path = "follow_tests.rs"]
+mod tests;

@@ -382,3 +382,7 @@ fn raise(c: &Coordinator, alert: &Alert, freeze_on_alert: bool) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "watch_tests.rs"]
+mod tests;

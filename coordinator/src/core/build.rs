@@ -240,3 +240,7 @@ pub fn build_inner(
     })?;
     Ok(tx)
 }
+
+#[cfg(test)]
+#[path = "build_tests.rs"]
+mod tests;

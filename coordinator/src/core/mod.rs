@@ -6,8 +6,10 @@
 pub mod build;
 pub(crate) mod digest;
 mod machine;
+#[cfg(test)]
+pub(crate) mod machine_tests;
 mod record;
-pub mod verify;
+pub(crate) mod verify;
 
 pub use machine::{
     Action, Answer, EXPIRY_MARGIN_SECONDS, Event, PUSH_CACHE_SECONDS, Step, TransitionError, idle,

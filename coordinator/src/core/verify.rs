@@ -183,3 +183,7 @@ pub fn check_inner_hash(
         })
     }
 }
+
+#[cfg(test)]
+#[path = "verify_tests.rs"]
+mod tests;

@@ -24,7 +24,7 @@ mod batch;
 mod error;
 mod operations;
 pub(crate) mod own_bytes;
-pub mod transitions;
+pub(crate) mod transitions;
 
 pub struct Settings {
     pub build: BuildConfig,

@@ -80,6 +80,14 @@ impl Coordinator {
         Ok(())
     }
 
+    /// Frozen while the coordinator is frozen: no new proposals then.
+    pub fn check_open(&self) -> Result<(), DriverError> {
+        if self.frozen() {
+            return Err(DriverError::Frozen);
+        }
+        Ok(())
+    }
+
     /// The largest request a client may send, in bytes (`limits.max_request_bytes`).
     pub fn request_limit(&self) -> usize {
         self.settings.limits.max_request_bytes
@@ -98,9 +106,7 @@ impl Coordinator {
     /// Builds and stores the inner transaction of a withdrawal (a draft), or answers a retry
     /// under the same key with what was prepared (or proposed) then.
     pub async fn prepare(self: &Arc<Self>, p: Prepare) -> Result<Draft, DriverError> {
-        if self.frozen() {
-            return Err(DriverError::Frozen);
-        }
+        self.check_open()?;
         let w = &p.withdrawal;
         let digest = RequestDigest::of(&w.account, &w.recipient, &w.amount, &w.mosaics, &w.message);
         if let Some(known) = self

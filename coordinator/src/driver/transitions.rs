@@ -150,3 +150,7 @@ pub fn step_all<'a>(
     }
     out
 }
+
+#[cfg(test)]
+#[path = "transitions_tests.rs"]
+mod tests;

@@ -1,6 +1,7 @@
 //! Prometheus metrics of the coordinator, served as text on `/metrics` of the metrics port
 //! (plain HTTP, loopback by default: figures only, no secrets, no control).
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -63,6 +64,8 @@ pub struct Metrics {
     /// Seconds since the chain watcher last read every account.
     pub watcher_lag_seconds: Gauge,
     pub node_reachable: Gauge,
+    /// The rule names `decisions_by_rule` counts by name.
+    rules_seen: std::sync::Mutex<HashSet<String>>,
 }
 
 impl Default for Metrics {
@@ -78,17 +81,28 @@ impl Default for Metrics {
             frozen: Default::default(),
             watcher_lag_seconds: Default::default(),
             node_reachable: Default::default(),
+            rules_seen: Default::default(),
         }
     }
 }
 
-/// A rule's name as a label: as the cosigner named it when it is plain, else `other` (a
-/// label's values must stay few and safe, whatever a cosigner sends).
-fn rule_label(reason: &Reason) -> String {
-    if hanko_proto::reason::plain(&reason.rule) {
+/// Distinct rule names counted by name; past them, `other`.
+const MAX_RULE_LABELS: usize = 256;
+
+/// A rule's name as a label: as the cosigner named it when it is plain and one of the first
+/// [`MAX_RULE_LABELS`] seen, else `other` (a label's values must stay few and safe, whatever
+/// a cosigner sends, however often it changes its reasons).
+fn rule_label(reason: &Reason, seen: &std::sync::Mutex<HashSet<String>>) -> String {
+    let other = || "other".to_string();
+    if !hanko_proto::reason::plain(&reason.rule) {
+        return other();
+    }
+    let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+    if seen.contains(&reason.rule) || seen.len() < MAX_RULE_LABELS {
+        seen.insert(reason.rule.clone());
         reason.rule.clone()
     } else {
-        "other".to_string()
+        other()
     }
 }
 
@@ -119,7 +133,7 @@ impl Metrics {
                     self.decisions_by_rule
                         .get_or_create(&RuleLabel {
                             outcome: outcome.into(),
-                            rule: rule_label(first),
+                            rule: rule_label(first, &self.rules_seen),
                         })
                         .inc();
                 }
@@ -231,5 +245,29 @@ impl Metrics {
             out.clear();
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// However many rule names cosigners send, the label takes at most 256 of them; the rest
+    /// count as `other`, and names that are not plain never become labels.
+    #[test]
+    fn rule_labels_stay_few_whatever_cosigners_send() {
+        let seen = Default::default();
+        let label = |rule: &str| rule_label(&Reason::new(rule, "limit", "x"), &seen);
+        let named = (0..1_000)
+            .filter(|i| label(&format!("rule-{i}")) != "other")
+            .count();
+        assert_eq!(named, MAX_RULE_LABELS);
+        assert_eq!(
+            label("rule-0"),
+            "rule-0",
+            "a name seen first keeps its label"
+        );
+        assert_eq!(label("rule-999"), "other");
+        assert_eq!(label("bad name\n"), "other");
     }
 }

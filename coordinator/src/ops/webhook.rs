@@ -165,3 +165,7 @@ async fn deliver(client: &reqwest::Client, t: &Target, body: &[u8], id: &str) {
     }
     tracing::error!(url = %t.url, event = %id, "webhook given up after {ATTEMPTS} attempts");
 }
+
+#[cfg(test)]
+#[path = "webhook_tests.rs"]
+mod tests;

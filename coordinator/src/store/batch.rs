@@ -163,8 +163,10 @@ impl Store {
             return Ok(None);
         };
         let stored = self.draft(&id)?;
-        let answer = self.known(key, id, stored, canonical, legacy)?;
-        self.settled(Some(answer)).await
+        // Settled whatever the answer: a conflict names a proposal, which must be on disk.
+        let answer = self.known(key, id, stored, canonical, legacy);
+        self.settled(()).await?;
+        answer.map(Some)
     }
 
     /// What a Prepare answers for `asked` once what writing it found is on disk: the draft, the

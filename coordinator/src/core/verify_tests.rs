@@ -2,8 +2,8 @@
 //! intent signature binds the proposal id and the exact inner bytes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use coordinator::core::verify::{IntentError, check_inner_hash, verify_intent, verify_pair};
-use coordinator::core::{ProposalRecord, SignedPair, State};
+use crate::core::verify::{IntentError, check_inner_hash, verify_intent, verify_pair};
+use crate::core::{ProposalRecord, SignedPair, State};
 use ed25519_dalek::{Signer, SigningKey};
 use nem::tx::{Body, Header, Message, MessageType, MultisigSignature, Transfer};
 use nem::{

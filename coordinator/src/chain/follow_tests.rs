@@ -4,17 +4,22 @@
 //! their own hashes; the chain watcher checks every outflow in them, not only the newest page.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use devnode::config::EXAMPLE_KEYS;
+use nem::{KeyPair, PrivateKey};
 
-use common::*;
+const CUSTOMER: &str = "TCQW2P5DNZ5BBXQVGS367DQ4AHC3RXOEVFZOQCJ6";
+
+fn nem_key(i: usize) -> KeyPair {
+    KeyPair::from_private_key(&PrivateKey::from_nis_hex(EXAMPLE_KEYS[i].1).unwrap())
+}
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use coordinator::chain::follow::{Follower, read_page};
-use coordinator::chain::watch::{AlertKind, Checked, Watched, pass};
-use coordinator::core::build::{BuildConfig, ConfiguredAccount, WithdrawalRequest, build_inner};
-use coordinator::core::{ProposalRecord, State};
+use crate::chain::follow::{Follower, read_page};
+use crate::chain::watch::{AlertKind, Checked, Watched, pass};
+use crate::core::build::{BuildConfig, ConfiguredAccount, WithdrawalRequest, build_inner};
+use crate::core::{ProposalRecord, State};
 use nem::client::{ClientConfig, NisClient, TransactionMetaDataPair};
 use nem::tx::{Body, Header, MultisigSignature};
 use nem::{Address, Amount, Hash256, Network, SignedTransaction, Transaction};
@@ -75,7 +80,7 @@ async fn announced(nis: &NisClient, count: usize) -> Vec<Arc<ProposalRecord>> {
         let (_, cosignature) = signed(2, &inner);
         nis.announce(&wrapper).await.unwrap();
         nis.announce(&cosignature).await.unwrap();
-        let mut r = coordinator::testing::collecting(
+        let mut r = crate::testing::collecting(
             &format!("p-{i:02}"),
             treasury(),
             inner.to_bytes().unwrap(),
@@ -191,7 +196,7 @@ async fn the_watcher_checks_every_outflow_of_a_block_not_only_the_newest_page() 
     let hanko: std::collections::HashSet<Hash256> =
         records[1..].iter().map(|r| r.inner_hash).collect();
     let known = move |h: &Hash256| hanko.contains(h);
-    let unknown = |alerts: &[coordinator::chain::watch::Alert]| -> Vec<String> {
+    let unknown = |alerts: &[crate::chain::watch::Alert]| -> Vec<String> {
         alerts
             .iter()
             .filter(|a| a.kind == AlertKind::UnknownOutflow)

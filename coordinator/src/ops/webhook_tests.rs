@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use coordinator::ops::webhook::{WebhookConfig, Webhooks, sign};
+use crate::ops::webhook::{WebhookConfig, Webhooks, sign};
 
 type Seen = Arc<Mutex<Vec<(u16, String, String, String)>>>;
 

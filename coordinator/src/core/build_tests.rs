@@ -2,7 +2,7 @@
 //! view of the account must match configuration.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use coordinator::core::build::{
+use crate::core::build::{
     BuildConfig, ConfiguredAccount, WithdrawalRequest, build_inner, check_account,
 };
 use nem::fees::XemOnly;

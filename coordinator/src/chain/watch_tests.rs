@@ -1,7 +1,7 @@
 //! The chain watcher's pure checks: what it calls an outflow Hanko did not send, and what not.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use coordinator::chain::watch::{AlertKind, check_clock, check_transaction};
+use crate::chain::watch::{AlertKind, check_clock, check_transaction};
 use nem::nis_json::{NisTransaction, to_nis_json};
 use nem::tx::{
     AggregateModification, Body, CosignatoryModification, Header, ModificationType, Transfer,
