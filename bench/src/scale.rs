@@ -219,7 +219,7 @@ async fn list_unfinished_ms(local: &Local) -> Result<f64> {
 
 /// Writes `r` as Prepare and Propose would (its draft, then its acceptance), then its move
 /// to `done` if any, through the store's own write path; durable once the store's writes are.
-fn import(store: &Store, r: &ProposalRecord, done: Option<&ProposalRecord>) -> Result<()> {
+async fn import(store: &Store, r: &ProposalRecord, done: Option<&ProposalRecord>) -> Result<()> {
     let draft = Draft {
         id: r.id.clone(),
         idempotency_key: r.idempotency_key.clone(),
@@ -229,7 +229,7 @@ fn import(store: &Store, r: &ProposalRecord, done: Option<&ProposalRecord>) -> R
         request_digest: r.request_digest.clone(),
         legacy_digest: None,
     };
-    store.write_batch(&[], &[&draft])?;
+    store.write_batch(&[], &[&draft]).await?;
     let step = "import";
     let mut moves = vec![Transition {
         old: None,
@@ -243,7 +243,7 @@ fn import(store: &Store, r: &ProposalRecord, done: Option<&ProposalRecord>) -> R
             step,
         });
     }
-    store.write_updates(&moves)?;
+    store.write_updates(&moves).await?;
     Ok(())
 }
 
@@ -264,7 +264,7 @@ pub fn run(
     local.kill_coordinator();
     let store = Store::open(&data)?;
     for i in 0..unfinished {
-        import(&store, &record(local, i, State::Collecting)?, None)?;
+        runtime.block_on(import(&store, &record(local, i, State::Collecting)?, None))?;
     }
     runtime.block_on(store.durable(store.counted()))?;
     drop(store);
@@ -277,7 +277,7 @@ pub fn run(
     let mut checkpoints = vec![];
     for i in unfinished..stored {
         let r = record(local, i, State::Collecting)?;
-        import(&store, &r, Some(&finished(local, &r)?))?;
+        runtime.block_on(import(&store, &r, Some(&finished(local, &r)?)))?;
         if (i + 1 - unfinished).is_multiple_of(10_000) || i + 1 == stored {
             runtime.block_on(store.durable(store.counted()))?;
             if archive {

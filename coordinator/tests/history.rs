@@ -39,12 +39,12 @@ async fn five(path: &std::path::Path) -> (Store, Vec<ProposalRecord>) {
     (store, records)
 }
 
-fn all(store: &Store) -> Vec<ProposalRecord> {
-    store.page(None, 1_000, |_| true).unwrap().0
+async fn all(store: &Store) -> Vec<ProposalRecord> {
+    store.page(None, 1_000, |_| true).await.unwrap().0
 }
 
-fn verified(store: &Store) -> u64 {
-    let (entries, head) = store.audit().unwrap();
+async fn verified(store: &Store) -> u64 {
+    let (entries, head) = store.audit().await.unwrap();
     hanko_runtime::audit::verify_with_head(&entries, head.as_ref()).unwrap()
 }
 
@@ -52,7 +52,7 @@ fn verified(store: &Store) -> u64 {
 async fn finished_proposals_move_to_the_history_and_every_read_still_finds_them() {
     let path = dir("history-move");
     let (store, records) = five(&path).await;
-    let journal = verified(&store);
+    let journal = verified(&store).await;
     assert_eq!(journal, 8, "5 accepted, 3 confirmed");
 
     let moved = store.archive(&keep(1, 2)).unwrap();
@@ -70,14 +70,19 @@ async fn finished_proposals_move_to_the_history_and_every_read_still_finds_them(
         "nothing more to move"
     );
     for r in &records {
-        assert_eq!(store.get(&r.id).unwrap().as_ref(), Some(r), "{}", r.id);
+        assert_eq!(
+            store.get(&r.id).await.unwrap().as_ref(),
+            Some(r),
+            "{}",
+            r.id
+        );
     }
-    assert_eq!(all(&store), records, "listed once each, in id order");
-    let page = store.page(Some("p-0"), 2, |_| true).unwrap();
+    assert_eq!(all(&store).await, records, "listed once each, in id order");
+    let page = store.page(Some("p-0"), 2, |_| true).await.unwrap();
     assert_eq!(page.0, records[1..3].to_vec());
     assert_eq!(page.1.as_deref(), Some("p-2"));
     assert_eq!(
-        verified(&store),
+        verified(&store).await,
         journal,
         "the whole journal, its older part moved"
     );
@@ -100,9 +105,9 @@ async fn finished_proposals_move_to_the_history_and_every_read_still_finds_them(
     drop(store);
     let store = reopen(&path);
     assert!(!store.history_open());
-    assert_eq!(store.get("p-2").unwrap().as_ref(), Some(&records[2]));
+    assert_eq!(store.get("p-2").await.unwrap().as_ref(), Some(&records[2]));
     assert!(!store.history_open(), "p-2 is one of the newest finished");
-    assert_eq!(store.get("p-0").unwrap().as_ref(), Some(&records[0]));
+    assert_eq!(store.get("p-0").await.unwrap().as_ref(), Some(&records[0]));
     assert!(store.history_open());
     assert!(
         !store
@@ -112,15 +117,15 @@ async fn finished_proposals_move_to_the_history_and_every_read_still_finds_them(
     );
     assert!(store.close_history(std::time::Duration::ZERO).unwrap());
     assert!(!store.history_open());
-    assert_eq!(store.get("p-1").unwrap().as_ref(), Some(&records[1]));
+    assert_eq!(store.get("p-1").await.unwrap().as_ref(), Some(&records[1]));
 
     // Everything finished can go; the newest journal entry always stays.
     assert_eq!(store.archive(&keep(0, 0)).unwrap().proposals, 1);
-    assert_eq!(all(&store), records);
-    assert_eq!(verified(&store), journal);
+    assert_eq!(all(&store).await, records);
+    assert_eq!(verified(&store).await, journal);
     drop(store);
     let store = reopen(&path);
-    assert_eq!(verified(&store), journal);
+    assert_eq!(verified(&store).await, journal);
     assert_eq!(store.active().len(), 2);
     drop(store);
 
@@ -144,7 +149,7 @@ async fn finished_proposals_move_to_the_history_and_every_read_still_finds_them(
 async fn a_move_cut_short_reads_the_same_and_the_next_pass_finishes_it() {
     let path = dir("history-half");
     let (store, records) = five(&path).await;
-    let (entries, _) = store.audit().unwrap();
+    let (entries, _) = store.audit().await.unwrap();
     drop(store);
     // What a crash after the copy leaves: the history holds the finished records and the
     // older entries, the main store still holds them too.
@@ -166,18 +171,22 @@ async fn a_move_cut_short_reads_the_same_and_the_next_pass_finishes_it() {
         history.flush().unwrap();
     }
     let store = reopen(&path);
-    assert_eq!(all(&store), records, "each once");
-    assert_eq!(store.audit().unwrap().0, entries, "each once, in order");
-    assert_eq!(verified(&store), 8);
+    assert_eq!(all(&store).await, records, "each once");
+    assert_eq!(
+        store.audit().await.unwrap().0,
+        entries,
+        "each once, in order"
+    );
+    assert_eq!(verified(&store).await, 8);
 
     let moved = store.archive(&keep(0, 1)).unwrap();
     assert_eq!(moved.proposals, 3);
     assert_eq!(moved.entries, 7);
-    assert_eq!(all(&store), records);
+    assert_eq!(all(&store).await, records);
     for r in &records {
-        assert_eq!(store.get(&r.id).unwrap().as_ref(), Some(r));
+        assert_eq!(store.get(&r.id).await.unwrap().as_ref(), Some(r));
     }
-    assert_eq!(store.audit().unwrap().0, entries);
+    assert_eq!(store.audit().await.unwrap().0, entries);
     drop(store);
     std::fs::remove_dir_all(path).unwrap();
 }
@@ -200,7 +209,7 @@ async fn a_store_written_before_the_history_moves_its_finished_proposals_too() {
     let store = reopen(&path);
     assert_eq!(store.archive(&keep(0, 100)).unwrap().proposals, 3);
     assert_eq!(store.archive(&keep(0, 100)).unwrap(), Archived::default());
-    assert_eq!(all(&store), records);
+    assert_eq!(all(&store).await, records);
     assert_eq!(store.active().len(), 2, "the unfinished ones stay");
     drop(store);
     std::fs::remove_dir_all(path).unwrap();
@@ -221,8 +230,8 @@ fn checkpoints_under_concurrent_writes_and_reads_lose_nothing() {
                     handle.block_on(async {
                         store.put_draft(&d).await.unwrap();
                         store.accept(&record(&d)).await.unwrap();
+                        assert_eq!(store.get(&d.id).await.unwrap().unwrap().id, d.id);
                     });
-                    assert_eq!(store.get(&d.id).unwrap().unwrap().id, d.id);
                 }
             })
         })
@@ -238,17 +247,17 @@ fn checkpoints_under_concurrent_writes_and_reads_lose_nothing() {
         w.join().unwrap();
     }
     assert!(done >= 3, "{done} checkpoints");
-    store.probe().unwrap();
+    runtime.block_on(store.probe()).unwrap();
     assert!(store.checkpoint_due(1), "a write since the last one");
     assert!(store.checkpoint().unwrap().is_some());
     assert!(!store.checkpoint_due(1), "none since");
     assert_eq!(store.active().len(), 400);
-    assert_eq!(all(&store).len(), 400);
-    assert_eq!(verified(&store), 400);
+    assert_eq!(runtime.block_on(all(&store)).len(), 400);
+    assert_eq!(runtime.block_on(verified(&store)), 400);
     drop(store);
     let store = reopen(&path);
     assert_eq!(store.active().len(), 400);
-    assert_eq!(verified(&store), 400);
+    assert_eq!(runtime.block_on(verified(&store)), 400);
     drop(store);
     std::fs::remove_dir_all(path).unwrap();
 }

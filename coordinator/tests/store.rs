@@ -66,7 +66,11 @@ async fn no_two_proposals_carry_the_same_bytes() {
         Err(StoreError::SameBytes { .. })
     ));
     assert_eq!(
-        store.id_for_inner(&twin.inner_hash).unwrap().as_deref(),
+        store
+            .id_for_inner(&twin.inner_hash)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("p-1")
     );
     drop(store);
@@ -80,14 +84,17 @@ async fn accepted_proposals_survive_reopening_and_leave_active_when_finished() {
     {
         let store = with_accepted(&path, &d).await;
         assert!(
-            store.draft("p-1").unwrap().is_none(),
+            store.draft("p-1").await.unwrap().is_none(),
             "the draft became the proposal"
         );
     }
     let store = reopen(&path);
     let active = store.active();
     assert_eq!(active, vec![std::sync::Arc::new(record(&d))]);
-    assert_eq!(store.id_for_key("k-1").unwrap().as_deref(), Some("p-1"));
+    assert_eq!(
+        store.id_for_key("k-1").await.unwrap().as_deref(),
+        Some("p-1")
+    );
     // The same key after acceptance still answers with the same proposal.
     assert_eq!(
         store.put_draft(&draft("p-9", "k-1", "x")).await.unwrap().id,
@@ -103,7 +110,10 @@ async fn accepted_proposals_survive_reopening_and_leave_active_when_finished() {
     done.state = State::Confirmed;
     store.update(&record(&d), &done, "test").await.unwrap();
     assert!(store.active().is_empty());
-    assert_eq!(store.get("p-1").unwrap().unwrap().state, State::Confirmed);
+    assert_eq!(
+        store.get("p-1").await.unwrap().unwrap().state,
+        State::Confirmed
+    );
     drop(store);
     std::fs::remove_dir_all(path).unwrap();
 }
@@ -134,16 +144,25 @@ async fn accepted_and_finished_proposals_keep_keys_transitions_and_their_journal
         }
     }
     let store = reopen(&path);
-    assert_eq!(store.get("p-1").unwrap().unwrap().state, State::Confirmed);
-    assert_eq!(store.get("p-2").unwrap().unwrap().state, State::Proposed);
+    assert_eq!(
+        store.get("p-1").await.unwrap().unwrap().state,
+        State::Confirmed
+    );
+    assert_eq!(
+        store.get("p-2").await.unwrap().unwrap().state,
+        State::Proposed
+    );
     let active: Vec<String> = store.active().iter().map(|r| r.id.clone()).collect();
     assert_eq!(
         active,
         vec!["p-2"],
         "finished proposals leave the active index"
     );
-    assert_eq!(store.id_for_key("k-0").unwrap().as_deref(), Some("p-0"));
-    let (entries, head) = store.audit().unwrap();
+    assert_eq!(
+        store.id_for_key("k-0").await.unwrap().as_deref(),
+        Some("p-0")
+    );
+    let (entries, head) = store.audit().await.unwrap();
     let kinds: Vec<&str> = entries.iter().map(|e| e.event.kind.as_str()).collect();
     assert_eq!(
         kinds.iter().filter(|k| **k == "proposal_accepted").count(),
@@ -204,6 +223,7 @@ async fn pages_and_freeze() {
     }
     let (first, token) = store
         .page(None, 2, |r| r.state == State::Confirmed)
+        .await
         .unwrap();
     assert_eq!(
         first.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
@@ -211,6 +231,7 @@ async fn pages_and_freeze() {
     );
     let (second, token) = store
         .page(token.as_deref(), 2, |r| r.state == State::Confirmed)
+        .await
         .unwrap();
     assert_eq!(
         second.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
@@ -218,6 +239,7 @@ async fn pages_and_freeze() {
     );
     let (rest, end) = store
         .page(token.as_deref(), 2, |r| r.state == State::Confirmed)
+        .await
         .unwrap();
     assert!(rest.is_empty() && end.is_none());
     assert_eq!(store.active().len(), 3);
@@ -229,6 +251,7 @@ async fn pages_and_freeze() {
             by: "admin-1".into(),
             since_ms: 5,
         })
+        .await
         .unwrap();
     drop(store);
     let store = reopen(&path);
@@ -258,7 +281,7 @@ async fn one_flush_settles_the_writes_made_before_it() {
     for r in &records {
         let mut next = r.clone();
         next.state = State::Confirmed;
-        tickets.push(store.write_update(r, &next, "test").unwrap());
+        tickets.push(store.write_update(r, &next, "test").await.unwrap());
     }
     assert!(
         store.flushed() < tickets[0].seq,
@@ -279,7 +302,10 @@ async fn one_flush_settles_the_writes_made_before_it() {
     let store = reopen(&path);
     assert!(store.active().is_empty());
     for r in &records {
-        assert_eq!(store.get(&r.id).unwrap().unwrap().state, State::Confirmed);
+        assert_eq!(
+            store.get(&r.id).await.unwrap().unwrap().state,
+            State::Confirmed
+        );
     }
     drop(store);
     std::fs::remove_dir_all(path).unwrap();
@@ -320,6 +346,7 @@ async fn transitions_written_together_are_one_write_in_order() {
                 step: "test",
             },
         ])
+        .await
         .unwrap();
     assert_eq!(
         (seq, store.counted()),
@@ -331,15 +358,21 @@ async fn transitions_written_together_are_one_write_in_order() {
     drop(store);
 
     let store = reopen(&path);
-    assert_eq!(store.get("p-0").unwrap().unwrap().state, State::Confirmed);
-    assert_eq!(store.get("p-1").unwrap().unwrap().state, State::Collecting);
+    assert_eq!(
+        store.get("p-0").await.unwrap().unwrap().state,
+        State::Confirmed
+    );
+    assert_eq!(
+        store.get("p-1").await.unwrap().unwrap().state,
+        State::Collecting
+    );
     let active: Vec<String> = store.active().iter().map(|r| r.id.clone()).collect();
     assert_eq!(
         active,
         vec!["p-1", "p-2"],
         "the finished one left the index"
     );
-    let (entries, head) = store.audit().unwrap();
+    let (entries, head) = store.audit().await.unwrap();
     hanko_runtime::audit::verify_with_head(&entries, head.as_ref()).unwrap();
     let moves: Vec<(String, String)> = entries
         .iter()
@@ -455,10 +488,12 @@ async fn a_full_disk_refuses_new_proposals_and_loses_none() {
     );
     std::fs::remove_file(d.join("filler")).unwrap();
     let store = reopen(&data);
-    let lost = accepted
-        .iter()
-        .filter(|id| store.get(id).unwrap().is_none())
-        .count();
+    let mut lost = 0;
+    for id in &accepted {
+        if store.get(id).await.unwrap().is_none() {
+            lost += 1;
+        }
+    }
     let _ = std::process::Command::new("umount")
         .arg("-l")
         .arg(&d)
@@ -518,12 +553,15 @@ async fn events_applied_at_once_each_hear_their_own_outcome() {
     }
     assert!(cancelled >= 40, "every proposal was cancelled: {cancelled}");
     for r in &records {
-        assert_eq!(store.get(&r.id).unwrap().unwrap().state, State::Cancelled);
+        assert_eq!(
+            store.get(&r.id).await.unwrap().unwrap().state,
+            State::Cancelled
+        );
     }
     let writes = store.counted() - before;
     println!("80 changes in {writes} writes");
     assert!(writes <= 80, "{writes} writes for 80 changes");
-    let (entries, head) = store.audit().unwrap();
+    let (entries, head) = store.audit().await.unwrap();
     hanko_runtime::audit::verify_with_head(&entries, head.as_ref()).unwrap();
     drop((c, store));
     std::fs::remove_dir_all(path).unwrap();
@@ -618,7 +656,7 @@ async fn drafts_prepared_at_once_each_hear_their_own_answer() {
     let store = reopen(&path);
     for i in 0..30 {
         assert!(
-            store.draft(&format!("p-{i}")).unwrap().is_some(),
+            store.draft(&format!("p-{i}")).await.unwrap().is_some(),
             "p-{i} on disk"
         );
     }

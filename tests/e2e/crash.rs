@@ -310,7 +310,7 @@ async fn every_crash_point_loses_nothing_and_pays_once() {
 
     // Every journal verifies; every signature the coordinator holds is durable where it was made.
     let store = coordinator::store::Store::open(&coordinator_data).unwrap();
-    let (entries, head) = store.audit().unwrap();
+    let (entries, head) = store.audit().await.unwrap();
     hanko_runtime::audit::verify_with_head(&entries, head.as_ref()).unwrap();
     let (moved, moved_entries) = store.history_len().unwrap();
     assert!(

@@ -27,7 +27,7 @@ fn freeze_status(f: &Freeze) -> FreezeStatus {
 }
 
 impl AdminService {
-    fn set(
+    async fn set(
         &self,
         request: Request<FreezeRequest>,
         frozen: bool,
@@ -40,6 +40,7 @@ impl AdminService {
         let freeze = self
             .coordinator
             .set_frozen(frozen, &who.name, reason)
+            .await
             .map_err(status::of)?;
         Ok(Response::new(freeze_status(&freeze)))
     }
@@ -51,14 +52,14 @@ impl Admin for AdminService {
         &self,
         request: Request<FreezeRequest>,
     ) -> Result<Response<FreezeStatus>, Status> {
-        self.set(request, true)
+        self.set(request, true).await
     }
 
     async fn unfreeze(
         &self,
         request: Request<FreezeRequest>,
     ) -> Result<Response<FreezeStatus>, Status> {
-        self.set(request, false)
+        self.set(request, false).await
     }
 
     async fn status(

@@ -195,7 +195,12 @@ async fn the_watcher_checks_every_outflow_of_a_block_not_only_the_newest_page() 
     let stranger = records[0].inner_hash;
     let hanko: std::collections::HashSet<Hash256> =
         records[1..].iter().map(|r| r.inner_hash).collect();
-    let known = move |h: &Hash256| hanko.contains(h);
+    let known = async |hashes: Vec<Hash256>| {
+        hashes
+            .into_iter()
+            .filter(|h| hanko.contains(h))
+            .collect::<std::collections::HashSet<_>>()
+    };
     let unknown = |alerts: &[crate::chain::watch::Alert]| -> Vec<String> {
         alerts
             .iter()

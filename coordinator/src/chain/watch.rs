@@ -93,6 +93,28 @@ pub struct Watched {
     pub min_balance: Option<Amount>,
 }
 
+/// The inner hash of an outgoing transaction as NIS shows it (the wrapped one for a multisig
+/// wrapper), if it reads.
+fn inner_hash_of(json: &Value) -> Option<Hash256> {
+    let parsed = nem::nis_json::from_nis_json(json).ok()?;
+    match parsed.transaction.body {
+        Body::Multisig(inner) => inner.hash().ok(),
+        _ => parsed.transaction.hash().ok(),
+    }
+}
+
+/// Which of `list`'s inner hashes Hanko approved, asked of `known` in one question.
+async fn approved(
+    list: &[Value],
+    known: &impl AsyncFn(Vec<Hash256>) -> HashSet<Hash256>,
+) -> HashSet<Hash256> {
+    let hashes: Vec<Hash256> = list.iter().filter_map(inner_hash_of).collect();
+    if hashes.is_empty() {
+        return HashSet::new();
+    }
+    known(hashes).await
+}
+
 /// Checks one transaction from the account's unconfirmed or confirmed outgoing list.
 pub fn check_transaction(
     account: &Address,
@@ -270,16 +292,20 @@ pub async fn pass(
     checked: &mut Checked,
     network: nem::Network,
     max_clock_drift_ms: u64,
-    known: &(dyn Fn(&Hash256) -> bool + Sync),
+    known: &impl AsyncFn(Vec<Hash256>) -> HashSet<Hash256>,
 ) -> (Vec<Alert>, bool) {
     let mut alerts = vec![];
     let mut reachable = true;
     for w in watched {
         match node.unconfirmed_transactions(&w.address).await {
-            Ok(list) => alerts.extend(
-                list.iter()
-                    .filter_map(|t| check_transaction(&w.address, &t.transaction, known)),
-            ),
+            Ok(list) => {
+                let json: Vec<Value> = list.into_iter().map(|t| t.transaction).collect();
+                let ours = approved(&json, known).await;
+                alerts.extend(
+                    json.iter()
+                        .filter_map(|t| check_transaction(&w.address, t, &|h| ours.contains(h))),
+                );
+            }
             Err(_) => reachable = false,
         }
         match unchecked(node, &w.address, checked.height(&w.address)).await {
@@ -287,9 +313,11 @@ pub async fn pass(
                 if !complete {
                     tracing::warn!(account = %w.address, read = list.len(), "more confirmed outflows since the last pass than one pass reads; the next pass reads on");
                 }
+                let json: Vec<Value> = list.into_iter().map(|t| t.transaction).collect();
+                let ours = approved(&json, known).await;
                 alerts.extend(
-                    list.iter()
-                        .filter_map(|t| check_transaction(&w.address, &t.transaction, known)),
+                    json.iter()
+                        .filter_map(|t| check_transaction(&w.address, t, &|h| ours.contains(h))),
                 );
                 checked.heights.insert(w.address, top);
             }
@@ -326,7 +354,13 @@ pub async fn run(
             _ = shutdown.changed() => break,
         }
         let store = c.store.clone();
-        let known = move |h: &Hash256| store.id_for_inner(h).ok().flatten().is_some();
+        let known = async move |hashes: Vec<Hash256>| {
+            store.approved(&hashes).await.unwrap_or_else(|e| {
+                // Unanswered, none counts as approved: an outflow is never taken for Hanko's.
+                tracing::error!(error = %e, "cannot look up inner hashes; outflows count as unknown");
+                HashSet::new()
+            })
+        };
         let (alerts, reachable) = pass(
             &c.node,
             &watched,
@@ -345,14 +379,14 @@ pub async fn run(
             .set(last_ok.elapsed().as_secs() as i64);
         for alert in alerts {
             if seen.insert(alert.key.clone()) {
-                raise(&c, &alert, config.freeze_on_alert);
+                raise(&c, &alert, config.freeze_on_alert).await;
             }
         }
-        c.set_health(reachable);
+        c.set_health(reachable).await;
     }
 }
 
-fn raise(c: &Coordinator, alert: &Alert, freeze_on_alert: bool) {
+async fn raise(c: &Coordinator, alert: &Alert, freeze_on_alert: bool) {
     let kind = alert.kind.name();
     let account = alert.account.map(|a| a.to_string()).unwrap_or_default();
     if alert.kind.critical() {
@@ -363,7 +397,7 @@ fn raise(c: &Coordinator, alert: &Alert, freeze_on_alert: bool) {
     c.metrics.alert(kind);
     let event = hanko_runtime::audit::Event::new(&format!("alert_{kind}"), "chain-watcher")
         .detail(vec![alert.message.clone()]);
-    if let Err(e) = c.store.record(event) {
+    if let Err(e) = c.store.record(event).await {
         tracing::error!(error = %e, "cannot record the alert in the audit journal");
     }
     c.webhooks.alert(kind, &account, &alert.message, &alert.key);
@@ -374,7 +408,7 @@ fn raise(c: &Coordinator, alert: &Alert, freeze_on_alert: bool) {
             by: "chain-watcher".into(),
             since_ms: jiff::Timestamp::now().as_millisecond(),
         };
-        match c.store.set_freeze(&freeze) {
+        match c.store.set_freeze(&freeze).await {
             Ok(()) => {
                 tracing::error!(reason = %freeze.reason, "coordinator frozen by the chain watcher")
             }

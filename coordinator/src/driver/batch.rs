@@ -2,6 +2,7 @@
 //! holder of the transition lock steps all of it (`transitions::step_all`) and writes it in one
 //! sled transaction, so concurrent callers share one write to sled's log and one flush.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::oneshot;
@@ -47,7 +48,7 @@ impl Coordinator {
         })??;
         self.store.durable(seq).await?;
         hanko_runtime::failpoint::hit_step("coordinator", "draft", "_saved");
-        self.store.draft_answer(&draft, found)
+        self.store.draft_answer(&draft, found).await
     }
 
     /// Queues `work` (together, in order), writes it with whatever else is queued, waits until
@@ -103,17 +104,33 @@ impl Coordinator {
         let batch = std::mem::take(&mut *lock(&self.queue));
         let drafts = std::mem::take(&mut *lock(&self.drafts));
         if !batch.is_empty() || !drafts.is_empty() {
-            self.step_batch(batch, drafts);
+            self.step_batch(batch, drafts).await;
         }
     }
 
     /// Steps a batch and writes what changed, and the drafts, in one transaction; each
     /// sender hears what became of its work. If the batch cannot be written, each piece is
     /// tried alone, so each hears its own error.
-    fn step_batch(self: &Arc<Self>, batch: Vec<Queued>, drafts: Vec<QueuedDraft>) {
+    async fn step_batch(self: &Arc<Self>, batch: Vec<Queued>, drafts: Vec<QueuedDraft>) {
+        // Each proposal the batch names, as last written, read before stepping (the step
+        // itself is pure).
+        let mut stored: HashMap<String, Result<Option<ProposalRecord>, String>> = HashMap::new();
+        for q in &batch {
+            let id = q.work.id();
+            if !stored.contains_key(id) {
+                let record = self.store.get(id).await.map_err(|e| e.to_string());
+                stored.insert(id.to_string(), record);
+            }
+        }
         let outcomes = transitions::step_all(
             batch.iter().map(|q| &q.work),
-            |id| self.store.get(id),
+            |id| match stored.get(id) {
+                Some(Ok(r)) => Ok(r.clone()),
+                Some(Err(e)) => Err(StoreError::Interrupted(hanko_runtime::commit::Interrupted(
+                    e.clone(),
+                ))),
+                None => Ok(None),
+            },
             |account| self.store.count_active(account),
             now(),
         );
@@ -133,15 +150,15 @@ impl Coordinator {
             // Unchanged, a record may still be a write not yet on disk: act once it is.
             (self.store.counted(), vec![])
         } else {
-            match self.store.write_batch(&writes, &asked) {
+            match self.store.write_batch(&writes, &asked).await {
                 Ok(written) => written,
                 Err(_) if batch.len() + drafts.len() > 1 => {
                     drop((writes, asked));
                     for q in batch {
-                        self.step_batch(vec![q], vec![]);
+                        Box::pin(self.step_batch(vec![q], vec![])).await;
                     }
                     for d in drafts {
-                        self.step_batch(vec![], vec![d]);
+                        Box::pin(self.step_batch(vec![], vec![d])).await;
                     }
                     return;
                 }

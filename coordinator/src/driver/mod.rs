@@ -154,8 +154,8 @@ impl Coordinator {
 
     /// Reports readiness on the standard health service: not frozen, node reachable, storage
     /// writable.
-    pub fn set_health(&self, node_reachable: bool) {
-        let ready = node_reachable && !self.frozen() && self.store.probe().is_ok();
+    pub async fn set_health(&self, node_reachable: bool) {
+        let ready = node_reachable && !self.frozen() && self.store.probe().await.is_ok();
         let reporter = self.health.lock().ok().and_then(|h| h.clone());
         if let Some(reporter) = reporter {
             tokio::spawn(async move {
@@ -176,7 +176,7 @@ impl Coordinator {
     /// A proposal as saved: once everything a reader could see is on disk, so a reader
     /// never sees a change that a crash could still take back.
     pub async fn saved(&self, id: &str) -> Result<Option<ProposalRecord>, StoreError> {
-        let record = self.store.get(id)?;
+        let record = self.store.get(id).await?;
         self.store.settled(record).await
     }
 

@@ -161,7 +161,7 @@ impl Coordinator {
     /// Accepts a prepared proposal signed by its proposer: on disk before it answers. The same
     /// call again answers with the proposal as it is.
     pub async fn propose(self: &Arc<Self>, p: Propose) -> Result<ProposalRecord, DriverError> {
-        if let Some(existing) = self.store.get(&p.proposal_id)? {
+        if let Some(existing) = self.store.get(&p.proposal_id).await? {
             if existing.inner == p.inner && existing.proposer_signature == p.signature {
                 return Ok(existing);
             }
@@ -169,7 +169,8 @@ impl Coordinator {
         }
         let draft = self
             .store
-            .draft(&p.proposal_id)?
+            .draft(&p.proposal_id)
+            .await?
             .ok_or_else(|| DriverError::NoDraft(p.proposal_id.clone()))?;
         if draft.idempotency_key != p.idempotency_key {
             return Err(DriverError::Invalid {
@@ -251,7 +252,7 @@ impl Coordinator {
         let page = if unfinished_only {
             self.store.page_active(after, size, keep)
         } else {
-            self.store.page(after, size, keep)?
+            self.store.page(after, size, keep).await?
         };
         // Shown only once on disk, as Get and Watch do.
         Ok(self.store.settled(page).await?)
@@ -277,7 +278,8 @@ impl Coordinator {
     ) -> Result<ProposalRecord, DriverError> {
         let record = self
             .store
-            .get(id)?
+            .get(id)
+            .await?
             .ok_or_else(|| DriverError::NotFound(id.to_string()))?;
         let decision = checked(&record, &key, &named, decision)?;
         let event = Event::Decision {
@@ -288,7 +290,7 @@ impl Coordinator {
     }
 
     /// Freezes (or unfreezes) the coordinator, stored durably before it answers.
-    pub fn set_frozen(
+    pub async fn set_frozen(
         &self,
         frozen: bool,
         by: &str,
@@ -300,7 +302,7 @@ impl Coordinator {
             by: by.to_string(),
             since_ms: now_ms(),
         };
-        self.store.set_freeze(&freeze)?;
+        self.store.set_freeze(&freeze).await?;
         tracing::warn!(frozen, %by, reason = %freeze.reason, "coordinator freeze changed");
         Ok(freeze)
     }

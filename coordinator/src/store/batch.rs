@@ -159,35 +159,42 @@ impl Store {
         canonical: &str,
         legacy: Option<&str>,
     ) -> Result<Option<Draft>, StoreError> {
-        let Some(id) = self.id_for_key(key)? else {
+        let Some(id) = self.id_for_key(key).await? else {
             return Ok(None);
         };
-        let stored = self.draft(&id)?;
+        let stored = self.draft(&id).await?;
         // Settled whatever the answer: a conflict names a proposal, which must be on disk.
-        let answer = self.known(key, id, stored, canonical, legacy);
+        let answer = self.known(key, id, stored, canonical, legacy).await;
         self.settled(()).await?;
         answer.map(Some)
     }
 
     /// What a Prepare answers for `asked` once what writing it found is on disk: the draft, the
     /// draft or proposal its key already names, or why neither.
-    pub fn draft_answer(&self, asked: &Draft, found: DraftWrite) -> Result<Draft, StoreError> {
+    pub async fn draft_answer(
+        &self,
+        asked: &Draft,
+        found: DraftWrite,
+    ) -> Result<Draft, StoreError> {
         match found {
             DraftWrite::New => Ok(asked.clone()),
             DraftWrite::SameBytes { existing } => Err(StoreError::SameBytes { existing }),
-            DraftWrite::Known { id, stored } => self.known(
-                &asked.idempotency_key,
-                id,
-                stored,
-                &asked.request_digest,
-                asked.legacy_digest.as_deref(),
-            ),
+            DraftWrite::Known { id, stored } => {
+                self.known(
+                    &asked.idempotency_key,
+                    id,
+                    stored,
+                    &asked.request_digest,
+                    asked.legacy_digest.as_deref(),
+                )
+                .await
+            }
         }
     }
 
     /// The draft `stored` (or, once accepted, proposal `id`) that `key` names, if it was asked
     /// with the request of digest `canonical` (or `legacy`); else the conflict.
-    fn known(
+    async fn known(
         &self,
         key: &str,
         id: String,
@@ -198,7 +205,7 @@ impl Store {
         // No longer a draft: accepted (a draft leaves in the same step as its proposal comes).
         let stored = match stored {
             Some(d) => Some(d),
-            None => self.get(&id)?.map(|r| Draft {
+            None => self.get(&id).await?.map(|r| Draft {
                 legacy_digest: None,
                 // Proposals stored before digests were kept match any request.
                 request_digest: if r.request_digest.is_empty() {
@@ -227,13 +234,13 @@ impl Store {
     /// Writes many transitions in one sled transaction, in order: a proposal may move more
     /// than once, each transition from the one before. Returns their number in the group
     /// commit: not durable until it is.
-    pub fn write_updates(&self, transitions: &[Transition<'_>]) -> Result<u64, StoreError> {
-        Ok(self.write_batch(transitions, &[])?.0)
+    pub async fn write_updates(&self, transitions: &[Transition<'_>]) -> Result<u64, StoreError> {
+        Ok(self.write_batch(transitions, &[]).await?.0)
     }
 
     /// Writes `transitions`, then `drafts`, in one sled transaction; returns their number in
     /// the group commit and what writing each draft found.
-    pub fn write_batch(
+    pub async fn write_batch(
         &self,
         transitions: &[Transition<'_>],
         drafts: &[&Draft],

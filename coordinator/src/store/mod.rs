@@ -364,7 +364,7 @@ impl Store {
         Ok(read)
     }
 
-    pub fn draft(&self, id: &str) -> Result<Option<Draft>, StoreError> {
+    pub async fn draft(&self, id: &str) -> Result<Option<Draft>, StoreError> {
         self.t()?
             .drafts
             .get(id.as_bytes())?
@@ -373,7 +373,7 @@ impl Store {
     }
 
     /// Writes and flushes a small marker: fails when storage cannot take writes.
-    pub fn probe(&self) -> Result<(), StoreError> {
+    pub async fn probe(&self) -> Result<(), StoreError> {
         let t = self.t()?;
         let (_, _) = self.write("probe", || {
             Ok(t.meta.insert(b"probe", &now_ms().to_be_bytes())?)
@@ -381,8 +381,22 @@ impl Store {
         self.flush(&t)
     }
 
+    /// Which of `hashes` are the inner hashes of proposals Hanko accepted.
+    pub async fn approved(
+        &self,
+        hashes: &[nem::Hash256],
+    ) -> Result<std::collections::HashSet<nem::Hash256>, StoreError> {
+        let mut out = std::collections::HashSet::new();
+        for h in hashes {
+            if self.id_for_inner(h).await?.is_some() {
+                out.insert(*h);
+            }
+        }
+        Ok(out)
+    }
+
     /// The proposal whose inner transaction has this hash, if Hanko accepted one.
-    pub fn id_for_inner(&self, hash: &nem::Hash256) -> Result<Option<String>, StoreError> {
+    pub async fn id_for_inner(&self, hash: &nem::Hash256) -> Result<Option<String>, StoreError> {
         let t = self.t()?;
         Ok(t.by_inner
             .get(hash.0)?
@@ -390,7 +404,7 @@ impl Store {
     }
 
     /// Records an event that changes no proposal (an alert, say); flushed before it returns.
-    pub fn record(&self, event: Event) -> Result<Entry, StoreError> {
+    pub async fn record(&self, event: Event) -> Result<Entry, StoreError> {
         let t = self.t()?;
         let (entry, _) = self.write("record", || {
             (&t.audit, &t.meta)
@@ -402,7 +416,7 @@ impl Store {
     }
 
     /// The whole audit journal, in order (the history's part first), and its recorded head.
-    pub fn audit(&self) -> Result<(Vec<Entry>, Option<Head>), StoreError> {
+    pub async fn audit(&self) -> Result<(Vec<Entry>, Option<Head>), StoreError> {
         let t = self.t()?;
         // The main store is read under the history's lock, so no move is half seen.
         let joined = self
@@ -416,7 +430,7 @@ impl Store {
     }
 
     /// A proposal: an unfinished one from memory, a finished one from disk.
-    pub fn get(&self, id: &str) -> Result<Option<ProposalRecord>, StoreError> {
+    pub async fn get(&self, id: &str) -> Result<Option<ProposalRecord>, StoreError> {
         if let Some(r) = self.live.get(id) {
             return Ok(Some(Arc::unwrap_or_clone(r)));
         }
@@ -453,7 +467,7 @@ impl Store {
         self.history.is_open()
     }
 
-    pub fn id_for_key(&self, key: &str) -> Result<Option<String>, StoreError> {
+    pub async fn id_for_key(&self, key: &str) -> Result<Option<String>, StoreError> {
         let t = self.t()?;
         Ok(t.idempotency
             .get(key.as_bytes())?
@@ -487,7 +501,7 @@ impl Store {
     }
 
     /// A page of proposals in id order, after `after` (exclusive), the history's included.
-    pub fn page(
+    pub async fn page(
         &self,
         after: Option<&str>,
         limit: usize,
@@ -516,7 +530,7 @@ impl Store {
     }
 
     /// Sets or clears the freeze, with its audit entry, in one step; flushed before it returns.
-    pub fn set_freeze(&self, freeze: &Freeze) -> Result<(), StoreError> {
+    pub async fn set_freeze(&self, freeze: &Freeze) -> Result<(), StoreError> {
         let t = self.t()?;
         let value = encode(freeze)?;
         let kind = if freeze.frozen { "freeze" } else { "unfreeze" };

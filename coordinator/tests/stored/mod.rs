@@ -90,7 +90,7 @@ pub trait Writes {
     /// An acceptance: its draft becomes `r`. (The pending limit is the driver's.)
     async fn accept(&self, r: &ProposalRecord) -> Result<(), StoreError>;
     /// One transition, not yet durable.
-    fn write_update(
+    async fn write_update(
         &self,
         old: &ProposalRecord,
         new: &ProposalRecord,
@@ -122,32 +122,37 @@ pub fn draft_of(r: &ProposalRecord) -> Draft {
 
 impl Writes for Store {
     async fn put_draft(&self, d: &Draft) -> Result<Draft, StoreError> {
-        let (seq, mut found) = self.write_batch(&[], &[d])?;
+        let (seq, mut found) = self.write_batch(&[], &[d]).await?;
         self.durable(seq).await?;
         self.draft_answer(d, found.pop().expect("one draft, one answer"))
+            .await
     }
 
     async fn accept(&self, r: &ProposalRecord) -> Result<(), StoreError> {
         let step = "proposal";
-        let seq = self.write_updates(&[Transition {
-            old: None,
-            new: r,
-            step,
-        }])?;
+        let seq = self
+            .write_updates(&[Transition {
+                old: None,
+                new: r,
+                step,
+            }])
+            .await?;
         self.settle(Ticket { seq, step }).await
     }
 
-    fn write_update(
+    async fn write_update(
         &self,
         old: &ProposalRecord,
         new: &ProposalRecord,
         step: &'static str,
     ) -> Result<Ticket, StoreError> {
-        let seq = self.write_updates(&[Transition {
-            old: Some(old),
-            new,
-            step,
-        }])?;
+        let seq = self
+            .write_updates(&[Transition {
+                old: Some(old),
+                new,
+                step,
+            }])
+            .await?;
         Ok(Ticket { seq, step })
     }
 
@@ -157,18 +162,19 @@ impl Writes for Store {
         new: &ProposalRecord,
         step: &'static str,
     ) -> Result<(), StoreError> {
-        let ticket = self.write_update(old, new, step)?;
+        let ticket = self.write_update(old, new, step).await?;
         self.settle(ticket).await
     }
 
     async fn accept_all(&self, records: &[ProposalRecord]) -> Result<(), StoreError> {
         for r in records {
-            self.write_batch(&[], &[&draft_of(r)])?;
+            self.write_batch(&[], &[&draft_of(r)]).await?;
             self.write_updates(&[Transition {
                 old: None,
                 new: r,
                 step: "proposal",
-            }])?;
+            }])
+            .await?;
         }
         self.durable(self.counted()).await
     }
