@@ -55,7 +55,7 @@ async fn finished_proposals_move_to_the_history_and_every_read_still_finds_them(
     let journal = verified(&store).await;
     assert_eq!(journal, 8, "5 accepted, 3 confirmed");
 
-    let moved = store.archive(&keep(1, 2)).unwrap();
+    let moved = store.embedded().unwrap().archive(&keep(1, 2)).unwrap();
     assert_eq!(
         moved,
         Archived {
@@ -65,7 +65,7 @@ async fn finished_proposals_move_to_the_history_and_every_read_still_finds_them(
         "the two oldest finished of three, the journal but its newest 2"
     );
     assert_eq!(
-        store.archive(&keep(1, 2)).unwrap(),
+        store.embedded().unwrap().archive(&keep(1, 2)).unwrap(),
         Archived::default(),
         "nothing more to move"
     );
@@ -104,23 +104,42 @@ async fn finished_proposals_move_to_the_history_and_every_read_still_finds_them(
     // After a restart the history stays closed until something reads from it.
     drop(store);
     let store = reopen(&path);
-    assert!(!store.history_open());
+    assert!(!store.embedded().unwrap().history_open());
     assert_eq!(store.get("p-2").await.unwrap().as_ref(), Some(&records[2]));
-    assert!(!store.history_open(), "p-2 is one of the newest finished");
+    assert!(
+        !store.embedded().unwrap().history_open(),
+        "p-2 is one of the newest finished"
+    );
     assert_eq!(store.get("p-0").await.unwrap().as_ref(), Some(&records[0]));
-    assert!(store.history_open());
+    assert!(store.embedded().unwrap().history_open());
     assert!(
         !store
+            .embedded()
+            .unwrap()
             .close_history(std::time::Duration::from_secs(60))
             .unwrap(),
         "just read: stays open"
     );
-    assert!(store.close_history(std::time::Duration::ZERO).unwrap());
-    assert!(!store.history_open());
+    assert!(
+        store
+            .embedded()
+            .unwrap()
+            .close_history(std::time::Duration::ZERO)
+            .unwrap()
+    );
+    assert!(!store.embedded().unwrap().history_open());
     assert_eq!(store.get("p-1").await.unwrap().as_ref(), Some(&records[1]));
 
     // Everything finished can go; the newest journal entry always stays.
-    assert_eq!(store.archive(&keep(0, 0)).unwrap().proposals, 1);
+    assert_eq!(
+        store
+            .embedded()
+            .unwrap()
+            .archive(&keep(0, 0))
+            .unwrap()
+            .proposals,
+        1
+    );
     assert_eq!(all(&store).await, records);
     assert_eq!(verified(&store).await, journal);
     drop(store);
@@ -179,7 +198,7 @@ async fn a_move_cut_short_reads_the_same_and_the_next_pass_finishes_it() {
     );
     assert_eq!(verified(&store).await, 8);
 
-    let moved = store.archive(&keep(0, 1)).unwrap();
+    let moved = store.embedded().unwrap().archive(&keep(0, 1)).unwrap();
     assert_eq!(moved.proposals, 3);
     assert_eq!(moved.entries, 7);
     assert_eq!(all(&store).await, records);
@@ -207,8 +226,19 @@ async fn a_store_written_before_the_history_moves_its_finished_proposals_too() {
         db.flush().unwrap();
     }
     let store = reopen(&path);
-    assert_eq!(store.archive(&keep(0, 100)).unwrap().proposals, 3);
-    assert_eq!(store.archive(&keep(0, 100)).unwrap(), Archived::default());
+    assert_eq!(
+        store
+            .embedded()
+            .unwrap()
+            .archive(&keep(0, 100))
+            .unwrap()
+            .proposals,
+        3
+    );
+    assert_eq!(
+        store.embedded().unwrap().archive(&keep(0, 100)).unwrap(),
+        Archived::default()
+    );
     assert_eq!(all(&store).await, records);
     assert_eq!(store.active().len(), 2, "the unfinished ones stay");
     drop(store);
@@ -238,7 +268,7 @@ fn checkpoints_under_concurrent_writes_and_reads_lose_nothing() {
         .collect();
     let mut done = 0;
     while writers.iter().any(|w| !w.is_finished()) {
-        if store.checkpoint().unwrap().is_some() {
+        if store.embedded().unwrap().checkpoint().unwrap().is_some() {
             done += 1;
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
@@ -248,9 +278,12 @@ fn checkpoints_under_concurrent_writes_and_reads_lose_nothing() {
     }
     assert!(done >= 3, "{done} checkpoints");
     runtime.block_on(store.probe()).unwrap();
-    assert!(store.checkpoint_due(1), "a write since the last one");
-    assert!(store.checkpoint().unwrap().is_some());
-    assert!(!store.checkpoint_due(1), "none since");
+    assert!(
+        store.embedded().unwrap().checkpoint_due(1),
+        "a write since the last one"
+    );
+    assert!(store.embedded().unwrap().checkpoint().unwrap().is_some());
+    assert!(!store.embedded().unwrap().checkpoint_due(1), "none since");
     assert_eq!(store.active().len(), 400);
     assert_eq!(runtime.block_on(all(&store)).len(), 400);
     assert_eq!(runtime.block_on(verified(&store)), 400);

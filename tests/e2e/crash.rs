@@ -312,7 +312,7 @@ async fn every_crash_point_loses_nothing_and_pays_once() {
     let store = coordinator::store::Store::open(&coordinator_data).unwrap();
     let (entries, head) = store.audit().await.unwrap();
     hanko_runtime::audit::verify_with_head(&entries, head.as_ref()).unwrap();
-    let (moved, moved_entries) = store.history_len().unwrap();
+    let (moved, moved_entries) = store.embedded().unwrap().history_len().unwrap();
     assert!(
         moved > done.len() / 2 && moved_entries as u64 > done.len() as u64,
         "the history holds {moved} proposals and {moved_entries} entries"

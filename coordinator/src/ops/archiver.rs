@@ -18,6 +18,10 @@ pub async fn run(store: Arc<Store>, keep: Keep, mut stop: tokio::sync::watch::Re
         }
         let s = store.clone();
         let pass = tokio::task::spawn_blocking(move || {
+            // Only the embedded store keeps a history of its own.
+            let Some(s) = s.embedded() else {
+                return Ok((Default::default(), false));
+            };
             let moved = s.archive(&keep)?;
             let closed = s.close_history(interval)?;
             if s.checkpoint_due(keep.checkpoint_writes) {

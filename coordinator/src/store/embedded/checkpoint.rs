@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::{Store, StoreError, Trees};
+use super::{SledStore, Trees};
+use crate::store::StoreError;
 
 /// What one checkpoint took, in milliseconds: waiting for the uses under way, the flush,
 /// closing the store, opening it again.
@@ -35,7 +36,7 @@ fn ms_since(t: Instant) -> f64 {
 /// next pass tries again).
 const BUSY: Duration = Duration::from_secs(2);
 
-impl Store {
+impl SledStore {
     /// Whether `writes` or more writes were made since the last checkpoint (or the start).
     pub fn checkpoint_due(&self, writes: u64) -> bool {
         let since = self.checkpointed.load(Ordering::Acquire);

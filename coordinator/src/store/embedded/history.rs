@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use sled::IVec;
 
-use super::error::StoreError;
+use crate::store::StoreError;
 
 /// The history's directory inside a coordinator data directory.
 pub fn dir_in(data_dir: &Path) -> PathBuf {

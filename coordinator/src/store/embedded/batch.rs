@@ -5,17 +5,11 @@
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
-use super::{Draft, Store, StoreError, Tx, append, changes, decode, encode, tx_error};
+use super::{SledStore, Tx, append, decode, encode, tx_error};
 use crate::core::ProposalRecord;
+use crate::store::journal::{accepted, changes};
+use crate::store::{Draft, DraftWrite, StoreError, Transition};
 use hanko_runtime::audit::Event;
-
-/// One transition to write: `old` to `new`, made by the step `step` (for the crash points).
-/// Without `old`, `new` is a proposal being accepted: its draft becomes it.
-pub struct Transition<'a> {
-    pub old: Option<&'a ProposalRecord>,
-    pub new: &'a ProposalRecord,
-    pub step: &'static str,
-}
 
 /// A transition encoded, ready for a transaction (which may run more than once).
 pub(super) struct Prepared<'a> {
@@ -43,16 +37,6 @@ impl<'a> Prepared<'a> {
             },
         })
     }
-}
-
-/// The journal entry of a proposal's acceptance.
-fn accepted(record: &ProposalRecord) -> Event {
-    Event::new(
-        "proposal_accepted",
-        &format!("proposer {}", record.proposer),
-    )
-    .proposal(&record.id, Some(&record.inner_hash))
-    .detail(vec![format!("account {}", record.account)])
 }
 
 /// The trees a transition writes, inside one transaction.
@@ -103,17 +87,6 @@ fn write_prepared(p: &Prepared<'_>, v: &Views<'_>) -> Tx<()> {
     Ok(())
 }
 
-/// What writing a draft found.
-#[derive(Debug)]
-pub enum DraftWrite {
-    /// Stored under its key.
-    New,
-    /// Its key already names proposal `id`; `stored` is that draft while it is still one.
-    Known { id: String, stored: Option<Draft> },
-    /// Another draft or proposal has these bytes: NIS would take both as one payment.
-    SameBytes { existing: String },
-}
-
 /// A draft encoded, ready for a transaction.
 struct PreparedDraft<'a> {
     draft: &'a Draft,
@@ -149,95 +122,7 @@ fn write_draft(d: &PreparedDraft<'_>, v: &Views<'_>) -> Tx<DraftWrite> {
     Ok(DraftWrite::New)
 }
 
-impl Store {
-    /// What a Prepare under `key` answers when the key is already known: the draft (or
-    /// proposal) it names, if that was asked with the same request (`canonical`, or `legacy`
-    /// for one stored before the stable digest); none when the key is new. Once on disk.
-    pub async fn retry(
-        &self,
-        key: &str,
-        canonical: &str,
-        legacy: Option<&str>,
-    ) -> Result<Option<Draft>, StoreError> {
-        let Some(id) = self.id_for_key(key).await? else {
-            return Ok(None);
-        };
-        let stored = self.draft(&id).await?;
-        // Settled whatever the answer: a conflict names a proposal, which must be on disk.
-        let answer = self.known(key, id, stored, canonical, legacy).await;
-        self.settled(()).await?;
-        answer.map(Some)
-    }
-
-    /// What a Prepare answers for `asked` once what writing it found is on disk: the draft, the
-    /// draft or proposal its key already names, or why neither.
-    pub async fn draft_answer(
-        &self,
-        asked: &Draft,
-        found: DraftWrite,
-    ) -> Result<Draft, StoreError> {
-        match found {
-            DraftWrite::New => Ok(asked.clone()),
-            DraftWrite::SameBytes { existing } => Err(StoreError::SameBytes { existing }),
-            DraftWrite::Known { id, stored } => {
-                self.known(
-                    &asked.idempotency_key,
-                    id,
-                    stored,
-                    &asked.request_digest,
-                    asked.legacy_digest.as_deref(),
-                )
-                .await
-            }
-        }
-    }
-
-    /// The draft `stored` (or, once accepted, proposal `id`) that `key` names, if it was asked
-    /// with the request of digest `canonical` (or `legacy`); else the conflict.
-    async fn known(
-        &self,
-        key: &str,
-        id: String,
-        stored: Option<Draft>,
-        canonical: &str,
-        legacy: Option<&str>,
-    ) -> Result<Draft, StoreError> {
-        // No longer a draft: accepted (a draft leaves in the same step as its proposal comes).
-        let stored = match stored {
-            Some(d) => Some(d),
-            None => self.get(&id).await?.map(|r| Draft {
-                legacy_digest: None,
-                // Proposals stored before digests were kept match any request.
-                request_digest: if r.request_digest.is_empty() {
-                    canonical.to_string()
-                } else {
-                    r.request_digest
-                },
-                id: r.id,
-                idempotency_key: r.idempotency_key,
-                account: r.account,
-                inner: r.inner,
-                deadline: r.deadline,
-            }),
-        };
-        match stored {
-            Some(d) if crate::core::digest::same_request(&d.request_digest, canonical, legacy) => {
-                Ok(d)
-            }
-            _ => Err(StoreError::IdempotencyConflict {
-                key: key.to_string(),
-                existing: id,
-            }),
-        }
-    }
-
-    /// Writes many transitions in one sled transaction, in order: a proposal may move more
-    /// than once, each transition from the one before. Returns their number in the group
-    /// commit: not durable until it is.
-    pub async fn write_updates(&self, transitions: &[Transition<'_>]) -> Result<u64, StoreError> {
-        Ok(self.write_batch(transitions, &[]).await?.0)
-    }
-
+impl SledStore {
     /// Writes `transitions`, then `drafts`, in one sled transaction; returns their number in
     /// the group commit and what writing each draft found.
     pub async fn write_batch(

@@ -12,7 +12,8 @@
 use serde::{Deserialize, Serialize};
 use sled::IVec;
 
-use super::{Store, StoreError, Trees};
+use super::{SledStore, Trees};
+use crate::store::StoreError;
 
 /// What stays in the main store (`[history]` in the configuration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,7 +58,7 @@ fn legacy_key(id: &[u8]) -> Vec<u8> {
     [&[0u8; 8][..], id].concat()
 }
 
-impl Store {
+impl SledStore {
     /// One pass: moves the oldest finished proposals beyond `keep.finished`, and the journal
     /// entries before the newest `keep.journal`, at most `keep.batch` proposals at a time.
     pub fn archive(&self, keep: &Keep) -> Result<Archived, StoreError> {
