@@ -9,6 +9,8 @@
 #                 which checks the committed SDK vectors and every announce of the end-to-end tests
 #   minisign      signs policy files as compliance officers do
 #   ip, setpriv   network namespaces and other Unix users in the end-to-end tests run as root
+#   postgresql    the server the coordinator's PostgreSQL store is tested against (each test
+#                 starts a cluster of its own from these binaries; as root, as `nobody`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +22,8 @@ missing=()
 for package in nodejs npm minisign iproute2 util-linux; do
   command -v "${provides[$package]}" >/dev/null 2>&1 || missing+=("$package")
 done
+# The server's programs are not on PATH: Debian keeps them per major version.
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
@@ -31,6 +35,11 @@ if ((${#missing[@]})); then
   # One installer at a time, however many ask at once.
   exec 9>/var/lock/hanko-tests-apt.lock
   flock 9
+  # The tests start clusters of their own: the package need not make and start one.
+  if [[ " ${missing[*]} " == *" postgresql "* && ! -e /etc/postgresql-common/createcluster.conf ]]; then
+    mkdir -p /etc/postgresql-common
+    echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
+  fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   flock -u 9

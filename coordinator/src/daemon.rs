@@ -56,8 +56,16 @@ pub async fn start(config: &Config, listener: tokio::net::TcpListener) -> Result
             .with_rate_limit(limits.requests_per_second, limits.burst),
     );
     let store = Arc::new(
-        Store::open(&config.data_dir)
-            .with_context(|| format!("cannot open {}", config.data_dir.display()))?,
+        Store::connect(&config.store, &config.data_dir)
+            .await
+            .with_context(|| match &config.store {
+                crate::store::StoreConfig::Embedded => {
+                    format!("cannot open {}", config.data_dir.display())
+                }
+                crate::store::StoreConfig::Postgres(pg) => {
+                    format!("cannot open the store at {}", pg.url)
+                }
+            })?,
     );
     let node = nem::client::NisClient::new(nem::client::ClientConfig::new(config.node.clone()))?;
     let settings = Settings {

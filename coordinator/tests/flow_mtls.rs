@@ -10,6 +10,8 @@ use common::*;
 use std::time::Duration;
 
 use coordinator::api::auth::Role;
+use coordinator::store::StoreConfig;
+use coordinator::store::postgres::PostgresConfig;
 use ed25519_dalek::Signer;
 use hanko_proto::v1 as pb;
 use hanko_proto::v1::treasury_client::TreasuryClient;
@@ -47,6 +49,23 @@ async fn an_account_that_differs_on_the_node_is_stopped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prepare_propose_sign_broadcast_confirm() {
+    withdrawal_end_to_end(StoreConfig::Embedded).await;
+}
+
+/// The same withdrawal with the coordinator's state in PostgreSQL (a server of the test's own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prepare_propose_sign_broadcast_confirm_on_postgres() {
+    let server = testkit::postgres::Postgres::start();
+    let store = StoreConfig::Postgres(PostgresConfig {
+        url: server.database("hanko"),
+        password_file: None,
+        ca_file: None,
+        connections: 8,
+    });
+    withdrawal_end_to_end(store).await;
+}
+
+async fn withdrawal_end_to_end(store: StoreConfig) {
     // The dev node: the example 2-of-3 treasury, a block every 200 ms.
     let node = testkit::node::start(200, |_| {}).await;
     let nis = testkit::node::client(&node);
@@ -61,6 +80,7 @@ async fn prepare_propose_sign_broadcast_confirm() {
             cosigner("cosigner-a", nem_key(1).public_key()),
             cosigner("cosigner-b", nem_key(2).public_key()),
         ],
+        store,
         ..Setup::default()
     };
     let running = testkit::coordinator::start(setup, &pki, &node.url(), &dir).await;

@@ -27,6 +27,8 @@ pub struct Setup {
     pub limits: Limits,
     /// The chain watcher (off: most tests move funds the watcher would report).
     pub watch: bool,
+    /// Embedded in the test's directory, or a database.
+    pub store: coordinator::store::StoreConfig,
 }
 
 impl Default for Setup {
@@ -44,6 +46,7 @@ impl Default for Setup {
                 ..Limits::default()
             },
             watch: false,
+            store: Default::default(),
         }
     }
 }
@@ -87,6 +90,7 @@ pub fn configure(setup: Setup, pki: &Pki, node_url: &str, dir: &Path) -> Config 
     Config {
         listen: ([127, 0, 0, 1], 0).into(),
         data_dir: dir.join("data"),
+        store: setup.store,
         node: node_url.into(),
         network: Network::Testnet,
         deadline: setup.deadline,

@@ -85,6 +85,7 @@ impl Layout {
         let config = CoordinatorConfig {
             listen,
             data_dir: "data".into(),
+            store: Default::default(),
             node: node_url.into(),
             network: NETWORK,
             deadline: deadline.into(),

@@ -21,7 +21,10 @@ fn store_code(e: &StoreError) -> Code {
             Code::DataLoss
         }
         // Storage that cannot take a write now, or a write that did not finish: try again.
-        StoreError::Sled(_) | StoreError::Interrupted(_) | StoreError::Closed => Code::Unavailable,
+        StoreError::Sled(_)
+        | StoreError::Interrupted(_)
+        | StoreError::Closed
+        | StoreError::Database(_) => Code::Unavailable,
     }
 }
 

@@ -15,7 +15,15 @@ use crate::core::build::{BuildConfig, ConfiguredAccount};
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// The embedded store's directory (and nothing else when the store is a database).
     pub data_dir: PathBuf,
+    /// Where the state is kept: embedded in `data_dir` (the default), or a PostgreSQL
+    /// database that several coordinators share.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::store::StoreConfig::is_embedded"
+    )]
+    pub store: crate::store::StoreConfig,
     /// The NIS node, e.g. "http://127.0.0.1:7890".
     pub node: String,
     pub network: Network,
@@ -83,6 +91,16 @@ impl Config {
         ] {
             if p.is_relative() {
                 *p = base.join(&*p);
+            }
+        }
+        if let crate::store::StoreConfig::Postgres(pg) = &mut config.store {
+            for p in [&mut pg.password_file, &mut pg.ca_file]
+                .into_iter()
+                .flatten()
+            {
+                if p.is_relative() {
+                    *p = base.join(&*p);
+                }
             }
         }
         for w in config.webhooks.iter_mut() {

@@ -36,6 +36,10 @@ pub enum StoreError {
          start without them: restore the data directory from a backup"
     )]
     HistoryMissing { dir: String, first: u64 },
+    /// The database did not answer or refused a statement (it is unreachable, restarting,
+    /// or failing over): nothing of the write was made.
+    #[error("database: {0}")]
+    Database(String),
 }
 
 impl From<sled::Error> for StoreError {

@@ -2,8 +2,9 @@
 //! and listings of pending work read them here instead of decoding them from disk. It holds
 //! only unfinished work, so its size follows what is pending, never the history.
 //!
-//! Only the store's writers change it, in the same step as the write to sled (under the
-//! group commit's lock), so it never disagrees with what sled would answer.
+//! Only the store's writers change it, in the same step as their write (under the embedded
+//! store's group-commit lock, after a database transaction commits), so it never disagrees
+//! with what storage would answer.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -51,6 +52,16 @@ impl Live {
             inner
                 .records
                 .insert(record.id.clone(), Arc::new(record.clone()));
+        }
+    }
+
+    /// Holds exactly the unfinished proposals of `records` (read again from storage).
+    pub fn replace(&self, records: &[ProposalRecord]) {
+        let mut inner = self.lock();
+        *inner = Inner::default();
+        for r in records.iter().filter(|r| !r.state.is_terminal()) {
+            *inner.per_account.entry(r.account).or_default() += 1;
+            inner.records.insert(r.id.clone(), Arc::new(r.clone()));
         }
     }
 

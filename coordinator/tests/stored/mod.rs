@@ -2,7 +2,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use coordinator::core::{ProposalRecord, State};
-use coordinator::store::{Draft, Store, StoreError, Ticket, Transition};
+use coordinator::store::postgres::PostgresConfig;
+use coordinator::store::{Draft, Store, StoreConfig, StoreError, Ticket, Transition};
 use nem::{Address, Hash256, NemTimestamp, Network, PublicKey, Signature};
 
 pub fn dir(tag: &str) -> std::path::PathBuf {
@@ -26,6 +27,73 @@ pub fn when_unlocked<T, E: std::fmt::Display>(
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
             done => return done,
+        }
+    }
+}
+
+/// Where a contract test's store lives: the embedded store in a directory, or a database on a
+/// PostgreSQL server of the test's own. Removed when dropped.
+pub enum Backing {
+    Embedded(std::path::PathBuf),
+    Postgres {
+        _server: testkit::postgres::Postgres,
+        url: String,
+        dir: testkit::TempDir,
+    },
+}
+
+impl Backing {
+    pub fn embedded(tag: &str) -> Backing {
+        Backing::Embedded(dir(tag))
+    }
+
+    pub fn postgres(tag: &str) -> Backing {
+        let server = testkit::postgres::Postgres::start();
+        let url = server.database("hanko");
+        Backing::Postgres {
+            _server: server,
+            url,
+            dir: testkit::temp_dir(tag),
+        }
+    }
+
+    /// The embedded store's directory.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            Backing::Embedded(p) => p,
+            Backing::Postgres { dir, .. } => dir,
+        }
+    }
+
+    /// A store on it, new or as left.
+    pub async fn open(&self) -> Store {
+        match self {
+            Backing::Embedded(p) => Store::open(p).unwrap(),
+            Backing::Postgres { url, dir, .. } => {
+                let config = StoreConfig::Postgres(PostgresConfig {
+                    url: url.clone(),
+                    password_file: None,
+                    ca_file: None,
+                    connections: 8,
+                });
+                Store::connect(&config, dir).await.unwrap()
+            }
+        }
+    }
+
+    /// The store again, as a restarted coordinator opens it (the one before just dropped).
+    pub async fn reopen(&self) -> Store {
+        match self {
+            Backing::Embedded(p) => reopen(p),
+            Backing::Postgres { .. } => self.open().await,
+        }
+    }
+}
+
+impl Drop for Backing {
+    fn drop(&mut self) {
+        if let Backing::Embedded(p) = self {
+            let _ = std::fs::remove_dir_all(p);
         }
     }
 }
@@ -72,9 +140,9 @@ pub fn record(d: &Draft) -> ProposalRecord {
     }
 }
 
-/// A new store at `path` holding `d` as an accepted proposal.
-pub async fn with_accepted(path: &std::path::Path, d: &Draft) -> Store {
-    let store = Store::open(path).unwrap();
+/// A new store of `b` holding `d` as an accepted proposal.
+pub async fn with_accepted(b: &Backing, d: &Draft) -> Store {
+    let store = b.open().await;
     store.put_draft(d).await.unwrap();
     store.accept(&record(d)).await.unwrap();
     store

@@ -1,0 +1,194 @@
+//! The store in PostgreSQL, for coordinators that share one database. The same tables as the
+//! embedded store's trees (migrations in `coordinator/migrations`, applied at start), each
+//! batch of transitions and drafts one database transaction with its journal entries, durable
+//! once it commits (the database's own `synchronous_commit` decides how many replicas have it
+//! by then). Unfinished proposals are kept in memory as in the embedded store.
+
+mod read;
+mod write;
+
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use serde::{Deserialize, Serialize};
+
+use crate::store::live::Live;
+use crate::store::{Freeze, StoreError};
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// `[store]` with `backend = "postgres"`: where the database is and how to reach it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresConfig {
+    /// `postgres://user@host:port/database` (no password: see `password_file`).
+    pub url: String,
+    /// A file (mode 600) holding the database password, if it needs one.
+    #[serde(default)]
+    pub password_file: Option<std::path::PathBuf>,
+    /// The CA that signed the database's certificate: with it, the connection is TLS and
+    /// the server's name is checked. Required unless the database is on this host.
+    #[serde(default)]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Connections kept open.
+    #[serde(default = "default_connections")]
+    pub connections: usize,
+}
+
+fn default_connections() -> usize {
+    8
+}
+
+pub struct PgStore {
+    pool: Pool,
+    live: Live,
+    /// The freeze as last written by this process or read at open.
+    freeze: RwLock<Option<Freeze>>,
+    /// Transactions committed by this process: its count of writes, all durable.
+    commits: AtomicU64,
+    /// Seconds those commits took.
+    commit_micros: AtomicU64,
+}
+
+pub(crate) fn db(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+fn is_local(config: &tokio_postgres::Config) -> bool {
+    config.get_hosts().iter().all(|h| match h {
+        tokio_postgres::config::Host::Unix(_) => true,
+        tokio_postgres::config::Host::Tcp(name) => {
+            name == "localhost"
+                || name
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+    })
+}
+
+/// The TLS connector for `ca_file`.
+fn tls(ca_file: &std::path::Path) -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(ca_file)
+        .map_err(|e| db(format!("store.ca_file: {}: {e}", ca_file.display())))?
+    {
+        let cert = cert.map_err(|e| db(format!("store.ca_file: {}: {e}", ca_file.display())))?;
+        roots
+            .add(cert)
+            .map_err(|e| db(format!("store.ca_file: {}: {e}", ca_file.display())))?;
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_protocol_versions(&[&rustls::version::TLS13])
+    .map_err(db)?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+impl PgStore {
+    /// Connects, applies the migrations not applied yet, and reads what is kept in memory.
+    pub async fn open(config: &PostgresConfig) -> Result<PgStore, StoreError> {
+        let mut pg: tokio_postgres::Config = config
+            .url
+            .parse()
+            .map_err(|e| db(format!("store.url: {e}")))?;
+        if let Some(path) = &config.password_file {
+            let password = std::fs::read_to_string(path)
+                .map_err(|e| db(format!("store.password_file: {}: {e}", path.display())))?;
+            pg.password(password.trim_end_matches(['\n', '\r']));
+        }
+        pg.connect_timeout(Duration::from_secs(10));
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match &config.ca_file {
+            Some(ca) => Manager::from_config(pg, tls(ca)?, manager_config),
+            None if is_local(&pg) => {
+                Manager::from_config(pg, tokio_postgres::NoTls, manager_config)
+            }
+            None => {
+                return Err(db(
+                    "store.ca_file: required for a database on another host (its connection \
+                     is TLS, checked against this CA)",
+                ));
+            }
+        };
+        let pool = Pool::builder(manager)
+            .max_size(config.connections.max(2))
+            .build()
+            .map_err(db)?;
+        {
+            let mut client = pool.get().await.map_err(db)?;
+            let client: &mut tokio_postgres::Client = &mut client;
+            embedded::migrations::runner()
+                .run_async(client)
+                .await
+                .map_err(|e| db(format!("migrations: {e}")))?;
+        }
+        let store = PgStore {
+            pool,
+            live: Live::default(),
+            freeze: RwLock::new(None),
+            commits: AtomicU64::new(0),
+            commit_micros: AtomicU64::new(0),
+        };
+        store.reload().await?;
+        Ok(store)
+    }
+
+    /// Reads again what is kept in memory: the unfinished proposals and the freeze (at open,
+    /// and whenever another process may have written since).
+    pub async fn reload(&self) -> Result<(), StoreError> {
+        let active = self.load_active().await?;
+        self.live.replace(&active);
+        let freeze = self.read_freeze().await?;
+        *self.freeze.write().unwrap_or_else(|e| e.into_inner()) = freeze;
+        Ok(())
+    }
+
+    /// Writes made so far (every one durable).
+    pub fn counted(&self) -> u64 {
+        self.commits.load(Ordering::SeqCst)
+    }
+
+    /// Seconds spent committing.
+    pub fn commit_seconds(&self) -> f64 {
+        self.commit_micros.load(Ordering::Relaxed) as f64 / 1e6
+    }
+
+    pub fn freeze(&self) -> Option<Freeze> {
+        self.freeze
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn count_active(&self, account: &nem::Address) -> usize {
+        self.live.count(account)
+    }
+
+    pub fn active(&self) -> Vec<std::sync::Arc<crate::core::ProposalRecord>> {
+        self.live.all()
+    }
+
+    pub fn unfinished(&self) -> usize {
+        self.live.len()
+    }
+
+    pub fn page_active(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&crate::core::ProposalRecord) -> bool,
+    ) -> (Vec<crate::core::ProposalRecord>, Option<String>) {
+        self.live.page(after, limit, keep)
+    }
+}

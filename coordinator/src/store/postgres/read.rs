@@ -1,0 +1,168 @@
+//! Reads: a proposal (unfinished ones from memory), drafts, keys, inner hashes, pages in id
+//! order, the journal.
+
+use std::collections::HashSet;
+
+use hanko_runtime::audit::{Entry, Head};
+
+use super::{PgStore, db};
+use crate::core::ProposalRecord;
+use crate::store::{Draft, Freeze, StoreError};
+
+/// `bytes` of row `key`, decoded.
+pub(super) fn decode<T: for<'de> serde::Deserialize<'de>>(
+    key: &str,
+    text: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+        key: key.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Rows read per round trip while filling a page.
+const PAGE_ROWS: i64 = 500;
+
+impl PgStore {
+    /// One text column of the row `sql` finds for `key`.
+    async fn text(
+        &self,
+        sql: &str,
+        key: &(dyn tokio_postgres::types::ToSql + Sync),
+    ) -> Result<Option<String>, StoreError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let row = client.query_opt(sql, &[key]).await.map_err(db)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<ProposalRecord>, StoreError> {
+        if let Some(r) = self.live.get(id) {
+            return Ok(Some((*r).clone()));
+        }
+        self.text("SELECT record FROM proposals WHERE id = $1", &id)
+            .await?
+            .map(|t| decode(id, &t))
+            .transpose()
+    }
+
+    pub async fn draft(&self, id: &str) -> Result<Option<Draft>, StoreError> {
+        self.text("SELECT draft FROM drafts WHERE id = $1", &id)
+            .await?
+            .map(|t| decode(id, &t))
+            .transpose()
+    }
+
+    pub async fn id_for_key(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.text("SELECT id FROM idempotency WHERE key = $1", &key)
+            .await
+    }
+
+    pub async fn id_for_inner(&self, hash: &nem::Hash256) -> Result<Option<String>, StoreError> {
+        let bytes = hash.0.to_vec();
+        self.text("SELECT id FROM by_inner WHERE hash = $1", &bytes)
+            .await
+    }
+
+    pub async fn approved(
+        &self,
+        hashes: &[nem::Hash256],
+    ) -> Result<HashSet<nem::Hash256>, StoreError> {
+        let asked: Vec<Vec<u8>> = hashes.iter().map(|h| h.0.to_vec()).collect();
+        let client = self.pool.get().await.map_err(db)?;
+        let rows = client
+            .query("SELECT hash FROM by_inner WHERE hash = ANY($1)", &[&asked])
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let bytes: Vec<u8> = r.get(0);
+                bytes.try_into().ok().map(nem::Hash256)
+            })
+            .collect())
+    }
+
+    /// Up to `limit` proposals `keep` accepts, in id order after `after` (exclusive), and the
+    /// token of the next page if there may be one.
+    pub async fn page(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&ProposalRecord) -> bool,
+    ) -> Result<(Vec<ProposalRecord>, Option<String>), StoreError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let mut from = after.unwrap_or("").to_string();
+        let mut out = Vec::new();
+        loop {
+            let rows = client
+                .query(
+                    "SELECT id, record FROM proposals WHERE id > $1 ORDER BY id LIMIT $2",
+                    &[&from, &PAGE_ROWS],
+                )
+                .await
+                .map_err(db)?;
+            let last = rows.len() < PAGE_ROWS as usize;
+            for row in &rows {
+                let id: String = row.get(0);
+                let text: String = row.get(1);
+                let record: ProposalRecord = decode(&id, &text)?;
+                from = id;
+                if keep(&record) {
+                    let next = record.id.clone();
+                    out.push(record);
+                    if out.len() == limit {
+                        return Ok((out, Some(next)));
+                    }
+                }
+            }
+            if last {
+                return Ok((out, None));
+            }
+        }
+    }
+
+    /// The whole journal, in order, and its recorded head.
+    pub async fn audit(&self) -> Result<(Vec<Entry>, Option<Head>), StoreError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let rows = client
+            .query("SELECT seq, entry FROM journal ORDER BY seq", &[])
+            .await
+            .map_err(db)?;
+        let entries = rows
+            .iter()
+            .map(|r| {
+                let seq: i64 = r.get(0);
+                decode(&format!("journal #{seq}"), r.get::<_, &str>(1))
+            })
+            .collect::<Result<Vec<Entry>, _>>()?;
+        let head = client
+            .query_opt("SELECT value FROM meta WHERE key = 'audit_head'", &[])
+            .await
+            .map_err(db)?
+            .map(|r| decode("audit_head", r.get::<_, &str>(0)))
+            .transpose()?;
+        Ok((entries, head))
+    }
+
+    /// The unfinished proposals, as stored.
+    pub(super) async fn load_active(&self) -> Result<Vec<ProposalRecord>, StoreError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let rows = client
+            .query(
+                "SELECT id, record FROM proposals WHERE active ORDER BY id",
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| decode(r.get::<_, &str>(0), r.get::<_, &str>(1)))
+            .collect()
+    }
+
+    pub(super) async fn read_freeze(&self) -> Result<Option<Freeze>, StoreError> {
+        self.text("SELECT value FROM meta WHERE key = $1", &"freeze")
+            .await?
+            .map(|t| decode("freeze", &t))
+            .transpose()
+    }
+}
