@@ -41,6 +41,23 @@ impl Running {
     }
 }
 
+/// Of coordinators that share a database: renews this one's lease while it leads, takes the
+/// lead when the leader's lease ran out, every third of a lease.
+async fn keep_leading(store: Arc<Store>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let Some(pg) = store.postgres() else { return };
+    let mut interval = tokio::time::interval(pg.lease() / 3);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = stop.changed() => return,
+        }
+        if let Err(e) = pg.lead().await {
+            tracing::warn!(error = %e, leading = pg.leading(), "cannot reach the database to lead");
+        }
+    }
+}
+
 /// Starts every part of a coordinator configured by `config`, serving on `listener`.
 pub async fn start(config: &Config, listener: tokio::net::TcpListener) -> Result<Running> {
     hanko_runtime::process::check_private(&config.tls.key)?;
@@ -55,8 +72,9 @@ pub async fn start(config: &Config, listener: tokio::net::TcpListener) -> Result
             .map_err(anyhow::Error::msg)?
             .with_rate_limit(limits.requests_per_second, limits.burst),
     );
+    let address = listener.local_addr()?.to_string();
     let store = Arc::new(
-        Store::connect(&config.store, &config.data_dir)
+        Store::connect(&config.store, &config.data_dir, &address)
             .await
             .with_context(|| match &config.store {
                 crate::store::StoreConfig::Embedded => {
@@ -78,14 +96,22 @@ pub async fn start(config: &Config, listener: tokio::net::TcpListener) -> Result
         crate::ops::webhook::Webhooks::new(&config.webhooks).map_err(anyhow::Error::msg)?;
     let coordinator = Coordinator::with_webhooks(store.clone(), node, settings, webhooks);
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let mut tasks = vec![
+    let mut tasks = vec![];
+    if let Some(pg) = store.postgres() {
+        // One try before serving: a coordinator alone (or the first) leads at once.
+        if let Err(e) = pg.lead().await {
+            tracing::warn!(error = %e, "cannot take the lead yet; trying again");
+        }
+        tasks.push(tokio::spawn(keep_leading(store.clone(), stop_rx.clone())));
+    }
+    tasks.extend([
         tokio::spawn(coordinator.clone().run_ticker(stop_rx.clone())),
         tokio::spawn(crate::ops::archiver::run(
             store,
             config.history,
             stop_rx.clone(),
         )),
-    ];
+    ]);
     if config.watch.enabled {
         tasks.push(tokio::spawn(crate::chain::watch::run(
             coordinator.clone(),

@@ -56,12 +56,7 @@ async fn prepare_propose_sign_broadcast_confirm() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prepare_propose_sign_broadcast_confirm_on_postgres() {
     let server = testkit::postgres::Postgres::start();
-    let store = StoreConfig::Postgres(PostgresConfig {
-        url: server.database("hanko"),
-        password_file: None,
-        ca_file: None,
-        connections: 8,
-    });
+    let store = StoreConfig::Postgres(PostgresConfig::at(&server.database("hanko")));
     withdrawal_end_to_end(store).await;
 }
 

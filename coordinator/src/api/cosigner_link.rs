@@ -89,7 +89,7 @@ impl CosignerLink for CosignerLinkService {
         let key = who
             .cosigner_key
             .ok_or_else(|| Status::permission_denied("no cosigner key configured"))?;
-        let sub = self.coordinator.subscribe(key);
+        let sub = self.coordinator.subscribe(key).await.map_err(status::of)?;
         let offers = crate::api::offers::stream(key, who.name, sub.changes, sub.active, sub.held);
         Ok(Response::new(Box::pin(offers)))
     }
@@ -135,7 +135,9 @@ impl CosignerLink for CosignerLinkService {
         let beat = request.into_inner();
         let ms = self
             .coordinator
-            .heartbeat(&key, beat.frozen, &beat.policy_hash, &beat.version);
+            .heartbeat(&key, beat.frozen, &beat.policy_hash, &beat.version)
+            .await
+            .map_err(status::of)?;
         Ok(Response::new(pb::HeartbeatResponse {
             coordinator_time_ms: ms,
         }))

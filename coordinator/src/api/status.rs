@@ -25,6 +25,8 @@ fn store_code(e: &StoreError) -> Code {
         | StoreError::Interrupted(_)
         | StoreError::Closed
         | StoreError::Database(_) => Code::Unavailable,
+        // Another coordinator leads: a client tries it (its address rides along).
+        StoreError::NotLeader { .. } => Code::Unavailable,
     }
 }
 
@@ -54,8 +56,19 @@ pub fn code(e: &DriverError) -> Code {
 /// The status a domain error answers with: its code and its text, which names the field or
 /// the state and what to do.
 pub fn of(e: DriverError) -> Status {
-    Status::new(code(&e), e.to_string())
+    let mut status = Status::new(code(&e), e.to_string());
+    if let DriverError::Store(StoreError::NotLeader {
+        leader: Some(address),
+    }) = &e
+        && let Ok(value) = address.parse()
+    {
+        status.metadata_mut().insert(LEADER, value);
+    }
+    status
 }
+
+/// The metadata key that names the leading coordinator's address when another one answers.
+pub const LEADER: &str = "hanko-leader";
 
 /// A request field of the wrong shape, before any domain operation runs.
 pub fn invalid(field: &str, problem: impl std::fmt::Display) -> Status {

@@ -353,6 +353,10 @@ pub async fn run(
             _ = interval.tick() => {}
             _ = shutdown.changed() => break,
         }
+        // The leader watches; the others would only repeat its alerts.
+        if !c.store.leading() {
+            continue;
+        }
         let store = c.store.clone();
         let known = async move |hashes: Vec<Hash256>| {
             store.approved(&hashes).await.unwrap_or_else(|e| {

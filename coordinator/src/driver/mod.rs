@@ -392,6 +392,10 @@ impl Coordinator {
         loop {
             tokio::select! {
                 _ = interval.tick() => {
+                    // Only the leader steps proposals and announces.
+                    if !self.store.leading() {
+                        continue;
+                    }
                     self.follow(&mut follower).await;
                     // All at once: the ticks share the flushes of what they wait for, so a
                     // pass over many unfinished proposals is not one flush wait per proposal.

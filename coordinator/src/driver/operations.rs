@@ -14,7 +14,7 @@ use crate::core::verify::{check_inner_hash, verify_intent, verify_pair};
 use crate::core::{CosignerDecision, Event, ProposalRecord, State};
 use crate::driver::own_bytes;
 use crate::ops::board::{Seen, Subscribed};
-use crate::store::{Draft, Freeze};
+use crate::store::{Draft, Freeze, StoreError};
 
 /// A Prepare: build the inner transaction for `withdrawal`, under the proposer's key.
 pub struct Prepare {
@@ -80,6 +80,23 @@ impl Coordinator {
         Ok(())
     }
 
+    /// NotLeader (naming the leader) unless this coordinator leads: only the leader writes.
+    pub async fn check_leading(&self) -> Result<(), DriverError> {
+        if self.store.leading() {
+            return Ok(());
+        }
+        let leader = match self.store.postgres() {
+            Some(pg) => pg
+                .leadership()
+                .await
+                .ok()
+                .filter(|l| l.live && !l.address.is_empty())
+                .map(|l| l.address),
+            None => None,
+        };
+        Err(DriverError::Store(StoreError::NotLeader { leader }))
+    }
+
     /// Frozen while the coordinator is frozen: no new proposals then.
     pub fn check_open(&self) -> Result<(), DriverError> {
         if self.frozen() {
@@ -106,6 +123,7 @@ impl Coordinator {
     /// Builds and stores the inner transaction of a withdrawal (a draft), or answers a retry
     /// under the same key with what was prepared (or proposed) then.
     pub async fn prepare(self: &Arc<Self>, p: Prepare) -> Result<Draft, DriverError> {
+        self.check_leading().await?;
         self.check_open()?;
         let w = &p.withdrawal;
         let digest = RequestDigest::of(&w.account, &w.recipient, &w.amount, &w.mosaics, &w.message);
@@ -161,6 +179,7 @@ impl Coordinator {
     /// Accepts a prepared proposal signed by its proposer: on disk before it answers. The same
     /// call again answers with the proposal as it is.
     pub async fn propose(self: &Arc<Self>, p: Propose) -> Result<ProposalRecord, DriverError> {
+        self.check_leading().await?;
         if let Some(existing) = self.store.get(&p.proposal_id).await? {
             if existing.inner == p.inner && existing.proposer_signature == p.signature {
                 return Ok(existing);
@@ -250,7 +269,7 @@ impl Coordinator {
         };
         let after = after.as_deref();
         let page = if unfinished_only {
-            self.store.page_active(after, size, keep)
+            self.store.page_active(after, size, keep).await?
         } else {
             self.store.page(after, size, keep).await?
         };
@@ -264,6 +283,7 @@ impl Coordinator {
         id: &str,
         reason: String,
     ) -> Result<ProposalRecord, DriverError> {
+        self.check_leading().await?;
         self.apply(id, Event::Cancel { reason }).await
     }
 
@@ -276,6 +296,7 @@ impl Coordinator {
         named: nem::Hash256,
         decision: CosignerDecision,
     ) -> Result<ProposalRecord, DriverError> {
+        self.check_leading().await?;
         let record = self
             .store
             .get(id)
@@ -296,6 +317,7 @@ impl Coordinator {
         by: &str,
         reason: String,
     ) -> Result<Freeze, DriverError> {
+        self.check_leading().await?;
         let freeze = Freeze {
             frozen,
             reason,
@@ -328,29 +350,35 @@ impl Coordinator {
     }
 
     /// A cosigner's subscription to the proposals offered to it.
-    pub fn subscribe(&self, key: PublicKey) -> Subscription {
+    /// Only the leader offers proposals: a cosigner subscribed to another is told where the
+    /// leader is.
+    pub async fn subscribe(&self, key: PublicKey) -> Result<Subscription, DriverError> {
+        self.check_leading().await?;
         // Subscribed before the first read, so no change falls between the two.
         let changes = self.offers.subscribe();
         let store = self.store.clone();
-        Subscription {
+        Ok(Subscription {
             changes,
             active: Box::new(move || store.active()),
             held: self.board.subscribed(key),
-        }
+        })
     }
 
     /// A cosigner's heartbeat: what it says of itself, kept for Admin.Status. The time now
     /// in milliseconds, which it is told back.
-    pub fn heartbeat(
+    /// Refused (naming the leader) by a coordinator that does not lead, so that a cosigner
+    /// linked to it goes to the leader.
+    pub async fn heartbeat(
         &self,
         key: &PublicKey,
         frozen: bool,
         policy_hash: &str,
         version: &str,
-    ) -> i64 {
+    ) -> Result<i64, DriverError> {
+        self.check_leading().await?;
         let ms = now_ms();
         self.board.heartbeat(key, ms, frozen, policy_hash, version);
-        ms
+        Ok(ms)
     }
 
     /// Changes of proposal `id` (of every proposal when empty) from now on, and the proposal

@@ -40,6 +40,20 @@ pub enum StoreError {
     /// or failing over): nothing of the write was made.
     #[error("database: {0}")]
     Database(String),
+    /// This coordinator does not lead (any more): another took over, or its lease ran out.
+    /// Nothing of the write was made.
+    #[error("{}", not_leader(.leader))]
+    NotLeader {
+        /// Where the leader serves, if one leads.
+        leader: Option<String>,
+    },
+}
+
+fn not_leader(leader: &Option<String>) -> String {
+    match leader {
+        Some(address) => format!("this coordinator does not lead; the leader is at {address}"),
+        None => "this coordinator does not lead, and no other leads right now; try again".into(),
+    }
 }
 
 impl From<sled::Error> for StoreError {

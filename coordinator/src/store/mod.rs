@@ -68,14 +68,28 @@ impl Store {
         })
     }
 
-    /// The store `config` names: embedded in `data_dir`, or the database.
-    pub async fn connect(config: &StoreConfig, data_dir: &Path) -> Result<Store, StoreError> {
+    /// The store `config` names: embedded in `data_dir`, or the database (where clients
+    /// reach this coordinator when it leads: `address`).
+    pub async fn connect(
+        config: &StoreConfig,
+        data_dir: &Path,
+        address: &str,
+    ) -> Result<Store, StoreError> {
         Ok(match config {
             StoreConfig::Embedded => Store::open(data_dir)?,
             StoreConfig::Postgres(c) => Store {
-                backend: Backend::Postgres(PgStore::open(c).await?),
+                backend: Backend::Postgres(PgStore::open(c, address).await?),
             },
         })
+    }
+
+    /// Whether this coordinator may step proposals, announce and watch the chain: the
+    /// embedded store's always does; of coordinators sharing a database, the leader.
+    pub fn leading(&self) -> bool {
+        match &self.backend {
+            Backend::Embedded(_) => true,
+            Backend::Postgres(s) => s.leading(),
+        }
     }
 
     /// The database store, for what only it does.
@@ -251,16 +265,17 @@ impl Store {
         }
     }
 
-    /// A page of unfinished proposals in id order, after `after` (exclusive), from memory.
-    pub fn page_active(
+    /// A page of unfinished proposals in id order, after `after` (exclusive): from memory
+    /// where this process writes them.
+    pub async fn page_active(
         &self,
         after: Option<&str>,
         limit: usize,
         keep: impl Fn(&ProposalRecord) -> bool,
-    ) -> (Vec<ProposalRecord>, Option<String>) {
+    ) -> Result<(Vec<ProposalRecord>, Option<String>), StoreError> {
         match &self.backend {
-            Backend::Embedded(s) => s.page_active(after, limit, keep),
-            Backend::Postgres(s) => s.page_active(after, limit, keep),
+            Backend::Embedded(s) => Ok(s.page_active(after, limit, keep)),
+            Backend::Postgres(s) => s.page_active(after, limit, keep).await,
         }
     }
 

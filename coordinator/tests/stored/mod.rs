@@ -71,12 +71,13 @@ impl Backing {
             Backing::Embedded(p) => Store::open(p).unwrap(),
             Backing::Postgres { url, dir, .. } => {
                 let config = StoreConfig::Postgres(PostgresConfig {
-                    url: url.clone(),
-                    password_file: None,
-                    ca_file: None,
-                    connections: 8,
+                    name: Some("contract".into()),
+                    ..PostgresConfig::at(url)
                 });
-                Store::connect(&config, dir).await.unwrap()
+                let store = Store::connect(&config, dir, "127.0.0.1:1").await.unwrap();
+                // Alone on its database, it leads (a reopened one takes its own lease back).
+                assert!(store.postgres().unwrap().lead().await.unwrap());
+                store
             }
         }
     }

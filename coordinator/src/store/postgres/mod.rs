@@ -4,8 +4,11 @@
 //! once it commits (the database's own `synchronous_commit` decides how many replicas have it
 //! by then). Unfinished proposals are kept in memory as in the embedded store.
 
+mod lease;
 mod read;
 mod write;
+
+pub use lease::Leadership;
 
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,14 +40,50 @@ pub struct PostgresConfig {
     /// Connections kept open.
     #[serde(default = "default_connections")]
     pub connections: usize,
+    /// This coordinator's name among those that share the database (default: the host's).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Where clients reach this coordinator when it leads, "host:port" (default: `listen`).
+    #[serde(default)]
+    pub advertise: Option<String>,
+    /// How long a leader's lease lasts, in milliseconds; it is renewed every third of it. A
+    /// standby takes over at most this long after a leader stops renewing.
+    #[serde(default = "default_lease")]
+    pub lease_ms: u64,
 }
 
 fn default_connections() -> usize {
     8
 }
 
+fn default_lease() -> u64 {
+    5_000
+}
+
+impl PostgresConfig {
+    /// A configuration for `url` with every default.
+    pub fn at(url: &str) -> PostgresConfig {
+        PostgresConfig {
+            url: url.into(),
+            password_file: None,
+            ca_file: None,
+            connections: default_connections(),
+            name: None,
+            advertise: None,
+            lease_ms: default_lease(),
+        }
+    }
+}
+
 pub struct PgStore {
     pool: Pool,
+    /// This coordinator among those that share the database.
+    name: String,
+    /// Where clients reach it when it leads.
+    address: String,
+    lease: Duration,
+    /// The term it leads in; 0 while it does not lead.
+    term: AtomicU64,
     live: Live,
     /// The freeze as last written by this process or read at open.
     freeze: RwLock<Option<Freeze>>,
@@ -94,8 +133,11 @@ fn tls(ca_file: &std::path::Path) -> Result<tokio_postgres_rustls::MakeRustlsCon
 }
 
 impl PgStore {
-    /// Connects, applies the migrations not applied yet, and reads what is kept in memory.
-    pub async fn open(config: &PostgresConfig) -> Result<PgStore, StoreError> {
+    /// Connects and applies the migrations not applied yet; it does not lead until [`lead`]
+    /// says so. `address` is where clients reach it when it leads, unless configured.
+    ///
+    /// [`lead`]: PgStore::lead
+    pub async fn open(config: &PostgresConfig, address: &str) -> Result<PgStore, StoreError> {
         let mut pg: tokio_postgres::Config = config
             .url
             .parse()
@@ -133,8 +175,20 @@ impl PgStore {
                 .await
                 .map_err(|e| db(format!("migrations: {e}")))?;
         }
+        let name = config.name.clone().unwrap_or_else(|| {
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_else(|_| "coordinator".into())
+        });
         let store = PgStore {
             pool,
+            name,
+            address: config
+                .advertise
+                .clone()
+                .unwrap_or_else(|| address.to_string()),
+            lease: Duration::from_millis(config.lease_ms.max(300)),
+            term: AtomicU64::new(0),
             live: Live::default(),
             freeze: RwLock::new(None),
             commits: AtomicU64::new(0),
@@ -159,6 +213,11 @@ impl PgStore {
         self.commits.load(Ordering::SeqCst)
     }
 
+    /// How long a lease lasts.
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+
     /// Seconds spent committing.
     pub fn commit_seconds(&self) -> f64 {
         self.commit_micros.load(Ordering::Relaxed) as f64 / 1e6
@@ -181,14 +240,5 @@ impl PgStore {
 
     pub fn unfinished(&self) -> usize {
         self.live.len()
-    }
-
-    pub fn page_active(
-        &self,
-        after: Option<&str>,
-        limit: usize,
-        keep: impl Fn(&crate::core::ProposalRecord) -> bool,
-    ) -> (Vec<crate::core::ProposalRecord>, Option<String>) {
-        self.live.page(after, limit, keep)
     }
 }

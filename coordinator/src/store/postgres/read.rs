@@ -36,7 +36,10 @@ impl PgStore {
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<ProposalRecord>, StoreError> {
-        if let Some(r) = self.live.get(id) {
+        // Only a leader's memory is what the database holds: it alone writes.
+        if self.leading()
+            && let Some(r) = self.live.get(id)
+        {
             return Ok(Some((*r).clone()));
         }
         self.text("SELECT record FROM proposals WHERE id = $1", &id)
@@ -90,17 +93,40 @@ impl PgStore {
         limit: usize,
         keep: impl Fn(&ProposalRecord) -> bool,
     ) -> Result<(Vec<ProposalRecord>, Option<String>), StoreError> {
+        self.page_of(false, after, limit, keep).await
+    }
+
+    /// [`PgStore::page`] of the unfinished proposals: from memory while leading, else from the
+    /// database.
+    pub async fn page_active(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&ProposalRecord) -> bool,
+    ) -> Result<(Vec<ProposalRecord>, Option<String>), StoreError> {
+        if self.leading() {
+            return Ok(self.live.page(after, limit, keep));
+        }
+        self.page_of(true, after, limit, keep).await
+    }
+
+    async fn page_of(
+        &self,
+        only_active: bool,
+        after: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&ProposalRecord) -> bool,
+    ) -> Result<(Vec<ProposalRecord>, Option<String>), StoreError> {
+        let sql = if only_active {
+            "SELECT id, record FROM proposals WHERE active AND id > $1 ORDER BY id LIMIT $2"
+        } else {
+            "SELECT id, record FROM proposals WHERE id > $1 ORDER BY id LIMIT $2"
+        };
         let client = self.pool.get().await.map_err(db)?;
         let mut from = after.unwrap_or("").to_string();
         let mut out = Vec::new();
         loop {
-            let rows = client
-                .query(
-                    "SELECT id, record FROM proposals WHERE id > $1 ORDER BY id LIMIT $2",
-                    &[&from, &PAGE_ROWS],
-                )
-                .await
-                .map_err(db)?;
+            let rows = client.query(sql, &[&from, &PAGE_ROWS]).await.map_err(db)?;
             let last = rows.len() < PAGE_ROWS as usize;
             for row in &rows {
                 let id: String = row.get(0);

@@ -217,6 +217,7 @@ impl PgStore {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
             .await
             .map_err(db)?;
+        self.fence(&tx).await?;
         let mut journal = Journal::read(&tx).await?;
         let value = write(&tx, &mut journal).await?;
         journal.finish(&tx).await?;

@@ -1,0 +1,158 @@
+//! Leadership: one row in `leader` says which coordinator leads, in which term, until when.
+//! The leader renews its lease well within its expiry; another takes the next term once it
+//! has expired (or when it is the same coordinator, restarted). Times are the database's
+//! clock, so the coordinators' own clocks do not matter. Every write checks the term in its
+//! own transaction (`fence`), holding the row until it commits: a takeover waits for it, and
+//! a leader that lost its lease writes nothing.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use hanko_runtime::audit::Event;
+use tokio_postgres::Transaction;
+
+use super::{PgStore, db};
+use crate::store::StoreError;
+
+/// What the database says of leadership.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leadership {
+    pub term: u64,
+    pub holder: String,
+    pub address: String,
+    /// Whether its lease has not expired.
+    pub live: bool,
+}
+
+fn interval(lease: Duration) -> String {
+    format!("{} milliseconds", lease.as_millis())
+}
+
+impl PgStore {
+    /// The term this coordinator leads in, if it does.
+    pub fn term(&self) -> Option<u64> {
+        match self.term.load(Ordering::SeqCst) {
+            0 => None,
+            t => Some(t),
+        }
+    }
+
+    pub fn leading(&self) -> bool {
+        self.term().is_some()
+    }
+
+    /// Takes the lease if it expired or is this coordinator's own (`name`), in the next term,
+    /// reading again what is kept in memory before it acts on anything; keeps it if it is
+    /// already leading. Whether it leads now.
+    pub async fn lead(&self) -> Result<bool, StoreError> {
+        if self.leading() {
+            return self.renew().await;
+        }
+        let client = self.pool.get().await.map_err(db)?;
+        let row = client
+            .query_opt(
+                "UPDATE leader SET term = term + 1, holder = $1, address = $2, \
+                 expires_at = clock_timestamp() + $3::text::interval \
+                 WHERE id = 1 AND (expires_at < clock_timestamp() OR holder = $1) \
+                 RETURNING term",
+                &[&self.name, &self.address, &interval(self.lease)],
+            )
+            .await
+            .map_err(db)?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        let term: i64 = row.get(0);
+        // What the last leader wrote, before acting on any of it.
+        self.reload().await?;
+        self.term.store(term as u64, Ordering::SeqCst);
+        tracing::warn!(term, name = %self.name, address = %self.address, "this coordinator leads");
+        // The journal says where each term begins: one term's entries, then the next's.
+        let event = Event::new("leader", &self.name).detail(vec![
+            format!("term {term}"),
+            format!("address {}", self.address),
+        ]);
+        self.record(event).await?;
+        Ok(true)
+    }
+
+    /// Extends the lease of the term this coordinator leads in; steps down (and says so) when
+    /// the database says another term began or the lease ran out.
+    async fn renew(&self) -> Result<bool, StoreError> {
+        let Some(term) = self.term() else {
+            return Ok(false);
+        };
+        let client = self.pool.get().await.map_err(db)?;
+        let renewed = client
+            .execute(
+                "UPDATE leader SET expires_at = clock_timestamp() + $3::text::interval \
+                 WHERE id = 1 AND term = $1 AND holder = $2 AND expires_at > clock_timestamp()",
+                &[&(term as i64), &self.name, &interval(self.lease)],
+            )
+            .await;
+        match renewed {
+            Ok(1) => Ok(true),
+            Ok(_) => {
+                self.step_down(term);
+                Ok(false)
+            }
+            // Unanswered: the lease may run out meanwhile; the writes' fence decides.
+            Err(e) => Err(db(e)),
+        }
+    }
+
+    /// Stops leading in `term` (if it still leads in it).
+    pub fn step_down(&self, term: u64) {
+        if self
+            .term
+            .compare_exchange(term, 0, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            tracing::error!(term, name = %self.name, "this coordinator no longer leads");
+        }
+    }
+
+    /// Who leads, as the database says.
+    pub async fn leadership(&self) -> Result<Leadership, StoreError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let row = client
+            .query_one(
+                "SELECT term, holder, address, expires_at > clock_timestamp() \
+                 FROM leader WHERE id = 1",
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        Ok(Leadership {
+            term: row.get::<_, i64>(0) as u64,
+            holder: row.get(1),
+            address: row.get(2),
+            live: row.get(3),
+        })
+    }
+
+    /// Inside a writing transaction: the write may go on only if this coordinator leads in
+    /// the current term with an unexpired lease. The row stays locked (shared) until the
+    /// transaction ends, so no takeover comes between the check and the commit.
+    pub(super) async fn fence(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+        let term = self.term();
+        let row = tx
+            .query_one(
+                "SELECT term, address, expires_at > clock_timestamp() FROM leader \
+                 WHERE id = 1 FOR SHARE",
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        let (current, address, live): (i64, String, bool) = (row.get(0), row.get(1), row.get(2));
+        if term == Some(current as u64) && live {
+            return Ok(());
+        }
+        if let Some(term) = term {
+            self.step_down(term);
+        }
+        Err(StoreError::NotLeader {
+            leader: (live && !address.is_empty()).then_some(address),
+        })
+    }
+}

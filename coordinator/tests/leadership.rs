@@ -1,0 +1,108 @@
+//! Coordinators sharing one PostgreSQL database: one leads at a time, in terms; a leader that
+//! stops renewing (paused, cut off) loses its lease to another after at most one lease, and
+//! then writes nothing; the journal shows each term's entries after the last's.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+mod stored;
+
+use std::time::{Duration, Instant};
+
+use coordinator::store::postgres::PostgresConfig;
+use coordinator::store::{Store, StoreConfig, StoreError};
+use stored::*;
+
+async fn coordinator(url: &str, name: &str, address: &str, lease_ms: u64) -> Store {
+    let config = StoreConfig::Postgres(PostgresConfig {
+        name: Some(name.into()),
+        lease_ms,
+        ..PostgresConfig::at(url)
+    });
+    let dir = testkit::temp_dir(name);
+    Store::connect(&config, &dir, address).await.unwrap()
+}
+
+fn leader_terms(entries: &[hanko_runtime::audit::Entry]) -> Vec<(u64, String)> {
+    entries
+        .iter()
+        .filter(|e| e.event.kind == "leader")
+        .map(|e| (e.seq, e.event.detail.join(" ")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_leads_at_a_time_and_a_paused_leader_writes_nothing_after_a_takeover() {
+    let server = testkit::postgres::Postgres::start();
+    let url = server.database("hanko");
+    let lease = 600;
+    let a = coordinator(&url, "a", "10.0.0.1:7000", lease).await;
+    let b = coordinator(&url, "b", "10.0.0.2:7000", lease).await;
+    let (pa, pb) = (a.postgres().unwrap(), b.postgres().unwrap());
+
+    assert!(pa.lead().await.unwrap(), "the first one leads");
+    assert!(
+        !pb.lead().await.unwrap(),
+        "the second waits while the lease runs"
+    );
+    assert_eq!(pa.term(), Some(1));
+    let d = draft("p-1", "k-1", "x");
+    a.put_draft(&d).await.unwrap();
+    match b.put_draft(&draft("p-2", "k-2", "y")).await {
+        Err(StoreError::NotLeader { leader }) => {
+            assert_eq!(leader.as_deref(), Some("10.0.0.1:7000"), "names the leader")
+        }
+        other => panic!("a standby wrote: {other:?}"),
+    }
+
+    // `a` stops renewing, as a paused process would; `b` takes over once the lease ran out.
+    let paused = Instant::now();
+    let mut took = None;
+    while paused.elapsed() < Duration::from_millis(lease * 3) {
+        if pb.lead().await.unwrap() {
+            took = Some(paused.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(lease / 6)).await;
+    }
+    let took = took.expect("the standby takes over after the lease");
+    println!(
+        "takeover {} ms after the leader stopped renewing (lease {lease} ms)",
+        took.as_millis()
+    );
+    assert!(
+        took >= Duration::from_millis(lease / 2),
+        "not before the lease ran out"
+    );
+    assert_eq!(pb.term(), Some(2));
+
+    // `a` wakes up believing it leads: its write is refused and it steps down.
+    assert!(pa.leading(), "it has not noticed yet");
+    match a.put_draft(&draft("p-3", "k-3", "z")).await {
+        Err(StoreError::NotLeader { leader }) => {
+            assert_eq!(leader.as_deref(), Some("10.0.0.2:7000"))
+        }
+        other => panic!("a paused leader wrote after a takeover: {other:?}"),
+    }
+    assert!(!pa.leading(), "and it stepped down");
+    assert!(b.get("p-3").await.unwrap().is_none() && b.draft("p-3").await.unwrap().is_none());
+    b.put_draft(&draft("p-4", "k-4", "w")).await.unwrap();
+
+    // A restarted coordinator with its own name takes its lease back at once, in a new term.
+    drop(b);
+    let b2 = coordinator(&url, "b", "10.0.0.2:7000", lease).await;
+    assert!(b2.postgres().unwrap().lead().await.unwrap());
+    assert_eq!(b2.postgres().unwrap().term(), Some(3));
+
+    let (entries, head) = b2.audit().await.unwrap();
+    hanko_runtime::audit::verify_with_head(&entries, head.as_ref()).unwrap();
+    let terms = leader_terms(&entries);
+    assert_eq!(
+        terms.iter().map(|(_, d)| d.as_str()).collect::<Vec<_>>(),
+        [
+            "term 1 address 10.0.0.1:7000",
+            "term 2 address 10.0.0.2:7000",
+            "term 3 address 10.0.0.2:7000"
+        ]
+    );
+    // p-1's draft was written in term 1, p-4's in term 2: nothing of `a` after term 2 began.
+    assert!(b2.draft("p-1").await.unwrap().is_some() && b2.draft("p-4").await.unwrap().is_some());
+}
