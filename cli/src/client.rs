@@ -15,8 +15,9 @@ use crate::error::CliError;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientConfig {
-    /// "host:port" of the coordinator.
-    pub coordinator: String,
+    /// "host:port" of the coordinator, or a list of them (coordinators sharing a database:
+    /// the one that leads is used).
+    pub coordinator: hanko_proto::channel::Addresses,
     /// The DNS name in the coordinator's server certificate.
     pub server_name: String,
     pub network: Network,
@@ -92,8 +93,9 @@ impl ClientConfig {
             &read(&self.tls.key)?,
         )
         .map_err(|e| CliError::Input(format!("tls: {e}")))?;
-        hanko_proto::channel::connect(&self.coordinator, &self.server_name, tls)
+        hanko_proto::channel::connect_any(&self.coordinator, &self.server_name, tls)
             .await
+            .map(|(channel, _)| channel)
             .map_err(|e| {
                 CliError::Io(format!(
                     "cannot reach the coordinator at {}: {e}",

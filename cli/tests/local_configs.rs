@@ -44,14 +44,14 @@ fn every_written_configuration_loads_with_its_daemons_loader() {
             .unwrap();
         let k = cosigner::config::Config::load(&files.config).unwrap();
         assert_eq!(k.accounts, vec![layout.context.account]);
-        assert_eq!(k.coordinator.address, listen.to_string());
+        assert_eq!(k.coordinator.address.0, [listen.to_string()]);
         assert_eq!(k.key_file, files.dir.join("cosigner.key"));
         assert_eq!(k.policy.trusted.len(), 2, "both officers trusted");
         assert_eq!(k.policy.threshold, 2);
     }
     for path in [&layout.treasury_config, &layout.admin_config] {
         let t = hanko_cli::client::ClientConfig::load(path).unwrap();
-        assert_eq!(t.coordinator, listen.to_string());
+        assert_eq!(t.coordinator.0, [listen.to_string()]);
         assert_eq!(
             t.proposer.is_some(),
             path == &layout.treasury_config,

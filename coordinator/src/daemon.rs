@@ -38,13 +38,19 @@ impl Running {
         for task in self.tasks {
             let _ = task.await;
         }
+        // Nothing acts any more: a standby may lead at once.
+        if let Some(pg) = self.coordinator.store.postgres()
+            && let Err(e) = pg.resign().await
+        {
+            tracing::warn!(error = %e, "cannot give the lease up; a standby takes over when it runs out");
+        }
     }
 }
 
 /// Of coordinators that share a database: renews this one's lease while it leads, takes the
 /// lead when the leader's lease ran out, every third of a lease.
-async fn keep_leading(store: Arc<Store>, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let Some(pg) = store.postgres() else { return };
+async fn keep_leading(c: Arc<Coordinator>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let Some(pg) = c.store.postgres() else { return };
     let mut interval = tokio::time::interval(pg.lease() / 3);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -55,6 +61,7 @@ async fn keep_leading(store: Arc<Store>, mut stop: tokio::sync::watch::Receiver<
         if let Err(e) = pg.lead().await {
             tracing::warn!(error = %e, leading = pg.leading(), "cannot reach the database to lead");
         }
+        c.refresh_health().await;
     }
 }
 
@@ -102,7 +109,10 @@ pub async fn start(config: &Config, listener: tokio::net::TcpListener) -> Result
         if let Err(e) = pg.lead().await {
             tracing::warn!(error = %e, "cannot take the lead yet; trying again");
         }
-        tasks.push(tokio::spawn(keep_leading(store.clone(), stop_rx.clone())));
+        tasks.push(tokio::spawn(keep_leading(
+            coordinator.clone(),
+            stop_rx.clone(),
+        )));
     }
     tasks.extend([
         tokio::spawn(coordinator.clone().run_ticker(stop_rx.clone())),

@@ -53,8 +53,9 @@ fn default_chain_age() -> u64 {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CoordinatorLink {
-    /// "host:port".
-    pub address: String,
+    /// "host:port", or a list of them (coordinators sharing a database: the link goes to the
+    /// one that leads, and moves when another takes over).
+    pub address: hanko_proto::channel::Addresses,
     /// The DNS name in the coordinator's certificate.
     pub server_name: String,
     #[serde(default = "default_heartbeat")]

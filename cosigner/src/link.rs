@@ -26,8 +26,9 @@ use crate::examine::Offer;
 
 #[derive(Clone)]
 pub struct LinkConfig {
-    /// "host:port" of the coordinator.
-    pub address: String,
+    /// "host:port" of the coordinator, or of each coordinator sharing a database (the link
+    /// goes to the one that leads).
+    pub address: hanko_proto::channel::Addresses,
     /// The name in the coordinator's certificate.
     pub server_name: String,
     pub tls: rustls::ClientConfig,
@@ -135,7 +136,7 @@ impl Session<'_> {
         shutdown: &mut watch::Receiver<bool>,
         subscribed: &mut bool,
     ) -> Result<(), String> {
-        let channel = hanko_proto::channel::connect(
+        let (channel, address) = hanko_proto::channel::connect_any(
             &self.config.address,
             &self.config.server_name,
             self.config.tls.clone(),
@@ -155,7 +156,7 @@ impl Session<'_> {
             .map_err(|e| format!("subscribe: {} {}", e.code(), e.message()))?
             .into_inner();
         *subscribed = true;
-        tracing::info!(coordinator = %self.config.address, "subscribed");
+        tracing::info!(coordinator = %address, "subscribed");
         // Every offer's task holds a permit; each ends by sending on `done`, so the channel
         // holds at most MAX_IN_FLIGHT messages.
         let permits = self.permits;

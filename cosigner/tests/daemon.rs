@@ -79,7 +79,7 @@ async fn setup(node: &devnode::RunningNode) -> Setup {
         operator_uids: vec![],
         chain_max_age_ms: 500,
         coordinator: CoordinatorLink {
-            address: running.addr.to_string(),
+            address: running.addr.to_string().as_str().into(),
             server_name: "localhost".into(),
             heartbeat_ms: 1_000,
             retry_ms: 300,

@@ -35,3 +35,114 @@ pub async fn connect(
         }))
         .await
 }
+
+/// Where a client reaches the coordinator: one address, or several (coordinators sharing a
+/// database, one of which leads). Written as a string or a list of strings.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "OneOrMany", into = "OneOrMany")]
+pub struct Addresses(pub Vec<String>);
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl TryFrom<OneOrMany> for Addresses {
+    type Error = String;
+
+    fn try_from(o: OneOrMany) -> Result<Addresses, String> {
+        let list = match o {
+            OneOrMany::One(a) => vec![a],
+            OneOrMany::Many(list) => list,
+        };
+        if list.is_empty() || list.iter().any(|a| a.trim().is_empty()) {
+            return Err("give a \"host:port\", or a list of them, none empty".into());
+        }
+        Ok(Addresses(list))
+    }
+}
+
+impl From<Addresses> for OneOrMany {
+    fn from(a: Addresses) -> OneOrMany {
+        match <[String; 1]>::try_from(a.0) {
+            Ok([one]) => OneOrMany::One(one),
+            Err(list) => OneOrMany::Many(list),
+        }
+    }
+}
+
+impl From<&str> for Addresses {
+    fn from(a: &str) -> Addresses {
+        Addresses(vec![a.to_string()])
+    }
+}
+
+impl std::fmt::Display for Addresses {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join(", "))
+    }
+}
+
+/// Whether the coordinator behind `channel` reports SERVING on the standard health service:
+/// it leads, is not frozen, and its storage and node answer.
+async fn serving(channel: &Channel) -> bool {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::health_client::HealthClient;
+    let mut client = HealthClient::new(channel.clone());
+    let check = client.check(tonic_health::pb::HealthCheckRequest {
+        service: String::new(),
+    });
+    matches!(
+        tokio::time::timeout(std::time::Duration::from_secs(5), check).await,
+        Ok(Ok(r)) if r.get_ref().status == ServingStatus::Serving as i32
+    )
+}
+
+/// A channel to the coordinator that serves among `addresses`: with one address, that one;
+/// with several, the first whose health says SERVING (the leader), else the first that
+/// answers at all (its answers then say where the leader is). The address chosen with it.
+pub async fn connect_any(
+    addresses: &Addresses,
+    server_name: &str,
+    tls: rustls::ClientConfig,
+) -> Result<(Channel, String), String> {
+    let mut reachable = None;
+    let mut errors = vec![];
+    for addr in &addresses.0 {
+        match connect(addr, server_name, tls.clone()).await {
+            Ok(channel) if addresses.0.len() == 1 => return Ok((channel, addr.clone())),
+            Ok(channel) => {
+                if serving(&channel).await {
+                    return Ok((channel, addr.clone()));
+                }
+                reachable.get_or_insert((channel, addr.clone()));
+            }
+            Err(e) => errors.push(format!("{addr}: {e}")),
+        }
+    }
+    reachable.ok_or_else(|| errors.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One address or a list, as configurations write them; never an empty one.
+    #[test]
+    fn addresses_read_as_one_or_a_list_and_never_empty() {
+        #[derive(serde::Deserialize)]
+        struct C {
+            at: Addresses,
+        }
+        let one: C = toml::from_str(r#"at = "a:1""#).unwrap();
+        assert_eq!(one.at.0, ["a:1"]);
+        let two: C = toml::from_str(r#"at = ["a:1", "b:2"]"#).unwrap();
+        assert_eq!(two.at.0, ["a:1", "b:2"]);
+        assert_eq!(two.at.to_string(), "a:1, b:2");
+        for bad in [r#"at = []"#, r#"at = ["a:1", ""]"#, r#"at = " ""#] {
+            assert!(toml::from_str::<C>(bad).is_err(), "{bad}");
+        }
+    }
+}

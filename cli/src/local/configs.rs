@@ -116,7 +116,7 @@ impl Layout {
         )?;
         for (path, proposer) in [(&self.treasury_config, true), (&self.admin_config, false)] {
             let config = ClientConfig {
-                coordinator: listen.to_string(),
+                coordinator: listen.to_string().as_str().into(),
                 server_name: "localhost".into(),
                 network: NETWORK,
                 tls: tls("tls.pem", "tls.key"),

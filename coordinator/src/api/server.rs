@@ -81,6 +81,8 @@ pub async fn serve(
     if let Ok(mut slot) = coordinator.health.lock() {
         *slot = Some(health_reporter.clone());
     }
+    // A coordinator that does not lead is NOT_SERVING from its first answer on.
+    coordinator.refresh_health().await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(hanko_proto::FILE_DESCRIPTOR_SET)
         .build_v1()

@@ -61,6 +61,8 @@ pub struct Coordinator {
     shifts: own_bytes::Shifts,
     /// Standard gRPC health: SERVING only while not frozen, the node answers and storage writes.
     pub health: std::sync::Mutex<Option<tonic_health::server::HealthReporter>>,
+    /// Whether the node answered the chain watcher's last pass.
+    node_reachable: std::sync::atomic::AtomicBool,
 }
 
 /// A transition written to the store: once it is on disk, watchers, metrics and webhooks
@@ -123,6 +125,7 @@ impl Coordinator {
             webhooks,
             shifts: Default::default(),
             health: Default::default(),
+            node_reachable: std::sync::atomic::AtomicBool::new(true),
         })
     }
 
@@ -152,20 +155,31 @@ impl Coordinator {
         }
     }
 
-    /// Reports readiness on the standard health service: not frozen, node reachable, storage
-    /// writable.
+    /// Reports readiness on the standard health service, with what the chain watcher last
+    /// found of the node.
     pub async fn set_health(&self, node_reachable: bool) {
-        let ready = node_reachable && !self.frozen() && self.store.probe().await.is_ok();
+        self.node_reachable
+            .store(node_reachable, std::sync::atomic::Ordering::Relaxed);
+        self.refresh_health().await;
+    }
+
+    /// SERVING only while this coordinator leads, is not frozen, its node answered last and
+    /// its storage takes writes: what clients with several coordinators look for.
+    pub async fn refresh_health(&self) {
+        let ready = self.store.leading()
+            && self
+                .node_reachable
+                .load(std::sync::atomic::Ordering::Relaxed)
+            && !self.frozen()
+            && self.store.probe().await.is_ok();
         let reporter = self.health.lock().ok().and_then(|h| h.clone());
         if let Some(reporter) = reporter {
-            tokio::spawn(async move {
-                let status = if ready {
-                    tonic_health::ServingStatus::Serving
-                } else {
-                    tonic_health::ServingStatus::NotServing
-                };
-                reporter.set_service_status("", status).await;
-            });
+            let status = if ready {
+                tonic_health::ServingStatus::Serving
+            } else {
+                tonic_health::ServingStatus::NotServing
+            };
+            reporter.set_service_status("", status).await;
         }
     }
 

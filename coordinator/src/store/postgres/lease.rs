@@ -101,6 +101,24 @@ impl PgStore {
         }
     }
 
+    /// Gives the lease up at once (a planned stop): a standby need not wait for it to run out.
+    pub async fn resign(&self) -> Result<(), StoreError> {
+        let Some(term) = self.term() else {
+            return Ok(());
+        };
+        self.step_down(term);
+        let client = self.pool.get().await.map_err(db)?;
+        client
+            .execute(
+                "UPDATE leader SET expires_at = '-infinity' WHERE id = 1 AND term = $1",
+                &[&(term as i64)],
+            )
+            .await
+            .map_err(db)?;
+        tracing::warn!(term, name = %self.name, "lease given up");
+        Ok(())
+    }
+
     /// Stops leading in `term` (if it still leads in it).
     pub fn step_down(&self, term: u64) {
         if self

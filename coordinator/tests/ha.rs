@@ -1,0 +1,130 @@
+//! Two coordinators in process on one PostgreSQL database: clients given both addresses find
+//! the leader; the standby refuses writes naming the leader and serves reads; when the leader
+//! stops, the standby takes over within a lease, and what was prepared on the old leader is
+//! proposed on the new one.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use coordinator::api::auth::Role;
+use coordinator::store::StoreConfig;
+use coordinator::store::postgres::PostgresConfig;
+use ed25519_dalek::Signer;
+use hanko_proto::channel::Addresses;
+use hanko_proto::v1 as pb;
+use hanko_proto::v1::treasury_client::TreasuryClient;
+use nem::{Address, Network};
+use testkit::coordinator::{Setup, client};
+
+const LEASE_MS: u64 = 900;
+
+fn setup(url: &str, name: &str) -> Setup {
+    Setup {
+        clients: vec![client("alice", Role::Proposer)],
+        store: StoreConfig::Postgres(PostgresConfig {
+            name: Some(name.into()),
+            lease_ms: LEASE_MS,
+            ..PostgresConfig::at(url)
+        }),
+        ..Setup::default()
+    }
+}
+
+fn prepare(key: &str) -> pb::PrepareRequest {
+    pb::PrepareRequest {
+        account: Address::from_public_key(&nem_key(0).public_key(), Network::Testnet).to_string(),
+        recipient: CUSTOMER.into(),
+        amount: "3".into(),
+        mosaics: vec![],
+        message: String::new(),
+        idempotency_key: key.into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_find_the_leader_and_follow_a_takeover() {
+    let node = testkit::node::start(0, |_| {}).await;
+    let server = testkit::postgres::Postgres::start();
+    let url = server.database("hanko");
+    let pki = Pki::new();
+    let (dir_a, dir_b) = (testkit::temp_dir("ha-a"), testkit::temp_dir("ha-b"));
+    let a = testkit::coordinator::start(setup(&url, "a"), &pki, &node.url(), &dir_a).await;
+    let b = testkit::coordinator::start(setup(&url, "b"), &pki, &node.url(), &dir_b).await;
+    let alice = pki.client("alice");
+    let tls = || {
+        hanko_proto::tls::client_config(&pki.ca.cert_pem, &alice.cert_pem, &alice.key_pem).unwrap()
+    };
+    // The standby listed first: the client still goes to the leader.
+    let both = Addresses(vec![b.addr.to_string(), a.addr.to_string()]);
+    let (channel, chosen) = hanko_proto::channel::connect_any(&both, "localhost", tls())
+        .await
+        .unwrap();
+    assert_eq!(chosen, a.addr.to_string(), "the leader is the one SERVING");
+    let prepared = TreasuryClient::new(channel)
+        .prepare(prepare("ha-1"))
+        .await
+        .unwrap()
+        .into_inner();
+
+    // The standby refuses writes, naming the leader, and serves reads.
+    let mut standby = TreasuryClient::new(pki.channel(&alice, b.addr).await);
+    let refused = standby.prepare(prepare("ha-2")).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
+    assert_eq!(
+        refused
+            .metadata()
+            .get("hanko-leader")
+            .map(|v| v.to_str().unwrap()),
+        Some(a.addr.to_string().as_str()),
+        "{refused:?}"
+    );
+    standby.list(pb::ListRequest::default()).await.unwrap();
+
+    // The leader stops; the standby takes over within about a lease. A client retries what
+    // was refused as a leader's until it is taken.
+    let stopped = Instant::now();
+    a.stop().await;
+    let (channel, chosen) = hanko_proto::channel::connect_any(&both, "localhost", tls())
+        .await
+        .unwrap();
+    assert_eq!(chosen, b.addr.to_string(), "the one left");
+    let mut t = TreasuryClient::new(channel);
+    let again = loop {
+        match t.prepare(prepare("ha-1")).await {
+            Ok(r) => break r.into_inner(),
+            Err(e) if e.code() == tonic::Code::Unavailable => {
+                assert!(
+                    stopped.elapsed() < Duration::from_millis(LEASE_MS * 4),
+                    "no takeover within four leases: {e:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+    };
+    println!(
+        "the standby took Prepare as leader {} ms after the leader stopped (lease {LEASE_MS} ms)",
+        stopped.elapsed().as_millis()
+    );
+
+    // What was prepared on the old leader is proposed on the new one.
+    assert_eq!(again.proposal_id, prepared.proposal_id, "the same draft");
+    let p = proposer();
+    let proposal = t
+        .propose(pb::ProposeRequest {
+            proposal_id: prepared.proposal_id.clone(),
+            idempotency_key: "ha-1".into(),
+            inner_transaction: prepared.inner_transaction.clone(),
+            proposer: p.verifying_key().to_bytes().to_vec(),
+            proposer_signature: p.sign(&prepared.intent).to_bytes().to_vec(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(proposal.id, prepared.proposal_id);
+    b.stop().await;
+    node.stop().await;
+}
