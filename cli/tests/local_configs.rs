@@ -18,8 +18,10 @@ fn every_written_configuration_loads_with_its_daemons_loader() {
     let layout = Layout::create(&plan).unwrap();
     let listen: std::net::SocketAddr = "127.0.0.1:7001".parse().unwrap();
     layout
-        .write_coordinator("http://127.0.0.1:7890", listen, "30m")
+        .write_coordinator(0, "http://127.0.0.1:7890", listen, "30m")
         .unwrap();
+    let addresses = hanko_proto::channel::Addresses(vec![listen.to_string()]);
+    layout.write_clients(&addresses).unwrap();
     let c = coordinator::config::Config::load(&layout.coordinator_config).unwrap();
     assert_eq!((c.listen, c.deadline.as_str()), (listen, "30m"));
     assert_eq!(
@@ -40,7 +42,7 @@ fn every_written_configuration_loads_with_its_daemons_loader() {
 
     for (i, files) in layout.cosigners.iter().enumerate() {
         layout
-            .write_cosigner(i, "http://127.0.0.1:7890", &listen.to_string())
+            .write_cosigner(i, "http://127.0.0.1:7890", &addresses)
             .unwrap();
         let k = cosigner::config::Config::load(&files.config).unwrap();
         assert_eq!(k.accounts, vec![layout.context.account]);

@@ -60,6 +60,15 @@ pub async fn stop_keeping(local: Local) {
         .unwrap();
 }
 
+/// Proposal `id` as the coordinators answer now; `None` while none answers.
+pub async fn get(local: &Local, id: &str) -> Option<pb::Proposal> {
+    let mut t = local.treasury().await.ok()?;
+    t.get(pb::GetRequest { id: id.into() })
+        .await
+        .ok()
+        .map(|r| r.into_inner())
+}
+
 pub fn state(p: &pb::Proposal) -> &'static str {
     hanko_cli::treasury::render::state_name(p.state)
 }

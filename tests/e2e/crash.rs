@@ -48,14 +48,6 @@ fn signers(p: &pb::Proposal) -> BTreeSet<Vec<u8>> {
         .collect()
 }
 
-async fn get(local: &Local, id: &str) -> Option<pb::Proposal> {
-    let mut t = local.treasury().await.ok()?;
-    t.get(pb::GetRequest { id: id.into() })
-        .await
-        .ok()
-        .map(|r| r.into_inner())
-}
-
 /// Approves on B whatever waits for B; errors (B down, already approved) are retried later.
 async fn operate(local: &Local, p: &pb::Proposal) {
     let b = local.layout.cosigners[OPERATOR].public_key;

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 
 use coordinator::api::auth::{Client, Role};
 use coordinator::config::{AccountConfig, Config as CoordinatorConfig};
+use coordinator::store::StoreConfig;
+use coordinator::store::postgres::PostgresConfig;
 use cosigner::config::{Config as CosignerConfig, CoordinatorLink, PolicySource, TrustedKey};
+use hanko_proto::channel::Addresses;
 use serde::Serialize;
 
 use super::layout::{Layout, NETWORK, io, minisign_err, mkdir};
@@ -59,15 +62,23 @@ impl Layout {
         write_new(&self.devnode_config, &text, false)
     }
 
-    /// The coordinator's configuration, pointing at the dev node; `listen` may be port 0.
-    /// Also the treasury's and the admin's client configurations, pointing at it.
+    /// Coordinator `i`'s configuration, pointing at the dev node; `listen` may be port 0.
     pub fn write_coordinator(
         &self,
+        i: usize,
         node_url: &str,
         listen: SocketAddr,
         deadline: &str,
     ) -> Result<(), CliError> {
-        mkdir(&self.dir.join("coordinator"))?;
+        let dir = self.coordinator_dir(i);
+        mkdir(&dir)?;
+        let store = match &self.store {
+            StoreConfig::Embedded => StoreConfig::Embedded,
+            StoreConfig::Postgres(pg) => StoreConfig::Postgres(PostgresConfig {
+                name: Some(format!("coordinator-{}", i + 1)),
+                ..pg.clone()
+            }),
+        };
         let client = |name: &str, role, cosigner_key| Client {
             name: name.into(),
             role,
@@ -85,7 +96,7 @@ impl Layout {
         let config = CoordinatorConfig {
             listen,
             data_dir: "data".into(),
-            store: Default::default(),
+            store,
             node: node_url.into(),
             network: NETWORK,
             deadline: deadline.into(),
@@ -97,7 +108,8 @@ impl Layout {
                 ..Default::default()
             },
             history: self.history.unwrap_or_default(),
-            metrics_listen: Some(self.metrics_addr),
+            // Standbys keep their metrics to themselves here: one fixed port is the first's.
+            metrics_listen: (i == 0).then_some(self.metrics_addr),
             webhooks: vec![],
             accounts: vec![AccountConfig {
                 public_key: self.multisig,
@@ -108,15 +120,19 @@ impl Layout {
             }],
             clients,
         };
-        let path = &self.coordinator_config;
+        let path = &self.coordinator_config_of(i);
         write_toml(
             path,
             "A local Hanko coordinator (made by hanko demo).",
             &config,
-        )?;
+        )
+    }
+
+    /// The treasury's and the admin's client configurations, pointing at the coordinators.
+    pub fn write_clients(&self, coordinators: &Addresses) -> Result<(), CliError> {
         for (path, proposer) in [(&self.treasury_config, true), (&self.admin_config, false)] {
             let config = ClientConfig {
-                coordinator: listen.to_string().as_str().into(),
+                coordinator: coordinators.clone(),
                 server_name: "localhost".into(),
                 network: NETWORK,
                 tls: tls("tls.pem", "tls.key"),
@@ -139,7 +155,7 @@ impl Layout {
         &self,
         i: usize,
         node_url: &str,
-        coordinator: &str,
+        coordinator: &Addresses,
     ) -> Result<(), CliError> {
         let c = self
             .cosigners
@@ -170,7 +186,7 @@ impl Layout {
             operator_uids: vec![],
             chain_max_age_ms: 500,
             coordinator: CoordinatorLink {
-                address: coordinator.into(),
+                address: coordinator.clone(),
                 server_name: "localhost".into(),
                 heartbeat_ms: 1_000,
                 retry_ms: 500,

@@ -47,6 +47,7 @@ pub struct Layout {
     pub required: usize,
     pub devnode_config: PathBuf,
     pub announce_log: PathBuf,
+    /// The first coordinator's configuration (the others': [`Layout::coordinator_config_of`]).
     pub coordinator_config: PathBuf,
     pub treasury_config: PathBuf,
     pub admin_config: PathBuf,
@@ -54,6 +55,7 @@ pub struct Layout {
     pub metrics_addr: std::net::SocketAddr,
     pub limits: Option<coordinator::config::limits::Limits>,
     pub history: Option<coordinator::store::Keep>,
+    pub store: coordinator::store::StoreConfig,
     pub officers: Vec<(String, minisign::PublicKey)>,
     officer_keys: Vec<minisign::SecretKey>,
 }
@@ -134,6 +136,10 @@ pub struct Plan {
     pub limits: Option<coordinator::config::limits::Limits>,
     /// What the coordinator keeps in its main store; `None` keeps its defaults.
     pub history: Option<coordinator::store::Keep>,
+    /// Where the coordinators keep their state: embedded (the default), or a database.
+    pub store: coordinator::store::StoreConfig,
+    /// Coordinators besides the first, sharing its database (`store` must be one).
+    pub standbys: usize,
 }
 
 impl Plan {
@@ -152,6 +158,8 @@ impl Plan {
             hosts: Default::default(),
             limits: None,
             history: None,
+            store: Default::default(),
+            standbys: 0,
         }
     }
 }
@@ -252,6 +260,19 @@ fn make_cosigner(
 }
 
 impl Layout {
+    /// Coordinator `i`'s directory: `coordinator` for the first, `coordinator-2`, … after.
+    pub fn coordinator_dir(&self, i: usize) -> PathBuf {
+        match i {
+            0 => self.dir.join("coordinator"),
+            i => self.dir.join(format!("coordinator-{}", i + 1)),
+        }
+    }
+
+    /// Coordinator `i`'s configuration file.
+    pub fn coordinator_config_of(&self, i: usize) -> PathBuf {
+        self.coordinator_dir(i).join("coordinator.toml")
+    }
+
     /// Creates every file under `plan.dir`, which must be empty or absent.
     pub fn create(plan: &Plan) -> Result<Layout, CliError> {
         let dir = &plan.dir;
@@ -302,6 +323,7 @@ impl Layout {
             metrics_addr: metrics_addr(&plan.hosts)?,
             limits: plan.limits,
             history: plan.history,
+            store: plan.store.clone(),
             cosigners,
             officers,
             officer_keys,

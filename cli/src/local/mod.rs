@@ -30,10 +30,16 @@ const COSIGNER_READY: &str = "hanko-cosigner ready: ";
 pub struct Local {
     pub layout: Layout,
     pub node_url: String,
+    /// The first coordinator's address.
     pub coordinator_addr: SocketAddr,
+    /// Every coordinator's address, the first's first.
+    pub coordinator_addrs: Vec<SocketAddr>,
     pub node: nem::client::NisClient,
     devnode: Daemon,
+    /// The first coordinator.
     coordinator: Daemon,
+    /// The coordinators sharing its database, if any.
+    standbys: Vec<Daemon>,
     cosigners: Vec<Daemon>,
 }
 
@@ -62,24 +68,45 @@ impl Local {
             .next()
             .unwrap_or_default()
             .to_string();
-        layout.write_coordinator(&node_url, (hosts.ip("coordinator"), 0).into(), deadline)?;
-        let coordinator_config = layout.coordinator_config.display().to_string();
-        let (coordinator, addr) = Daemon::start(
-            "coordinator",
-            exe,
-            hosts.namespace("coordinator"),
-            &["coordinator", "run", "--config", &coordinator_config],
-            &log("coordinator"),
-            COORDINATOR_READY,
-        )?;
-        let coordinator_addr: SocketAddr = addr
-            .parse()
-            .map_err(|_| CliError::Io(format!("coordinator printed an odd address '{addr}'")))?;
-        // From now on the coordinator comes back on the same port after a restart.
-        layout.write_coordinator(&node_url, coordinator_addr, deadline)?;
+        let mut coordinators = Vec::new();
+        let mut coordinator_addrs = Vec::new();
+        for i in 0..=plan.standbys {
+            let name = match i {
+                0 => "coordinator".to_string(),
+                i => format!("coordinator-{}", i + 1),
+            };
+            let listen = (hosts.ip("coordinator"), 0).into();
+            layout.write_coordinator(i, &node_url, listen, deadline)?;
+            let config = layout.coordinator_config_of(i).display().to_string();
+            let (daemon, addr) = Daemon::start(
+                &name,
+                exe,
+                hosts.namespace("coordinator"),
+                &["coordinator", "run", "--config", &config],
+                &layout.coordinator_dir(i).join("log.txt"),
+                COORDINATOR_READY,
+            )?;
+            let addr: SocketAddr = addr
+                .parse()
+                .map_err(|_| CliError::Io(format!("{name} printed an odd address '{addr}'")))?;
+            // From now on it comes back on the same port after a restart.
+            layout.write_coordinator(i, &node_url, addr, deadline)?;
+            coordinators.push(daemon);
+            coordinator_addrs.push(addr);
+        }
+        let addresses = hanko_proto::channel::Addresses(
+            coordinator_addrs.iter().map(|a| a.to_string()).collect(),
+        );
+        layout.write_clients(&addresses)?;
+        let mut coordinators = coordinators.into_iter();
+        let coordinator = coordinators
+            .next()
+            .ok_or_else(|| CliError::Io("no coordinator started".into()))?;
+        let standbys: Vec<Daemon> = coordinators.collect();
+        let coordinator_addr = coordinator_addrs[0];
         let mut cosigners = Vec::new();
         for (i, c) in layout.cosigners.iter().enumerate() {
-            layout.write_cosigner(i, &node_url, &coordinator_addr.to_string())?;
+            layout.write_cosigner(i, &node_url, &addresses)?;
             let config = c.config.display().to_string();
             let (d, _) = Daemon::start(
                 &c.name,
@@ -97,9 +124,11 @@ impl Local {
             layout,
             node_url,
             coordinator_addr,
+            coordinator_addrs,
             node,
             devnode,
             coordinator,
+            standbys,
             cosigners,
         })
     }
@@ -202,6 +231,47 @@ impl Local {
         Ok(())
     }
 
+    /// Coordinator `i`: the first (0), or one of the others sharing its database.
+    fn coordinator_at(&mut self, i: usize) -> Result<&mut Daemon, CliError> {
+        match i {
+            0 => Ok(&mut self.coordinator),
+            i => self
+                .standbys
+                .get_mut(i - 1)
+                .ok_or_else(|| CliError::Input(format!("no coordinator {i}"))),
+        }
+    }
+
+    /// kill -9 coordinator `i`.
+    pub fn kill_coordinator_at(&mut self, i: usize) -> Result<(), CliError> {
+        self.coordinator_at(i)?.kill();
+        Ok(())
+    }
+
+    /// Starts coordinator `i` again (after a kill), with crash point `point` armed if given.
+    pub fn start_coordinator_at(&mut self, i: usize, point: Option<&str>) -> Result<(), CliError> {
+        let d = self.coordinator_at(i)?;
+        match point {
+            Some(p) => d.restart_armed(COORDINATOR_READY, p).map(|_| ()),
+            None => d.restart(COORDINATOR_READY).map(|_| ()),
+        }
+    }
+
+    /// How coordinator `i` ended, if it did.
+    pub fn coordinator_exited(&mut self, i: usize) -> Option<std::process::ExitStatus> {
+        self.coordinator_at(i).ok().and_then(|d| d.exited())
+    }
+
+    /// The process id of coordinator `i`, while it runs.
+    pub fn coordinator_pid(&mut self, i: usize) -> Option<u32> {
+        self.coordinator_at(i).ok().and_then(|d| d.pid())
+    }
+
+    /// The log of coordinator `i`.
+    pub fn coordinator_log(&mut self, i: usize) -> Option<PathBuf> {
+        self.coordinator_at(i).ok().map(|d| d.log.clone())
+    }
+
     /// kill -9 the coordinator, then start it again on the same port and data.
     pub fn restart_coordinator(&mut self) -> Result<(), CliError> {
         self.coordinator.restart(COORDINATOR_READY).map(|_| ())
@@ -263,6 +333,7 @@ impl Local {
     pub fn pids(&self) -> Vec<(String, u32)> {
         std::iter::once(&self.devnode)
             .chain(std::iter::once(&self.coordinator))
+            .chain(&self.standbys)
             .chain(&self.cosigners)
             .filter_map(|d| d.pid().map(|p| (d.name.clone(), p)))
             .collect()
@@ -272,6 +343,7 @@ impl Local {
     pub fn all_running(&mut self) -> bool {
         self.devnode.running()
             && self.coordinator.running()
+            && self.standbys.iter_mut().all(|c| c.running())
             && self.cosigners.iter_mut().all(|c| c.running())
     }
 
@@ -279,6 +351,9 @@ impl Local {
     pub fn stop(mut self) {
         for c in &mut self.cosigners {
             c.stop(Duration::from_secs(5));
+        }
+        for c in &mut self.standbys {
+            c.stop(Duration::from_secs(7));
         }
         self.coordinator.stop(Duration::from_secs(7));
         self.devnode.stop(Duration::from_secs(5));
