@@ -1,6 +1,7 @@
 //! `hanko audit verify DIR` and `hanko audit export DIR [--since T]`: any daemon's audit
 //! journal (coordinator or cosigner data directory), read while that daemon is stopped or
-//! from a copy of its directory.
+//! from a copy of its directory. For coordinators on a database, DIR is a coordinator's
+//! configuration file instead, and the journal is read from the database while they run.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,18 +14,42 @@ use crate::error::CliError;
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
     /// Check the hash chain and the recorded head; names the first bad entry.
-    Verify { dir: PathBuf },
+    Verify {
+        /// A data directory, or a configuration whose store is a database.
+        dir: PathBuf,
+    },
     /// Write the journal as JSON lines (for a SIEM), from time T (RFC 3339) on.
     Export {
+        /// A data directory, or a configuration whose store is a database.
         dir: PathBuf,
         #[arg(long)]
         since: Option<jiff::Timestamp>,
     },
 }
 
-/// Reads the journal and its head from a daemon's data directory: a coordinator's older
-/// entries from its history first.
-pub fn read_journal(dir: &Path) -> Result<(Vec<Entry>, Option<Head>), CliError> {
+/// A journal as read: its entries, its recorded head, and (from a database) the leader's
+/// term that wrote each entry.
+pub struct Journal {
+    pub entries: Vec<Entry>,
+    pub head: Option<Head>,
+    pub terms: Vec<u64>,
+}
+
+/// Reads the journal: from a daemon's data directory (a coordinator's older entries from
+/// its history first), or from the database a coordinator's configuration names.
+pub fn read_journal(dir: &Path) -> Result<Journal, CliError> {
+    if dir.is_file() {
+        return read_database(dir);
+    }
+    let (entries, head) = read_directory(dir)?;
+    Ok(Journal {
+        entries,
+        head,
+        terms: vec![],
+    })
+}
+
+fn read_directory(dir: &Path) -> Result<(Vec<Entry>, Option<Head>), CliError> {
     if !dir.join("conf").exists() && !dir.join("db").exists() {
         return Err(CliError::Input(format!(
             "{}: not a Hanko data directory (data_dir of a coordinator or cosigner)",
@@ -37,6 +62,31 @@ pub fn read_journal(dir: &Path) -> Result<(Vec<Entry>, Option<Head>), CliError> 
     };
     let (newer, head) = read_part(dir)?;
     Ok((audit::join(older, newer), head))
+}
+
+/// The journal of the coordinators whose database the configuration at `path` names.
+fn read_database(path: &Path) -> Result<Journal, CliError> {
+    let config = coordinator::config::Config::load(path).map_err(CliError::Input)?;
+    let coordinator::store::StoreConfig::Postgres(pg) = &config.store else {
+        return Err(CliError::Input(format!(
+            "{}: its store is embedded: give its data directory ({})",
+            path.display(),
+            config.data_dir.display()
+        )));
+    };
+    let read = async {
+        let store = coordinator::store::postgres::PgStore::open(pg, "").await?;
+        let (entries, head) = store.audit().await?;
+        let terms = store.journal_terms().await?;
+        Ok::<_, coordinator::store::StoreError>(Journal {
+            entries,
+            head,
+            terms,
+        })
+    };
+    crate::app::runtime()?
+        .block_on(read)
+        .map_err(|e| CliError::Io(format!("{}: {e}", path.display())))
 }
 
 /// The journal entries of one sled database, and the head recorded there.
@@ -76,13 +126,31 @@ pub fn run(cmd: AuditCommand, out: &mut dyn Write) -> Result<(), CliError> {
     let w = |e: std::io::Error| CliError::Io(e.to_string());
     match cmd {
         AuditCommand::Verify { dir } => {
-            let (entries, head) = read_journal(&dir)?;
+            let Journal {
+                entries,
+                head,
+                terms,
+            } = read_journal(&dir)?;
+            if let Some(i) = terms.windows(2).position(|t| t[1] < t[0]) {
+                return Err(CliError::Refused(format!(
+                    "{}: audit record #{} was written in term {} after one of term {}: two \
+                     leaders wrote at once",
+                    dir.display(),
+                    i + 1,
+                    terms[i + 1],
+                    terms[i]
+                )));
+            }
             match audit::verify_with_head(&entries, head.as_ref()) {
                 Ok(n) => {
                     let last = entries.last().map(|e| e.hash.as_str()).unwrap_or("-");
+                    let terms = match (terms.first(), terms.last()) {
+                        (Some(a), Some(b)) => format!(", leader terms {a} to {b} in order"),
+                        _ => String::new(),
+                    };
                     writeln!(
                         out,
-                        "{}: {n} audit records, chain intact, head {last}",
+                        "{}: {n} audit records, chain intact{terms}, head {last}",
                         dir.display()
                     )
                     .map_err(w)
@@ -94,7 +162,7 @@ pub fn run(cmd: AuditCommand, out: &mut dyn Write) -> Result<(), CliError> {
             }
         }
         AuditCommand::Export { dir, since } => {
-            let (entries, head) = read_journal(&dir)?;
+            let Journal { entries, head, .. } = read_journal(&dir)?;
             if let Err(broken) = audit::verify_with_head(&entries, head.as_ref()) {
                 eprintln!(
                     "warning: {}: audit journal broken at {broken}; exporting anyway",

@@ -85,6 +85,9 @@ impl std::fmt::Display for Addresses {
     }
 }
 
+/// How long a connection to one coordinator may take, TLS included.
+const CONNECT_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Whether the coordinator behind `channel` reports SERVING on the standard health service:
 /// it leads, is not frozen, and its storage and node answer.
 async fn serving(channel: &Channel) -> bool {
@@ -101,28 +104,57 @@ async fn serving(channel: &Channel) -> bool {
 }
 
 /// A channel to the coordinator that serves among `addresses`: with one address, that one;
-/// with several, the first whose health says SERVING (the leader), else the first that
-/// answers at all (its answers then say where the leader is). The address chosen with it.
+/// with several, asked all at once, the first whose health says SERVING (the leader), else
+/// the first that answers at all (its answers then say where the leader is). A coordinator
+/// that accepts connections but never answers (paused, say) costs nothing while another
+/// leads. The address chosen with it.
 pub async fn connect_any(
     addresses: &Addresses,
     server_name: &str,
     tls: rustls::ClientConfig,
 ) -> Result<(Channel, String), String> {
-    let mut reachable = None;
+    let within = |addr: String, tls: rustls::ClientConfig, server_name: String| async move {
+        match tokio::time::timeout(CONNECT_WITHIN, connect(&addr, &server_name, tls)).await {
+            Ok(Ok(channel)) => Ok((channel, addr)),
+            Ok(Err(e)) => Err(format!("{addr}: {e}")),
+            Err(_) => Err(format!(
+                "{addr}: no answer within {} s",
+                CONNECT_WITHIN.as_secs()
+            )),
+        }
+    };
+    if let [addr] = addresses.0.as_slice() {
+        return within(addr.clone(), tls, server_name.into()).await;
+    }
+    let mut asking = tokio::task::JoinSet::new();
+    for (i, addr) in addresses.0.iter().enumerate() {
+        let connecting = within(addr.clone(), tls.clone(), server_name.into());
+        asking.spawn(async move {
+            let answer = connecting.await;
+            let serving = match &answer {
+                Ok((channel, _)) => serving(channel).await,
+                Err(_) => false,
+            };
+            (i, answer, serving)
+        });
+    }
+    let mut reachable: Option<(usize, (Channel, String))> = None;
     let mut errors = vec![];
-    for addr in &addresses.0 {
-        match connect(addr, server_name, tls.clone()).await {
-            Ok(channel) if addresses.0.len() == 1 => return Ok((channel, addr.clone())),
-            Ok(channel) => {
-                if serving(&channel).await {
-                    return Ok((channel, addr.clone()));
+    while let Some(done) = asking.join_next().await {
+        match done {
+            Ok((_, Ok(found), true)) => return Ok(found),
+            Ok((i, Ok(found), false)) => {
+                if reachable.as_ref().is_none_or(|(j, _)| i < *j) {
+                    reachable = Some((i, found));
                 }
-                reachable.get_or_insert((channel, addr.clone()));
             }
-            Err(e) => errors.push(format!("{addr}: {e}")),
+            Ok((_, Err(e), _)) => errors.push(e),
+            Err(e) => errors.push(format!("asking a coordinator failed: {e}")),
         }
     }
-    reachable.ok_or_else(|| errors.join("; "))
+    reachable
+        .map(|(_, found)| found)
+        .ok_or_else(|| errors.join("; "))
 }
 
 #[cfg(test)]

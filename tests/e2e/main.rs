@@ -6,7 +6,9 @@
 mod common;
 mod crash;
 mod detect;
+mod failover;
 mod faults;
+mod fencing;
 mod flows;
 mod limits;
 mod netns;

@@ -150,9 +150,9 @@ impl PgStore {
     }
 
     /// Inside a writing transaction: the write may go on only if this coordinator leads in
-    /// the current term with an unexpired lease. The row stays locked (shared) until the
-    /// transaction ends, so no takeover comes between the check and the commit.
-    pub(super) async fn fence(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+    /// the current term with an unexpired lease; that term. The row stays locked (shared)
+    /// until the transaction ends, so no takeover comes between the check and the commit.
+    pub(super) async fn fence(&self, tx: &Transaction<'_>) -> Result<u64, StoreError> {
         let term = self.term();
         let row = tx
             .query_one(
@@ -163,8 +163,8 @@ impl PgStore {
             .await
             .map_err(db)?;
         let (current, address, live): (i64, String, bool) = (row.get(0), row.get(1), row.get(2));
-        if term == Some(current as u64) && live {
-            return Ok(());
+        if let Some(term) = term.filter(|t| *t == current as u64 && live) {
+            return Ok(term);
         }
         if let Some(term) = term {
             self.step_down(term);

@@ -170,6 +170,16 @@ impl PgStore {
         Ok((entries, head))
     }
 
+    /// The term that wrote each journal entry, in the journal's order.
+    pub async fn journal_terms(&self) -> Result<Vec<u64>, StoreError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let rows = client
+            .query("SELECT term FROM journal ORDER BY seq", &[])
+            .await
+            .map_err(db)?;
+        Ok(rows.iter().map(|r| r.get::<_, i64>(0) as u64).collect())
+    }
+
     /// The unfinished proposals, as stored.
     pub(super) async fn load_active(&self) -> Result<Vec<ProposalRecord>, StoreError> {
         let client = self.pool.get().await.map_err(db)?;

@@ -29,15 +29,17 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// The journal inside one transaction: the next entry's number and the hash it chains to.
+/// The journal inside one transaction: the next entry's number, the hash it chains to, and
+/// the writer's term.
 struct Journal {
+    term: u64,
     next: u64,
     prev: String,
     appended: bool,
 }
 
 impl Journal {
-    async fn read(tx: &Transaction<'_>) -> Result<Journal, StoreError> {
+    async fn read(tx: &Transaction<'_>, term: u64) -> Result<Journal, StoreError> {
         let head: Option<Head> = tx
             .query_opt("SELECT value FROM meta WHERE key = 'audit_head'", &[])
             .await
@@ -46,11 +48,13 @@ impl Journal {
             .transpose()?;
         Ok(match head {
             Some(h) => Journal {
+                term,
                 next: h.seq + 1,
                 prev: h.hash,
                 appended: false,
             },
             None => Journal {
+                term,
                 next: 0,
                 prev: audit::GENESIS.to_string(),
                 appended: false,
@@ -61,8 +65,8 @@ impl Journal {
     async fn append(&mut self, tx: &Transaction<'_>, event: Event) -> Result<Entry, StoreError> {
         let entry = Entry::chain(self.next, now_ms(), &self.prev, event);
         tx.execute(
-            "INSERT INTO journal (seq, entry) VALUES ($1, $2)",
-            &[&(self.next as i64), &encode(&entry)?],
+            "INSERT INTO journal (seq, entry, term) VALUES ($1, $2, $3)",
+            &[&(self.next as i64), &encode(&entry)?, &(self.term as i64)],
         )
         .await
         .map_err(db)?;
@@ -217,8 +221,8 @@ impl PgStore {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
             .await
             .map_err(db)?;
-        self.fence(&tx).await?;
-        let mut journal = Journal::read(&tx).await?;
+        let term = self.fence(&tx).await?;
+        let mut journal = Journal::read(&tx, term).await?;
         let value = write(&tx, &mut journal).await?;
         journal.finish(&tx).await?;
         tx.commit().await.map_err(db)?;
