@@ -106,3 +106,56 @@ async fn one_leads_at_a_time_and_a_paused_leader_writes_nothing_after_a_takeover
     // p-1's draft was written in term 1, p-4's in term 2: nothing of `a` after term 2 began.
     assert!(b2.draft("p-1").await.unwrap().is_some() && b2.draft("p-4").await.unwrap().is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_whose_view_went_stale_writes_nothing_and_reads_the_database_again() {
+    let server = testkit::postgres::Postgres::start();
+    let url = server.database("hanko");
+    let a = coordinator(&url, "a", "10.0.0.1:7000", 60_000).await;
+    let pa = a.postgres().unwrap();
+    assert!(pa.lead().await.unwrap());
+    let d = draft("p-1", "k-1", "x");
+    a.put_draft(&d).await.unwrap();
+    let r = record(&d);
+    a.accept(&r).await.unwrap();
+
+    // A step of p-1 is in the database that this process never heard committed (its
+    // connection dropped as the commit went out, say).
+    let mut elsewhere = r.clone();
+    elsewhere.reason = Some("written by a commit whose answer was lost".into());
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .execute(
+            "UPDATE proposals SET record = $1 WHERE id = $2",
+            &[&serde_json::to_string(&elsewhere).unwrap(), &"p-1"],
+        )
+        .await
+        .unwrap();
+
+    // A step computed from the old view is refused, and the leader gives up its term.
+    let mut next = r.clone();
+    next.reason = Some("computed from a stale view".into());
+    match a.update(&r, &next, "stale").await {
+        Err(StoreError::Stale { id }) => assert_eq!(id, "p-1"),
+        other => panic!("a step over a record that changed was written: {other:?}"),
+    }
+    assert!(
+        !pa.leading(),
+        "it stops writing until it read the database again"
+    );
+    let stored = a.get("p-1").await.unwrap().unwrap();
+    assert_eq!(stored.reason, elsewhere.reason, "nothing of the stale step");
+
+    // It leads again (its own lease) once it read everything again, and steps from there.
+    assert!(pa.lead().await.unwrap());
+    assert_eq!(pa.term(), Some(2));
+    let active = a.active();
+    assert_eq!(active.len(), 1);
+    assert_eq!(*active[0], elsewhere, "its view is the database's");
+    let mut after = elsewhere.clone();
+    after.reason = Some("stepped from the database's record".into());
+    a.update(&elsewhere, &after, "fresh").await.unwrap();
+}

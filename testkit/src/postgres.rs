@@ -2,6 +2,11 @@
 //! a free port of 127.0.0.1, stopped when dropped. As root (PostgreSQL refuses to run as root)
 //! it runs as `nobody`. Its binaries are the distribution's (`tools/test.sh` installs them);
 //! without them a test fails saying so, it is never skipped.
+//!
+//! A server can have a synchronous streaming replica ([`Postgres::replica`]): a commit is
+//! acknowledged only once the replica has it, so killing the primary (`kill -9`,
+//! [`Postgres::kill`]) and promoting the replica ([`Postgres::promote`]) loses nothing
+//! acknowledged.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -60,6 +65,21 @@ fn free_port() -> u16 {
         .unwrap()
 }
 
+/// The processes whose parent is `pid`.
+fn children_of(pid: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let status = std::fs::read_to_string(e.path().join("status")).ok()?;
+            let parent = status.lines().find_map(|l| l.strip_prefix("PPid:"))?;
+            (parent.trim() == pid).then(|| e.file_name().to_string_lossy().into_owned())
+        })
+        .collect()
+}
+
 pub struct Postgres {
     dir: TempDir,
     bin: PathBuf,
@@ -68,19 +88,25 @@ pub struct Postgres {
 }
 
 impl Postgres {
-    /// A new cluster, started: superuser `hanko`, trusted on 127.0.0.1 only.
-    pub fn start() -> Postgres {
+    /// A directory and port for a server not yet made.
+    fn unmade() -> Postgres {
         let dir = temp_dir("pg");
         let as_nobody = is_root();
         if as_nobody {
             std::os::unix::fs::chown(&*dir, Some(NOBODY), Some(NOBODY)).unwrap();
         }
-        let pg = Postgres {
+        Postgres {
             bin: bin_dir(),
             port: free_port(),
             as_nobody,
             dir,
-        };
+        }
+    }
+
+    /// A new cluster, started: superuser `hanko`, trusted on 127.0.0.1 only (replication
+    /// connections too).
+    pub fn start() -> Postgres {
+        let pg = Postgres::unmade();
         let data = pg.data();
         pg.run(
             "initdb",
@@ -162,6 +188,93 @@ impl Postgres {
         );
     }
 
+    /// A streaming replica of this server, started, made synchronous: from now on this
+    /// server acknowledges a commit only once the replica has written it.
+    pub fn replica(&self) -> Postgres {
+        let replica = Postgres::unmade();
+        let data = replica.data().display().to_string();
+        let source = format!(
+            "host=127.0.0.1 port={} user=hanko application_name=replica",
+            self.port
+        );
+        // -R: the copy starts as a standby of this server, streaming from it; -c fast: the
+        // copy begins at once, not after a spread checkpoint (minutes).
+        let args = [
+            "-d",
+            &source,
+            "-D",
+            &data,
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "--no-sync",
+        ];
+        replica.run("pg_basebackup", &args);
+        replica.start_server();
+        self.sql("ALTER SYSTEM SET synchronous_standby_names = 'replica'");
+        self.sql("SELECT pg_reload_conf()");
+        let started = std::time::Instant::now();
+        while self.sql("SELECT sync_state FROM pg_stat_replication") != "sync" {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "the replica never became synchronous"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        replica
+    }
+
+    /// Runs one statement with psql on database `postgres`; what it printed, trimmed.
+    pub fn sql(&self, statement: &str) -> String {
+        let port = self.port.to_string();
+        let args = [
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-U",
+            "hanko",
+            "-d",
+            "postgres",
+            "-XAtc",
+            statement,
+        ];
+        let out = self
+            .command("psql")
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("psql: {e}"));
+        assert!(
+            out.status.success(),
+            "psql {statement}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// kill -9 the server and every process of it, as the loss of its host would.
+    pub fn kill(&self) {
+        let pid_file = std::fs::read_to_string(self.data().join("postmaster.pid")).unwrap();
+        let pid = pid_file.lines().next().unwrap().trim().to_string();
+        // The postmaster first, so that it starts nothing new; then its children.
+        let children = children_of(&pid);
+        let status = Command::new("kill").args(["-9", &pid]).status().unwrap();
+        assert!(status.success(), "kill -9 {pid}: {status}");
+        for child in children {
+            let _ = Command::new("kill").args(["-9", &child]).status();
+        }
+        // Its pid file stays, as after a crash; `Drop` must not stop another server by it.
+        let _ = std::fs::remove_file(self.data().join("postmaster.pid"));
+    }
+
+    /// Promotes this replica to a primary that accepts writes; returns once it does.
+    pub fn promote(&self) {
+        let data = self.data().display().to_string();
+        self.run("pg_ctl", &["-D", &data, "-w", "promote"]);
+    }
+
     /// A new empty database; its URL.
     pub fn database(&self, name: &str) -> String {
         self.run(
@@ -182,6 +295,15 @@ impl Postgres {
     /// The URL of database `name`.
     pub fn url(&self, name: &str) -> String {
         format!("postgres://hanko@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// The URL of database `name` on this server or, once it has been promoted, on
+    /// `replica`: libpq's list of hosts, of which the one that accepts writes is used.
+    pub fn url_with(&self, replica: &Postgres, name: &str) -> String {
+        format!(
+            "postgres://hanko@127.0.0.1:{},127.0.0.1:{}/{name}?target_session_attrs=read-write",
+            self.port, replica.port
+        )
     }
 
     /// Stops the server at once, as a crash would (`pg_ctl stop -m immediate`).

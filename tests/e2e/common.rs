@@ -37,6 +37,24 @@ pub fn plan(tag: &str, cosigners: usize, required: usize, rules: Vec<Rules>) -> 
     }
 }
 
+/// A 2-of-3 plan with two coordinators on the database at `url` (lease `lease_ms`), whose
+/// clients may ask as often as the tests do.
+pub fn ha_plan(tag: &str, rules: Rules, url: &str, lease_ms: u64) -> Plan {
+    let mut p = plan(tag, 3, 2, vec![rules]);
+    p.standbys = 1;
+    p.store =
+        coordinator::store::StoreConfig::Postgres(coordinator::store::postgres::PostgresConfig {
+            lease_ms,
+            ..coordinator::store::postgres::PostgresConfig::at(url)
+        });
+    p.limits = Some(coordinator::config::limits::Limits {
+        requests_per_second: 1_000,
+        burst: 1_000,
+        ..Default::default()
+    });
+    p
+}
+
 pub async fn start(plan: Plan) -> Local {
     tokio::task::spawn_blocking(move || Local::start(&exe(), &plan))
         .await

@@ -8,8 +8,6 @@
 use std::os::unix::process::ExitStatusExt;
 use std::time::{Duration, Instant};
 
-use coordinator::store::StoreConfig;
-use coordinator::store::postgres::PostgresConfig;
 use hanko_cli::local::Local;
 use hanko_proto::v1 as pb;
 use hanko_runtime::failpoint::CATALOGUE;
@@ -128,18 +126,8 @@ async fn a_killed_leader_at_every_crash_point_loses_nothing_and_pays_once() {
         daily_max_xem: 100_000_000,
         ..Rules::default()
     };
-    let mut p = plan("failover", 3, 2, vec![roomy]);
-    p.standbys = 1;
-    p.store = StoreConfig::Postgres(PostgresConfig {
-        lease_ms: LEASE_MS,
-        ..PostgresConfig::at(&server.database("hanko"))
-    });
-    p.limits = Some(coordinator::config::limits::Limits {
-        requests_per_second: 1_000,
-        burst: 1_000,
-        ..Default::default()
-    });
-    let mut local = start(p).await;
+    let url = server.database("hanko");
+    let mut local = start(ha_plan("failover", roomy, &url, LEASE_MS)).await;
     let customer = local.layout.context.customer;
     let before = local.balance(&customer).await.unwrap();
 

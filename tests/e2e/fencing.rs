@@ -6,8 +6,6 @@
 
 use std::time::{Duration, Instant};
 
-use coordinator::store::StoreConfig;
-use coordinator::store::postgres::PostgresConfig;
 use hanko_cli::local::Local;
 use hanko_proto::v1 as pb;
 
@@ -64,13 +62,8 @@ async fn propose_some(local: &Local, tag: &str, n: usize) -> Vec<pb::Proposal> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_leader_that_wakes_after_a_takeover_writes_nothing_and_steps_down() {
     let server = testkit::postgres::Postgres::start();
-    let mut p = plan("fencing", 3, 2, vec![Rules::default()]);
-    p.standbys = 1;
-    p.store = StoreConfig::Postgres(PostgresConfig {
-        lease_ms: LEASE_MS,
-        ..PostgresConfig::at(&server.database("hanko"))
-    });
-    let mut local = start(p).await;
+    let url = server.database("hanko");
+    let mut local = start(ha_plan("fencing", Rules::default(), &url, LEASE_MS)).await;
     let customer = local.layout.context.customer;
     let before = local.balance(&customer).await.unwrap();
 

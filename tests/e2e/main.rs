@@ -5,6 +5,7 @@
 
 mod common;
 mod crash;
+mod database;
 mod detect;
 mod failover;
 mod faults;

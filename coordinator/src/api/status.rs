@@ -24,7 +24,8 @@ fn store_code(e: &StoreError) -> Code {
         StoreError::Sled(_)
         | StoreError::Interrupted(_)
         | StoreError::Closed
-        | StoreError::Database(_) => Code::Unavailable,
+        | StoreError::Database(_)
+        | StoreError::Stale { .. } => Code::Unavailable,
         // Another coordinator leads: a client tries it (its address rides along).
         StoreError::NotLeader { .. } => Code::Unavailable,
     }

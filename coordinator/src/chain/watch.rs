@@ -103,16 +103,30 @@ fn inner_hash_of(json: &Value) -> Option<Hash256> {
     }
 }
 
-/// Which of `list`'s inner hashes Hanko approved, asked of `known` in one question.
-async fn approved(
-    list: &[Value],
-    known: &impl AsyncFn(Vec<Hash256>) -> HashSet<Hash256>,
-) -> HashSet<Hash256> {
+/// Which of `list`'s inner hashes Hanko approved, asked of `known` in one question; `None`
+/// when the store did not answer.
+async fn approved(list: &[Value], known: &impl Known) -> Option<HashSet<Hash256>> {
     let hashes: Vec<Hash256> = list.iter().filter_map(inner_hash_of).collect();
     if hashes.is_empty() {
-        return HashSet::new();
+        return Some(HashSet::new());
     }
     known(hashes).await
+}
+
+/// Asks the store which inner hashes Hanko approved; `None` when it cannot say.
+pub trait Known: AsyncFn(Vec<Hash256>) -> Option<HashSet<Hash256>> {}
+impl<F: AsyncFn(Vec<Hash256>) -> Option<HashSet<Hash256>>> Known for F {}
+
+/// What one pass found.
+#[derive(Debug, Default)]
+pub struct Passed {
+    pub alerts: Vec<Alert>,
+    /// Whether the node answered every question.
+    pub reachable: bool,
+    /// Whether the store answered every question: when it did not, the outflows it could not
+    /// place are checked again on the next pass (their heights are not marked checked), never
+    /// taken for Hanko's and never raised as unknown on a guess.
+    pub placed: bool,
 }
 
 /// Checks one transaction from the account's unconfirmed or confirmed outgoing list.
@@ -284,27 +298,31 @@ async fn unchecked(
     Ok((list, top, false))
 }
 
-/// One pass over every watched account; the alerts found and whether the node answered.
-/// Every confirmed outgoing transaction since the last pass is checked, however many.
+/// One pass over every watched account. Every confirmed outgoing transaction since the last
+/// pass is checked, however many.
 pub async fn pass(
     node: &NisClient,
     watched: &[Watched],
     checked: &mut Checked,
     network: nem::Network,
     max_clock_drift_ms: u64,
-    known: &impl AsyncFn(Vec<Hash256>) -> HashSet<Hash256>,
-) -> (Vec<Alert>, bool) {
+    known: &impl Known,
+) -> Passed {
     let mut alerts = vec![];
     let mut reachable = true;
+    let mut placed = true;
     for w in watched {
         match node.unconfirmed_transactions(&w.address).await {
             Ok(list) => {
                 let json: Vec<Value> = list.into_iter().map(|t| t.transaction).collect();
-                let ours = approved(&json, known).await;
-                alerts.extend(
-                    json.iter()
-                        .filter_map(|t| check_transaction(&w.address, t, &|h| ours.contains(h))),
-                );
+                match approved(&json, known).await {
+                    Some(ours) => {
+                        alerts.extend(json.iter().filter_map(|t| {
+                            check_transaction(&w.address, t, &|h| ours.contains(h))
+                        }))
+                    }
+                    None => placed = false,
+                }
             }
             Err(_) => reachable = false,
         }
@@ -314,12 +332,15 @@ pub async fn pass(
                     tracing::warn!(account = %w.address, read = list.len(), "more confirmed outflows since the last pass than one pass reads; the next pass reads on");
                 }
                 let json: Vec<Value> = list.into_iter().map(|t| t.transaction).collect();
-                let ours = approved(&json, known).await;
-                alerts.extend(
-                    json.iter()
-                        .filter_map(|t| check_transaction(&w.address, t, &|h| ours.contains(h))),
-                );
-                checked.heights.insert(w.address, top);
+                match approved(&json, known).await {
+                    Some(ours) => {
+                        alerts.extend(json.iter().filter_map(|t| {
+                            check_transaction(&w.address, t, &|h| ours.contains(h))
+                        }));
+                        checked.heights.insert(w.address, top);
+                    }
+                    None => placed = false,
+                }
             }
             Err(_) => reachable = false,
         }
@@ -332,7 +353,11 @@ pub async fn pass(
         Ok(ms) => alerts.extend(check_clock(ms, local_network_ms(), max_clock_drift_ms)),
         Err(_) => reachable = false,
     }
-    (alerts, reachable)
+    Passed {
+        alerts,
+        reachable,
+        placed,
+    }
 }
 
 /// Watches until `shutdown` changes: raises each new alert once (log, metric, audit journal,
@@ -359,13 +384,19 @@ pub async fn run(
         }
         let store = c.store.clone();
         let known = async move |hashes: Vec<Hash256>| {
-            store.approved(&hashes).await.unwrap_or_else(|e| {
-                // Unanswered, none counts as approved: an outflow is never taken for Hanko's.
-                tracing::error!(error = %e, "cannot look up inner hashes; outflows count as unknown");
-                HashSet::new()
-            })
+            store
+                .approved(&hashes)
+                .await
+                .inspect_err(|e| {
+                    tracing::error!(error = %e, "cannot look up inner hashes; these outflows are checked again on the next pass");
+                })
+                .ok()
         };
-        let (alerts, reachable) = pass(
+        let Passed {
+            alerts,
+            reachable,
+            placed,
+        } = pass(
             &c.node,
             &watched,
             &mut checked,
@@ -374,7 +405,8 @@ pub async fn run(
             &known,
         )
         .await;
-        if reachable {
+        // The lag counts until a pass both reads the node and places every outflow.
+        if reachable && placed {
             last_ok = Instant::now();
         }
         c.metrics.node_reachable.set(i64::from(reachable));

@@ -354,7 +354,7 @@ impl Coordinator {
                                 height,
                                 wrapper_hash,
                             })
-                            .await
+                            .await;
                         }
                         None if found.is_none() && now() > r.deadline => {
                             let _ = me.apply(&r.id, Event::NotOnChain).await;
@@ -367,12 +367,20 @@ impl Coordinator {
         });
     }
 
-    async fn confirm(self: &Arc<Self>, found: Found) {
+    /// Whether the confirmation is written (or the proposal needs none any more).
+    async fn confirm(self: &Arc<Self>, found: Found) -> bool {
         let event = Event::Confirmed {
             height: found.height,
             wrapper_hash: found.wrapper_hash,
         };
-        let _ = self.apply(&found.id, event).await;
+        match self.apply(&found.id, event).await {
+            Ok(_) => true,
+            Err(DriverError::Store(e)) => {
+                tracing::warn!(proposal = %found.id, error = %e, "confirmation not written; looked up again");
+                false
+            }
+            Err(_) => true,
+        }
     }
 
     /// One look at the chain: every unfinished proposal confirmed since the last new block.
@@ -395,7 +403,15 @@ impl Coordinator {
             let me = self.clone();
             confirming.spawn(async move { me.confirm(f).await });
         }
-        while confirming.join_next().await.is_some() {}
+        let mut written = true;
+        while let Some(done) = confirming.join_next().await {
+            written &= done.unwrap_or(false);
+        }
+        // A confirmation the store did not take (its database failing over, say) is found
+        // again: a new follower looks every announced proposal up by its own hash.
+        if !written {
+            *follower = Follower::default();
+        }
     }
 
     /// Every tick: a look at the chain for confirmations, then a `Tick` for each unfinished

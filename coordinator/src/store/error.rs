@@ -40,6 +40,14 @@ pub enum StoreError {
     /// or failing over): nothing of the write was made.
     #[error("database: {0}")]
     Database(String),
+    /// The stored proposal is not the one this coordinator computed its step from (its view
+    /// of the database went stale: a commit whose outcome it never heard, say). Nothing was
+    /// written; it reads the database again before it writes anything more.
+    #[error(
+        "proposal {id} changed in the database since this coordinator read it; it reads the \
+         database again: try again"
+    )]
+    Stale { id: String },
     /// This coordinator does not lead (any more): another took over, or its lease ran out.
     /// Nothing of the write was made.
     #[error("{}", not_leader(.leader))]

@@ -10,6 +10,7 @@ use tokio_postgres::Transaction;
 
 use super::read::decode;
 use super::{PgStore, db};
+use crate::core::ProposalRecord;
 use crate::store::journal::{accepted, changes};
 use crate::store::{Draft, DraftWrite, Freeze, StoreError, Transition};
 
@@ -133,6 +134,18 @@ async fn write_transition(
         .await
         .map_err(db)?;
     }
+    if let Some(old) = t.old {
+        // A step is written only over the record it was computed from.
+        let stored = tx
+            .query_opt("SELECT record FROM proposals WHERE id = $1", &[&r.id])
+            .await
+            .map_err(db)?
+            .map(|row| decode::<ProposalRecord>(&r.id, row.get::<_, &str>(0)))
+            .transpose()?;
+        if stored.as_ref() != Some(old) {
+            return Err(StoreError::Stale { id: r.id.clone() });
+        }
+    }
     tx.execute(
         "INSERT INTO proposals (id, record, account, active) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record, active = EXCLUDED.active",
@@ -210,6 +223,13 @@ async fn write_draft(tx: &Transaction<'_>, d: &Draft) -> Result<DraftWrite, Stor
 }
 
 impl PgStore {
+    /// Gives up `term` when this process's view of the database may be stale: it leads again
+    /// (at once, being the lease's holder) only after reading everything again.
+    fn start_over(&self, term: u64, why: &StoreError) {
+        tracing::error!(term, error = %why, "this coordinator reads the database again before it writes");
+        self.step_down(term);
+    }
+
     /// Runs `write` in one transaction that holds the writers' lock; commits it and counts it.
     async fn write<T>(
         &self,
@@ -223,9 +243,20 @@ impl PgStore {
             .map_err(db)?;
         let term = self.fence(&tx).await?;
         let mut journal = Journal::read(&tx, term).await?;
-        let value = write(&tx, &mut journal).await?;
+        let value = match write(&tx, &mut journal).await {
+            Err(e @ StoreError::Stale { .. }) => {
+                self.start_over(term, &e);
+                return Err(e);
+            }
+            other => other?,
+        };
         journal.finish(&tx).await?;
-        tx.commit().await.map_err(db)?;
+        if let Err(e) = tx.commit().await {
+            // Committed or not, nobody can say: what this process holds may be stale.
+            let e = db(e);
+            self.start_over(term, &e);
+            return Err(e);
+        }
         self.commit_micros
             .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         Ok((value, self.commits.fetch_add(1, Ordering::SeqCst) + 1))
