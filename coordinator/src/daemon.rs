@@ -113,6 +113,12 @@ pub async fn start(config: &Config, listener: tokio::net::TcpListener) -> Result
             coordinator.clone(),
             stop_rx.clone(),
         )));
+        // A standby's watchers hear of changes from the journal.
+        tasks.push(tokio::spawn(crate::ops::mirror::run(
+            coordinator.clone(),
+            Duration::from_millis(config.tick_ms),
+            stop_rx.clone(),
+        )));
     }
     tasks.extend([
         tokio::spawn(coordinator.clone().run_ticker(stop_rx.clone())),

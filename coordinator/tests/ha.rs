@@ -1,7 +1,7 @@
 //! Two coordinators in process on one PostgreSQL database: clients given both addresses find
 //! the leader; the standby refuses writes naming the leader and serves reads; when the leader
 //! stops, the standby takes over within a lease, and what was prepared on the old leader is
-//! proposed on the new one.
+//! proposed on the new one. A Watch on the standby hears each change the leader saves.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod common;
@@ -125,6 +125,71 @@ async fn clients_find_the_leader_and_follow_a_takeover() {
         .unwrap()
         .into_inner();
     assert_eq!(proposal.id, prepared.proposal_id);
+    b.stop().await;
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_on_the_standby_hears_what_the_leader_saves() {
+    let node = testkit::node::start(0, |_| {}).await;
+    let server = testkit::postgres::Postgres::start();
+    let url = server.database("hanko");
+    let pki = Pki::new();
+    let (dir_a, dir_b) = (testkit::temp_dir("ha-w-a"), testkit::temp_dir("ha-w-b"));
+    let a = testkit::coordinator::start(setup(&url, "a"), &pki, &node.url(), &dir_a).await;
+    let b = testkit::coordinator::start(setup(&url, "b"), &pki, &node.url(), &dir_b).await;
+    let alice = pki.client("alice");
+    let mut leader = TreasuryClient::new(pki.channel(&alice, a.addr).await);
+    let prepared = leader.prepare(prepare("w-1")).await.unwrap().into_inner();
+    let p = proposer();
+    let id = leader
+        .propose(pb::ProposeRequest {
+            proposal_id: prepared.proposal_id.clone(),
+            idempotency_key: "w-1".into(),
+            inner_transaction: prepared.inner_transaction.clone(),
+            proposer: p.verifying_key().to_bytes().to_vec(),
+            proposer_signature: p.sign(&prepared.intent).to_bytes().to_vec(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .id;
+
+    // Watched on the standby: first as it stands, then the leader's change as it is saved.
+    let mut standby = TreasuryClient::new(pki.channel(&alice, b.addr).await);
+    let mut watch = standby
+        .watch(pb::WatchRequest { id: id.clone() })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = watch.message().await.unwrap().unwrap();
+    assert_eq!(first.id, id);
+    let cancelled = pb::ProposalState::Cancelled as i32;
+    assert_ne!(first.state, cancelled);
+    let asked = Instant::now();
+    leader
+        .cancel(pb::CancelRequest {
+            id: id.clone(),
+            reason: "watched from the standby".into(),
+        })
+        .await
+        .unwrap();
+    loop {
+        let next = tokio::time::timeout(Duration::from_secs(10), watch.message())
+            .await
+            .expect("the standby's watch heard nothing of the leader's change")
+            .unwrap()
+            .unwrap();
+        if next.state == cancelled {
+            assert_eq!(next.reason, "cancelled by alice: watched from the standby");
+            break;
+        }
+    }
+    println!(
+        "a watch on the standby heard the leader's change {} ms after it was asked",
+        asked.elapsed().as_millis()
+    );
+    a.stop().await;
     b.stop().await;
     node.stop().await;
 }

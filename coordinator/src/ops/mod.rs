@@ -5,6 +5,7 @@
 pub(crate) mod archiver;
 pub(crate) mod board;
 pub(crate) mod metrics;
+pub(crate) mod mirror;
 pub(crate) mod scrape;
 pub(crate) mod watchers;
 pub mod webhook;

@@ -170,6 +170,47 @@ impl PgStore {
         Ok((entries, head))
     }
 
+    /// The journal's last entry's number, if it has any.
+    pub async fn journal_end(&self) -> Result<Option<u64>, StoreError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let row = client
+            .query_one("SELECT max(seq) FROM journal", &[])
+            .await
+            .map_err(db)?;
+        Ok(row.get::<_, Option<i64>>(0).map(|s| s as u64))
+    }
+
+    /// The proposals that journal entries after entry `after` (from the first when `None`)
+    /// speak of, at most `limit` entries read, each proposal once in the order of its first
+    /// entry; and the last entry read (`after` when none was).
+    pub async fn changed_since(
+        &self,
+        after: Option<u64>,
+        limit: i64,
+    ) -> Result<(Vec<String>, Option<u64>), StoreError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let rows = client
+            .query(
+                "SELECT seq, entry FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2",
+                &[&after.map_or(-1, |s| s as i64), &limit],
+            )
+            .await
+            .map_err(db)?;
+        let mut ids: Vec<String> = vec![];
+        let mut last = after;
+        for row in &rows {
+            let at: i64 = row.get(0);
+            last = Some(at as u64);
+            let entry: Entry = decode(&format!("journal #{at}"), row.get::<_, &str>(1))?;
+            if let Some(id) = entry.event.proposal
+                && !ids.contains(&id)
+            {
+                ids.push(id);
+            }
+        }
+        Ok((ids, last))
+    }
+
     /// The term that wrote each journal entry, in the journal's order.
     pub async fn journal_terms(&self) -> Result<Vec<u64>, StoreError> {
         let client = self.pool.get().await.map_err(db)?;
