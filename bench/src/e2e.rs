@@ -35,8 +35,13 @@ pub struct E2e {
     /// withdrawal (group commit: one flush serves every write made while the last one ran).
     pub coordinator_writes_per_withdrawal: f64,
     pub coordinator_flushes_per_withdrawal: f64,
-    /// Mean time of one of those flushes.
+    /// Mean time of one of those flushes (on a database: of a commit).
     pub coordinator_flush_ms: f64,
+    /// On a database: a writing transaction's mean time in all, and of it the waits for the
+    /// writers' turn and for a connection (0 with the embedded store).
+    pub coordinator_transaction_ms: f64,
+    pub coordinator_turn_wait_ms: f64,
+    pub coordinator_connection_wait_ms: f64,
     /// Withdrawals broadcast and still waiting for a block when the run ended: the dev node,
     /// like NIS, takes at most 120 transactions a block (60 withdrawals of 2-of-3).
     pub announced_unconfirmed_at_end: f64,
@@ -64,7 +69,7 @@ pub struct Ceiling {
     pub per_second: f64,
 }
 
-fn cpu_ms(pid: u32) -> f64 {
+pub fn cpu_ms(pid: u32) -> f64 {
     // utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks (100 per second).
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return 0.0;
@@ -141,10 +146,16 @@ fn ceiling(crypto: &[crate::measure::Figure], fsync: f64) -> Ceiling {
     }
 }
 
-/// A local 2-of-3 of this binary's daemons, with allowing policies and limits out of the way.
-pub fn start() -> Result<Local> {
+/// A local 2-of-3 of this binary's daemons, with allowing policies and limits out of the way;
+/// its coordinator keeps its state in `store`.
+pub fn start(store: coordinator::store::StoreConfig) -> Result<Local> {
     let exe = std::env::current_exe().context("cannot find the benchmark binary")?;
-    let dir = std::env::temp_dir().join(format!("hanko-bench-e2e-{}", std::process::id()));
+    let backend = match store {
+        coordinator::store::StoreConfig::Embedded => "embedded",
+        coordinator::store::StoreConfig::Postgres(_) => "postgres",
+    };
+    let dir =
+        std::env::temp_dir().join(format!("hanko-bench-e2e-{backend}-{}", std::process::id()));
     let rules = Rules {
         daily_max_xem: 100_000_000,
         ..Rules::default()
@@ -162,6 +173,7 @@ pub fn start() -> Result<Local> {
             burst: 100_000,
             max_request_bytes: 64 * 1024,
         }),
+        store,
         ..Plan::new(dir.clone(), 3, 2)
     };
     Local::start(&exe, &plan).map_err(|e| anyhow!("{e}"))
@@ -211,6 +223,9 @@ pub fn run(
             store_after.0 - store_before.0,
             store_after.1 - store_before.1,
             store_after.2 - store_before.2,
+            store_after.3 - store_before.3,
+            store_after.4 - store_before.4,
+            store_after.5 - store_before.5,
         );
         let cpu: Vec<f64> = each(&pids)
             .iter()
@@ -257,6 +272,9 @@ pub fn run(
             coordinator_writes_per_withdrawal: store.0 / per,
             coordinator_flushes_per_withdrawal: store.1 / per,
             coordinator_flush_ms: store.2 * 1e3 / store.1.max(1.0),
+            coordinator_transaction_ms: store.3 * 1e3 / store.0.max(1.0),
+            coordinator_turn_wait_ms: store.4 * 1e3 / store.0.max(1.0),
+            coordinator_connection_wait_ms: store.5 * 1e3 / store.0.max(1.0),
             announced_unconfirmed_at_end: waiting,
             ratio_to_ceiling: per_second / ceiling.per_second,
             ceiling,
@@ -265,8 +283,10 @@ pub fn run(
     ))
 }
 
-/// The coordinator store's writes and flushes so far, from its metrics.
-async fn store_counts(local: &Local) -> Result<(f64, f64, f64)> {
+/// The coordinator store's writes, flushes and their seconds so far, from its metrics; on a
+/// database also its transactions' seconds in all, waiting for their turn and for a
+/// connection (else 0).
+async fn store_counts(local: &Local) -> Result<(f64, f64, f64, f64, f64, f64)> {
     let text = local.metrics().await.map_err(|e| anyhow!("{e}"))?;
     let read = |name: &str| {
         hanko_cli::local::metric(&text, name).ok_or_else(|| anyhow!("no {name} in the metrics"))
@@ -275,6 +295,9 @@ async fn store_counts(local: &Local) -> Result<(f64, f64, f64)> {
         read("hanko_coordinator_store_writes_total")?,
         read("hanko_coordinator_store_flushes_total")?,
         read("hanko_coordinator_store_flush_seconds_total")?,
+        read("hanko_coordinator_store_transaction_seconds_total").unwrap_or(0.0),
+        read("hanko_coordinator_store_turn_wait_seconds_total").unwrap_or(0.0),
+        read("hanko_coordinator_store_connection_wait_seconds_total").unwrap_or(0.0),
     ))
 }
 

@@ -2,6 +2,7 @@
 //! runs tiny counts so CI keeps it working.
 
 mod crypto;
+mod database;
 mod e2e;
 mod measure;
 mod policy_eval;
@@ -45,6 +46,20 @@ struct Args {
     /// store (what the scale figures were without the history).
     #[arg(long)]
     no_history: bool,
+    /// Also run end to end with the coordinator's state in PostgreSQL (`postgres`), beside
+    /// the embedded store's figures of the same run.
+    #[arg(long, value_enum, default_value_t = Backend::Embedded)]
+    store: Backend,
+    /// With `--store postgres`: an existing database (its tables are created there); without
+    /// it the benchmark starts a PostgreSQL server of its own.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Backend {
+    Embedded,
+    Postgres,
 }
 
 /// The daemons of the end-to-end run are this same binary, started as `hanko` would be.
@@ -60,6 +75,9 @@ fn main() -> Result<std::process::ExitCode> {
         return Ok(hanko_cli::app::main_from(argv));
     }
     let args = Args::parse();
+    if args.database_url.is_some() && args.store != Backend::Postgres {
+        anyhow::bail!("--database-url: only with --store postgres");
+    }
     let budget = if args.smoke {
         Duration::from_millis(50)
     } else {
@@ -76,7 +94,7 @@ fn main() -> Result<std::process::ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let local = e2e::start()?;
+    let local = e2e::start(Default::default())?;
     let dir = local.dir().to_path_buf();
     let (end_to_end, local) = e2e::run(local, &runtime, count, proposers, None, &figures)?;
     // The same proposers at half that rate, on a schedule: the latency of a system with room.
@@ -94,6 +112,17 @@ fn main() -> Result<std::process::ExitCode> {
     let scale = scale::run(&mut local, &runtime, stored, 200, !args.no_history)?;
     local.stop();
     let _ = std::fs::remove_dir_all(&dir);
+    let on_database = match args.store {
+        Backend::Embedded => None,
+        Backend::Postgres => Some(database::run(
+            args.database_url.as_deref(),
+            &runtime,
+            count,
+            proposers,
+            alone,
+            &figures,
+        )?),
+    };
 
     println!("{:<34} {:>14} {:>12}", "benchmark", "ops/s", "µs/op");
     for f in &figures {
@@ -216,6 +245,9 @@ fn main() -> Result<std::process::ExitCode> {
         c.per_second,
         e.ratio_to_ceiling * 100.0
     );
+    if let Some(db) = &on_database {
+        database::print(&end_to_end, &one_by_one, db);
+    }
     let s = &scale;
     println!(
         "\nscale: {} stored proposals, each as a confirmed withdrawal leaves it ({} unfinished; \
@@ -264,6 +296,7 @@ fn main() -> Result<std::process::ExitCode> {
             "end_to_end": end_to_end,
             "end_to_end_paced": paced,
             "end_to_end_one_proposer": one_by_one,
+            "on_database": on_database,
         });
         std::fs::write(&path, serde_json::to_string_pretty(&report)?)
             .with_context(|| format!("cannot write {}", path.display()))?;

@@ -269,6 +269,20 @@ impl Postgres {
         let _ = std::fs::remove_file(self.data().join("postmaster.pid"));
     }
 
+    /// The server's processes: the postmaster and its children (backends, writers).
+    pub fn pids(&self) -> Vec<u32> {
+        let Ok(pid_file) = std::fs::read_to_string(self.data().join("postmaster.pid")) else {
+            return vec![];
+        };
+        let Some(pid) = pid_file.lines().next().map(str::trim) else {
+            return vec![];
+        };
+        std::iter::once(pid.to_string())
+            .chain(children_of(pid))
+            .filter_map(|p| p.parse().ok())
+            .collect()
+    }
+
     /// Promotes this replica to a primary that accepts writes; returns once it does.
     pub fn promote(&self) {
         let data = self.data().display().to_string();

@@ -49,6 +49,8 @@ pub struct StoreCounts {
     pub writes: u64,
     pub flushes: u64,
     pub flush_seconds: f64,
+    /// On a database: where its transactions' time went.
+    pub database: Option<crate::store::postgres::WriteSeconds>,
 }
 
 pub struct Metrics {
@@ -237,9 +239,27 @@ impl Metrics {
         );
         registry.register(
             "store_flush_seconds",
-            "Seconds spent in those flushes",
+            "Seconds spent in those flushes (on a database: in its commits)",
             ConstCounter::new(store.flush_seconds),
         );
+        if let Some(d) = store.database {
+            registry.register(
+                "store_transaction_seconds",
+                "Seconds the database's writing transactions took in all, from asking for a \
+                 connection to the commit's answer",
+                ConstCounter::new(d.all),
+            );
+            registry.register(
+                "store_connection_wait_seconds",
+                "Of those, seconds spent waiting for a connection of the pool",
+                ConstCounter::new(d.waiting_for_connection),
+            );
+            registry.register(
+                "store_turn_wait_seconds",
+                "Of those, seconds spent waiting for the writers' turn (one writes at a time)",
+                ConstCounter::new(d.waiting_for_turn),
+            );
+        }
         let mut out = String::new();
         if prometheus_client::encoding::text::encode(&mut out, &registry).is_err() {
             out.clear();

@@ -22,6 +22,7 @@ pub async fn serve(
                     writes: c.store.counted(),
                     flushes: c.store.flushes(),
                     flush_seconds: c.store.flush_seconds(),
+                    database: c.store.postgres().map(|pg| pg.write_seconds()),
                 };
                 let body = c.metrics.render(&unfinished, c.frozen(), store);
                 (

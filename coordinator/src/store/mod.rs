@@ -159,7 +159,7 @@ impl Store {
     pub fn flush_seconds(&self) -> f64 {
         match &self.backend {
             Backend::Embedded(s) => s.flush_seconds(),
-            Backend::Postgres(s) => s.commit_seconds(),
+            Backend::Postgres(s) => s.write_seconds().committing,
         }
     }
 

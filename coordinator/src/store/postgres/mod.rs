@@ -89,8 +89,29 @@ pub struct PgStore {
     freeze: RwLock<Option<Freeze>>,
     /// Transactions committed by this process: its count of writes, all durable.
     commits: AtomicU64,
-    /// Seconds those commits took.
-    commit_micros: AtomicU64,
+    /// Where the time of those transactions went, in microseconds: in all (from asking for
+    /// a connection to the commit's answer), waiting for a connection of the pool, waiting
+    /// for the writers' turn, and committing
+    /// (the database making the commit durable, on its standby too when synchronous).
+    time: WriteTime,
+}
+
+/// Microseconds spent by this process's writing transactions.
+#[derive(Default)]
+pub(super) struct WriteTime {
+    pub(super) all: AtomicU64,
+    pub(super) connection: AtomicU64,
+    pub(super) turn: AtomicU64,
+    pub(super) commit: AtomicU64,
+}
+
+/// Seconds the writing transactions of this process spent, and on what.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteSeconds {
+    pub all: f64,
+    pub waiting_for_connection: f64,
+    pub waiting_for_turn: f64,
+    pub committing: f64,
 }
 
 pub(crate) fn db(e: impl std::fmt::Display) -> StoreError {
@@ -192,7 +213,7 @@ impl PgStore {
             live: Live::default(),
             freeze: RwLock::new(None),
             commits: AtomicU64::new(0),
-            commit_micros: AtomicU64::new(0),
+            time: WriteTime::default(),
         };
         store.reload().await?;
         Ok(store)
@@ -218,9 +239,15 @@ impl PgStore {
         self.lease
     }
 
-    /// Seconds spent committing.
-    pub fn commit_seconds(&self) -> f64 {
-        self.commit_micros.load(Ordering::Relaxed) as f64 / 1e6
+    /// Where the writing transactions' time went.
+    pub fn write_seconds(&self) -> WriteSeconds {
+        let s = |a: &AtomicU64| a.load(Ordering::Relaxed) as f64 / 1e6;
+        WriteSeconds {
+            all: s(&self.time.all),
+            waiting_for_connection: s(&self.time.connection),
+            waiting_for_turn: s(&self.time.turn),
+            committing: s(&self.time.commit),
+        }
     }
 
     pub fn freeze(&self) -> Option<Freeze> {

@@ -237,10 +237,13 @@ impl PgStore {
     ) -> Result<(T, u64), StoreError> {
         let started = Instant::now();
         let mut client = self.pool.get().await.map_err(db)?;
+        let connected = started.elapsed();
         let tx = client.transaction().await.map_err(db)?;
+        let asked = Instant::now();
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
             .await
             .map_err(db)?;
+        let turn = asked.elapsed();
         let term = self.fence(&tx).await?;
         let mut journal = Journal::read(&tx, term).await?;
         let value = match write(&tx, &mut journal).await {
@@ -251,14 +254,20 @@ impl PgStore {
             other => other?,
         };
         journal.finish(&tx).await?;
+        let committing = Instant::now();
         if let Err(e) = tx.commit().await {
             // Committed or not, nobody can say: what this process holds may be stale.
             let e = db(e);
             self.start_over(term, &e);
             return Err(e);
         }
-        self.commit_micros
-            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        let add = |to: &std::sync::atomic::AtomicU64, d: std::time::Duration| {
+            to.fetch_add(d.as_micros() as u64, Ordering::Relaxed);
+        };
+        add(&self.time.all, started.elapsed());
+        add(&self.time.turn, turn);
+        add(&self.time.connection, connected);
+        add(&self.time.commit, committing.elapsed());
         Ok((value, self.commits.fetch_add(1, Ordering::SeqCst) + 1))
     }
 
