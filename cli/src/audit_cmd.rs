@@ -75,7 +75,7 @@ fn read_database(path: &Path) -> Result<Journal, CliError> {
         )));
     };
     let read = async {
-        let store = coordinator::store::postgres::PgStore::open(pg, "").await?;
+        let store = coordinator::store::postgres::PgStore::open_to_read(pg).await?;
         let (entries, head) = store.audit().await?;
         let terms = store.journal_terms().await?;
         Ok::<_, coordinator::store::StoreError>(Journal {

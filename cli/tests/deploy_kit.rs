@@ -74,3 +74,43 @@ fn systemd_units_are_hardened_and_report_readiness() {
         );
     }
 }
+
+#[test]
+fn the_two_ha_coordinators_share_one_database_and_differ_only_in_who_they_are() {
+    use coordinator::store::StoreConfig;
+    let load = |n: u8| {
+        coordinator::config::Config::load(&deploy(&format!("ha/coordinator-{n}.toml")))
+            .unwrap_or_else(|e| panic!("coordinator-{n}: {e}"))
+    };
+    let (one, two) = (load(1), load(2));
+    let (StoreConfig::Postgres(a), StoreConfig::Postgres(b)) = (&one.store, &two.store) else {
+        panic!("the HA coordinators keep their state in PostgreSQL");
+    };
+    assert_eq!(a.url, b.url, "one database");
+    assert!(
+        a.url.contains("target_session_attrs=read-write"),
+        "{}",
+        a.url
+    );
+    assert!(a.ca_file.is_some() && a.password_file.is_some());
+    assert_ne!(a.name, b.name, "each its own name");
+    assert_ne!(a.advertise, b.advertise);
+    assert_ne!(one.metrics_listen, two.metrics_listen);
+    assert_eq!(one.accounts(), two.accounts(), "the same accounts");
+    assert_eq!(one.clients, two.clients, "the same clients");
+
+    // Clients and cosigners list both.
+    #[derive(serde::Deserialize)]
+    struct Client {
+        coordinator: hanko_proto::channel::Addresses,
+    }
+    #[derive(serde::Deserialize)]
+    struct Cosigner {
+        coordinator: cosigner::config::CoordinatorLink,
+    }
+    let text = |path: &str| std::fs::read_to_string(deploy(path)).unwrap();
+    let client: Client = toml::from_str(&text("ha/treasury.toml")).unwrap();
+    let link: Cosigner = toml::from_str(&text("ha/cosigner-coordinator.toml")).unwrap();
+    assert_eq!(client.coordinator.0.len(), 2);
+    assert_eq!(link.coordinator.address.0, client.coordinator.0);
+}

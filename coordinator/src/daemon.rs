@@ -58,8 +58,16 @@ async fn keep_leading(c: Arc<Coordinator>, mut stop: tokio::sync::watch::Receive
             _ = interval.tick() => {}
             _ = stop.changed() => return,
         }
-        if let Err(e) = pg.lead().await {
-            tracing::warn!(error = %e, leading = pg.leading(), "cannot reach the database to lead");
+        // Bounded: a database that does not answer must not keep health from being told.
+        match tokio::time::timeout(pg.lease() / 3, pg.lead()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, leading = pg.leading(), "cannot reach the database to lead")
+            }
+            Err(_) => tracing::warn!(
+                leading = pg.leading(),
+                "the database did not answer within a third of the lease"
+            ),
         }
         c.refresh_health().await;
     }

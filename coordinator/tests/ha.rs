@@ -23,7 +23,7 @@ const LEASE_MS: u64 = 900;
 
 fn setup(url: &str, name: &str) -> Setup {
     Setup {
-        clients: vec![client("alice", Role::Proposer)],
+        clients: vec![client("alice", Role::Proposer), client("root", Role::Admin)],
         store: StoreConfig::Postgres(PostgresConfig {
             name: Some(name.into()),
             lease_ms: LEASE_MS,
@@ -189,6 +189,63 @@ async fn a_watch_on_the_standby_hears_what_the_leader_saves() {
         "a watch on the standby heard the leader's change {} ms after it was asked",
         asked.elapsed().as_millis()
     );
+    a.stop().await;
+    b.stop().await;
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_leader_is_still_the_one_clients_reach_to_unfreeze() {
+    let node = testkit::node::start(0, |_| {}).await;
+    let server = testkit::postgres::Postgres::start();
+    let url = server.database("hanko");
+    let pki = Pki::new();
+    let (dir_a, dir_b) = (testkit::temp_dir("ha-f-a"), testkit::temp_dir("ha-f-b"));
+    let a = testkit::coordinator::start(setup(&url, "a"), &pki, &node.url(), &dir_a).await;
+    let b = testkit::coordinator::start(setup(&url, "b"), &pki, &node.url(), &dir_b).await;
+    let root = pki.client("root");
+    let tls = || {
+        hanko_proto::tls::client_config(&pki.ca.cert_pem, &root.cert_pem, &root.key_pem).unwrap()
+    };
+    let mut admin =
+        hanko_proto::v1::admin_client::AdminClient::new(pki.channel(&root, a.addr).await);
+    admin
+        .freeze(pb::FreezeRequest {
+            reason: "drill".into(),
+        })
+        .await
+        .unwrap();
+    // Frozen, the leader is not SERVING; it still leads, and the standby is listed first.
+    let mut health =
+        tonic_health::pb::health_client::HealthClient::new(pki.channel(&root, a.addr).await);
+    let frozen = Instant::now();
+    loop {
+        let status = health
+            .check(tonic_health::pb::HealthCheckRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .status;
+        if status != tonic_health::pb::health_check_response::ServingStatus::Serving as i32 {
+            break;
+        }
+        assert!(
+            frozen.elapsed() < Duration::from_secs(5),
+            "still SERVING, frozen"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let both = Addresses(vec![b.addr.to_string(), a.addr.to_string()]);
+    let (channel, chosen) = hanko_proto::channel::connect_any(&both, "localhost", tls())
+        .await
+        .unwrap();
+    assert_eq!(chosen, a.addr.to_string(), "the leader, frozen");
+    hanko_proto::v1::admin_client::AdminClient::new(channel)
+        .unfreeze(pb::FreezeRequest {
+            reason: "drill over".into(),
+        })
+        .await
+        .unwrap();
     a.stop().await;
     b.stop().await;
     node.stop().await;

@@ -1,6 +1,8 @@
 //! Coordinators sharing one PostgreSQL database: one leads at a time, in terms; a leader that
 //! stops renewing (paused, cut off) loses its lease to another after at most one lease, and
-//! then writes nothing; the journal shows each term's entries after the last's.
+//! then writes nothing; the journal shows each term's entries after the last's. A leader
+//! stops leading by its own clock when it cannot renew, and one whose view of the database
+//! went stale writes nothing more until it read it again.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod stored;
@@ -74,8 +76,9 @@ async fn one_leads_at_a_time_and_a_paused_leader_writes_nothing_after_a_takeover
     );
     assert_eq!(pb.term(), Some(2));
 
-    // `a` wakes up believing it leads: its write is refused and it steps down.
-    assert!(pa.leading(), "it has not noticed yet");
+    // `a` wakes up: by its own clock its lease ran out, and the database refuses its write
+    // whatever it believes (the fence), naming the leader.
+    assert!(!pa.leading(), "its lease ran out by its own clock too");
     match a.put_draft(&draft("p-3", "k-3", "z")).await {
         Err(StoreError::NotLeader { leader }) => {
             assert_eq!(leader.as_deref(), Some("10.0.0.2:7000"))
@@ -86,13 +89,25 @@ async fn one_leads_at_a_time_and_a_paused_leader_writes_nothing_after_a_takeover
     assert!(b.get("p-3").await.unwrap().is_none() && b.draft("p-3").await.unwrap().is_none());
     b.put_draft(&draft("p-4", "k-4", "w")).await.unwrap();
 
-    // A restarted coordinator with its own name takes its lease back at once, in a new term.
+    // Another process under the same name (a restart, or a second host misconfigured with it)
+    // cannot take a live lease: it waits for it to run out like any standby.
     drop(b);
     let b2 = coordinator(&url, "b", "10.0.0.2:7000", lease).await;
-    assert!(b2.postgres().unwrap().lead().await.unwrap());
-    assert_eq!(b2.postgres().unwrap().term(), Some(3));
+    let p2 = b2.postgres().unwrap();
+    assert!(
+        !p2.lead().await.unwrap(),
+        "the old process's lease still runs"
+    );
+    let restarted = Instant::now();
+    while !p2.lead().await.unwrap() {
+        assert!(restarted.elapsed() < Duration::from_millis(lease * 3));
+        tokio::time::sleep(Duration::from_millis(lease / 6)).await;
+    }
+    assert_eq!(p2.term(), Some(3));
 
     let (entries, head) = b2.audit().await.unwrap();
+    let terms = p2.journal_terms().await.unwrap();
+    assert!(terms.windows(2).all(|t| t[0] <= t[1]), "{terms:?}");
     hanko_runtime::audit::verify_with_head(&entries, head.as_ref()).unwrap();
     let terms = leader_terms(&entries);
     assert_eq!(
@@ -135,6 +150,17 @@ async fn a_leader_whose_view_went_stale_writes_nothing_and_reads_the_database_ag
         .await
         .unwrap();
 
+    // An acceptance is never written over a record that is there (another leader's).
+    match a.accept(&r).await {
+        Err(StoreError::Stale { id }) => assert_eq!(id, "p-1"),
+        other => panic!("an acceptance was written over a stored proposal: {other:?}"),
+    }
+    assert!(
+        pa.lead().await.unwrap(),
+        "it reads the database again and leads"
+    );
+    assert_eq!(pa.term(), Some(2));
+
     // A step computed from the old view is refused, and the leader gives up its term.
     let mut next = r.clone();
     next.reason = Some("computed from a stale view".into());
@@ -151,11 +177,74 @@ async fn a_leader_whose_view_went_stale_writes_nothing_and_reads_the_database_ag
 
     // It leads again (its own lease) once it read everything again, and steps from there.
     assert!(pa.lead().await.unwrap());
-    assert_eq!(pa.term(), Some(2));
+    assert_eq!(pa.term(), Some(3));
     let active = a.active();
     assert_eq!(active.len(), 1);
     assert_eq!(*active[0], elsewhere, "its view is the database's");
     let mut after = elsewhere.clone();
     after.reason = Some("stepped from the database's record".into());
     a.update(&elsewhere, &after, "fresh").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_that_cannot_renew_stops_leading_by_its_own_clock() {
+    let server = testkit::postgres::Postgres::start();
+    let url = server.database("hanko");
+    let lease = 600;
+    let a = coordinator(&url, "a", "10.0.0.1:7000", lease).await;
+    let pa = a.postgres().unwrap();
+    assert!(pa.lead().await.unwrap());
+    // Nothing renews (the database unreachable, say): within a lease it no longer leads,
+    // without having asked the database anything.
+    let since = Instant::now();
+    while pa.leading() {
+        assert!(since.elapsed() < Duration::from_millis(lease * 2));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let stopped = since.elapsed();
+    assert!(stopped <= Duration::from_millis(lease + 50), "{stopped:?}");
+    match a.put_draft(&draft("p-1", "k-1", "x")).await {
+        Err(StoreError::NotLeader { .. }) => {}
+        other => panic!("a leader past its lease wrote: {other:?}"),
+    }
+    println!(
+        "a leader that did not renew stopped leading {} ms after it last did (lease {lease} ms)",
+        stopped.as_millis()
+    );
+    // Renewing again, it leads in a new term (its own lease ran out: anyone could have).
+    assert!(pa.lead().await.unwrap());
+    assert_eq!(pa.term(), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_refuses_a_leader_whatever_its_own_clock_says() {
+    let server = testkit::postgres::Postgres::start();
+    let url = server.database("hanko");
+    let a = coordinator(&url, "a", "10.0.0.1:7000", 60_000).await;
+    let pa = a.postgres().unwrap();
+    assert!(pa.lead().await.unwrap());
+    // Another term began in the database (another coordinator whose clock ran fast, say)
+    // while `a`'s own clock says its lease runs for a minute more.
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .execute(
+            "UPDATE leader SET term = term + 1, holder = 'b', address = '10.0.0.2:7000', \
+             instance = 'other', expires_at = clock_timestamp() + interval '1 minute'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(pa.leading(), "by its own clock it still leads");
+    match a.put_draft(&draft("p-1", "k-1", "x")).await {
+        Err(StoreError::NotLeader { leader }) => {
+            assert_eq!(leader.as_deref(), Some("10.0.0.2:7000"))
+        }
+        other => panic!("a write outside the current term was taken: {other:?}"),
+    }
+    assert!(!pa.leading(), "refused, it stepped down");
+    assert!(!pa.lead().await.unwrap(), "and waits for the other's lease");
+    assert!(a.draft("p-1").await.unwrap().is_none());
 }

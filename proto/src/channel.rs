@@ -88,24 +88,41 @@ impl std::fmt::Display for Addresses {
 /// How long a connection to one coordinator may take, TLS included.
 const CONNECT_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Whether the coordinator behind `channel` reports SERVING on the standard health service:
-/// it leads, is not frozen, and its storage and node answer.
-async fn serving(channel: &Channel) -> bool {
+/// The health service a coordinator reports SERVING exactly while it leads (the overall
+/// status, service "", also asks that it is not frozen and its node and storage answer).
+pub const LEADER_HEALTH: &str = "hanko.coordinator.v1.Leader";
+
+/// How far the coordinator behind `channel` is what a client wants: 2 when its health says
+/// SERVING (it leads and is ready), 1 when it leads but is not ready (frozen, say: still the
+/// one to unfreeze), 0 when it answers at all.
+async fn rank(channel: &Channel) -> u8 {
     use tonic_health::pb::health_check_response::ServingStatus;
     use tonic_health::pb::health_client::HealthClient;
-    let mut client = HealthClient::new(channel.clone());
-    let check = client.check(tonic_health::pb::HealthCheckRequest {
-        service: String::new(),
-    });
-    matches!(
-        tokio::time::timeout(std::time::Duration::from_secs(5), check).await,
-        Ok(Ok(r)) if r.get_ref().status == ServingStatus::Serving as i32
-    )
+    let serving = |service: &str| {
+        let mut client = HealthClient::new(channel.clone());
+        let request = tonic_health::pb::HealthCheckRequest {
+            service: service.into(),
+        };
+        async move {
+            matches!(
+                tokio::time::timeout(CONNECT_WITHIN, client.check(request)).await,
+                Ok(Ok(r)) if r.get_ref().status == ServingStatus::Serving as i32
+            )
+        }
+    };
+    if serving("").await {
+        2
+    } else if serving(LEADER_HEALTH).await {
+        1
+    } else {
+        0
+    }
 }
 
 /// A channel to the coordinator that serves among `addresses`: with one address, that one;
-/// with several, asked all at once, the first whose health says SERVING (the leader), else
-/// the first that answers at all (its answers then say where the leader is). A coordinator
+/// with several, asked all at once, the first whose health says SERVING (the leader, ready),
+/// else the one that leads (frozen, say), else the first that answers at all (its answers
+/// then say where the leader is). A coordinator
 /// that accepts connections but never answers (paused, say) costs nothing while another
 /// leads. The address chosen with it.
 pub async fn connect_any(
@@ -131,29 +148,31 @@ pub async fn connect_any(
         let connecting = within(addr.clone(), tls.clone(), server_name.into());
         asking.spawn(async move {
             let answer = connecting.await;
-            let serving = match &answer {
-                Ok((channel, _)) => serving(channel).await,
-                Err(_) => false,
+            let rank = match &answer {
+                Ok((channel, _)) => rank(channel).await,
+                Err(_) => 0,
             };
-            (i, answer, serving)
+            (i, answer, rank)
         });
     }
-    let mut reachable: Option<(usize, (Channel, String))> = None;
+    // The best answer so far: by rank, then by place in the list.
+    type Key = (u8, std::cmp::Reverse<usize>);
+    let mut best: Option<(Key, (Channel, String))> = None;
     let mut errors = vec![];
     while let Some(done) = asking.join_next().await {
         match done {
-            Ok((_, Ok(found), true)) => return Ok(found),
-            Ok((i, Ok(found), false)) => {
-                if reachable.as_ref().is_none_or(|(j, _)| i < *j) {
-                    reachable = Some((i, found));
+            Ok((_, Ok(found), 2)) => return Ok(found),
+            Ok((i, Ok(found), rank)) => {
+                let key = (rank, std::cmp::Reverse(i));
+                if best.as_ref().is_none_or(|(k, _)| key > *k) {
+                    best = Some((key, found));
                 }
             }
             Ok((_, Err(e), _)) => errors.push(e),
             Err(e) => errors.push(format!("asking a coordinator failed: {e}")),
         }
     }
-    reachable
-        .map(|(_, found)| found)
+    best.map(|(_, found)| found)
         .ok_or_else(|| errors.join("; "))
 }
 

@@ -164,9 +164,14 @@ impl Coordinator {
     }
 
     /// SERVING only while this coordinator leads, is not frozen, its node answered last and
-    /// its storage takes writes: what clients with several coordinators look for.
+    /// its storage takes writes: what clients with several coordinators look for. The
+    /// service [`LEADER_HEALTH`] is SERVING exactly while it leads: where a client goes when
+    /// no coordinator is ready (all frozen, say), to unfreeze it.
+    ///
+    /// [`LEADER_HEALTH`]: hanko_proto::channel::LEADER_HEALTH
     pub async fn refresh_health(&self) {
-        let ready = self.store.leading()
+        let leading = self.store.leading();
+        let ready = leading
             && self
                 .node_reachable
                 .load(std::sync::atomic::Ordering::Relaxed)
@@ -180,6 +185,14 @@ impl Coordinator {
                 tonic_health::ServingStatus::NotServing
             };
             reporter.set_service_status("", status).await;
+            let leads = if leading {
+                tonic_health::ServingStatus::Serving
+            } else {
+                tonic_health::ServingStatus::NotServing
+            };
+            reporter
+                .set_service_status(hanko_proto::channel::LEADER_HEALTH, leads)
+                .await;
         }
     }
 

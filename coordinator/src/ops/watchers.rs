@@ -53,6 +53,15 @@ impl Watchers {
         }
     }
 
+    /// The proposals watched one by one now.
+    pub fn ids(&self) -> Vec<String> {
+        let each = self.each.lock().unwrap_or_else(|e| e.into_inner());
+        each.iter()
+            .filter(|(_, sender)| sender.receiver_count() > 0)
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
     /// Proposals with a channel now (watched, or watched since their last change).
     pub fn watched(&self) -> usize {
         self.each.lock().unwrap_or_else(|e| e.into_inner()).len()

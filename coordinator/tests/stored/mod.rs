@@ -72,11 +72,17 @@ impl Backing {
             Backing::Postgres { url, dir, .. } => {
                 let config = StoreConfig::Postgres(PostgresConfig {
                     name: Some("contract".into()),
+                    lease_ms: LEASE_MS,
                     ..PostgresConfig::at(url)
                 });
                 let store = Store::connect(&config, dir, "127.0.0.1:1").await.unwrap();
-                // Alone on its database, it leads (a reopened one takes its own lease back).
-                assert!(store.postgres().unwrap().lead().await.unwrap());
+                // Alone on its database, it leads: at once, or (reopened after a drop, as
+                // after a crash) once the lease of the process before ran out.
+                let asked = std::time::Instant::now();
+                while !store.postgres().unwrap().lead().await.unwrap() {
+                    assert!(asked.elapsed() < std::time::Duration::from_millis(LEASE_MS * 4));
+                    tokio::time::sleep(std::time::Duration::from_millis(LEASE_MS / 6)).await;
+                }
                 store
             }
         }
@@ -90,6 +96,9 @@ impl Backing {
         }
     }
 }
+
+/// The lease of the stores on a database: short, so a reopened one leads soon.
+const LEASE_MS: u64 = 300;
 
 impl Drop for Backing {
     fn drop(&mut self) {

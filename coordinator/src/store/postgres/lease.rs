@@ -1,9 +1,11 @@
 //! Leadership: one row in `leader` says which coordinator leads, in which term, until when.
 //! The leader renews its lease well within its expiry; another takes the next term once it
-//! has expired (or when it is the same coordinator, restarted). Times are the database's
-//! clock, so the coordinators' own clocks do not matter. Every write checks the term in its
-//! own transaction (`fence`), holding the row until it commits: a takeover waits for it, and
-//! a leader that lost its lease writes nothing.
+//! has expired (the holding process itself takes a new term at once, after reading everything
+//! again). Expiry is by the database's clock. Every write checks the term in its own
+//! transaction (`fence`), holding the row until it commits: a takeover waits for it, and a
+//! leader that lost its lease writes nothing. Besides, a leader stops leading on its own when
+//! its lease runs out by its own clock (counted from when it asked), so one cut off from the
+//! database stops answering cosigners' heartbeats and health checks as a leader.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -29,12 +31,27 @@ fn interval(lease: Duration) -> String {
 }
 
 impl PgStore {
-    /// The term this coordinator leads in, if it does.
+    /// The term this coordinator leads in, if it does and its lease has not run out.
     pub fn term(&self) -> Option<u64> {
         match self.term.load(Ordering::SeqCst) {
             0 => None,
-            t => Some(t),
+            t if self.lease_runs() => Some(t),
+            _ => None,
         }
+    }
+
+    fn now_micros(&self) -> u64 {
+        self.epoch.elapsed().as_micros() as u64
+    }
+
+    fn lease_runs(&self) -> bool {
+        self.now_micros() < self.valid_until.load(Ordering::SeqCst)
+    }
+
+    /// The lease asked for at `asked` (microseconds after the epoch) was granted.
+    fn granted(&self, asked: u64) {
+        let until = asked + self.lease.as_micros() as u64;
+        self.valid_until.store(until, Ordering::SeqCst);
     }
 
     pub fn leading(&self) -> bool {
@@ -45,17 +62,29 @@ impl PgStore {
     /// reading again what is kept in memory before it acts on anything; keeps it if it is
     /// already leading. Whether it leads now.
     pub async fn lead(&self) -> Result<bool, StoreError> {
+        let held = self.term.load(Ordering::SeqCst);
+        if held != 0 && !self.lease_runs() {
+            // Not renewed in time (the database unreachable or slow): no longer leading.
+            self.step_down(held);
+        }
         if self.leading() {
             return self.renew().await;
         }
         let client = self.pool.get().await.map_err(db)?;
+        let asked = self.now_micros();
         let row = client
             .query_opt(
                 "UPDATE leader SET term = term + 1, holder = $1, address = $2, \
-                 expires_at = clock_timestamp() + $3::text::interval \
-                 WHERE id = 1 AND (expires_at < clock_timestamp() OR holder = $1) \
+                 expires_at = clock_timestamp() + $3::text::interval, instance = $4 \
+                 WHERE id = 1 AND (expires_at < clock_timestamp() \
+                                   OR (holder = $1 AND instance = $4)) \
                  RETURNING term",
-                &[&self.name, &self.address, &interval(self.lease)],
+                &[
+                    &self.name,
+                    &self.address,
+                    &interval(self.lease),
+                    &self.instance,
+                ],
             )
             .await
             .map_err(db)?;
@@ -65,6 +94,7 @@ impl PgStore {
         let term: i64 = row.get(0);
         // What the last leader wrote, before acting on any of it.
         self.reload().await?;
+        self.granted(asked);
         self.term.store(term as u64, Ordering::SeqCst);
         tracing::warn!(term, name = %self.name, address = %self.address, "this coordinator leads");
         // The journal says where each term begins: one term's entries, then the next's.
@@ -83,6 +113,7 @@ impl PgStore {
             return Ok(false);
         };
         let client = self.pool.get().await.map_err(db)?;
+        let asked = self.now_micros();
         let renewed = client
             .execute(
                 "UPDATE leader SET expires_at = clock_timestamp() + $3::text::interval \
@@ -91,7 +122,10 @@ impl PgStore {
             )
             .await;
         match renewed {
-            Ok(1) => Ok(true),
+            Ok(1) => {
+                self.granted(asked);
+                Ok(true)
+            }
             Ok(_) => {
                 self.step_down(term);
                 Ok(false)

@@ -84,6 +84,13 @@ pub struct PgStore {
     lease: Duration,
     /// The term it leads in; 0 while it does not lead.
     term: AtomicU64,
+    /// This process among all (restarts included): the lease's holder is name and instance.
+    instance: String,
+    /// When its lease runs out by this process's clock, in microseconds after `epoch`: from
+    /// the moment the lease was asked for, so never after the database's expiry. Past it,
+    /// this process does not lead, whether or not it could reach the database to hear so.
+    valid_until: AtomicU64,
+    epoch: std::time::Instant,
     live: Live,
     /// The freeze as last written by this process or read at open.
     freeze: RwLock<Option<Freeze>>,
@@ -153,12 +160,76 @@ fn tls(ca_file: &std::path::Path) -> Result<tokio_postgres_rustls::MakeRustlsCon
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
+/// Says, once at start, whether an acknowledged write survives the loss of the database's
+/// primary: only when a synchronous standby holds each commit before it is acknowledged.
+async fn say_durability(pool: &Pool) {
+    let Ok(client) = pool.get().await else { return };
+    let setting = async |name: &str| {
+        client
+            .query_one("SELECT setting FROM pg_settings WHERE name = $1", &[&name])
+            .await
+            .map(|r| r.get::<_, String>(0))
+            .unwrap_or_default()
+    };
+    let commit = setting("synchronous_commit").await;
+    let standbys = setting("synchronous_standby_names").await;
+    if standbys.is_empty() || matches!(commit.as_str(), "off" | "local") {
+        tracing::warn!(
+            synchronous_commit = %commit,
+            synchronous_standby_names = %standbys,
+            "the database acknowledges a commit before any standby holds it: a failover of \
+             the database can lose acknowledged proposals (deploy/ha/README.md)"
+        );
+    } else {
+        tracing::info!(synchronous_commit = %commit, synchronous_standby_names = %standbys, "each commit is held by a synchronous standby before it is acknowledged");
+    }
+}
+
+/// The advisory lock coordinators starting together take turns on to migrate.
+const MIGRATION_LOCK: i64 = 0x68616e6b6d; // "hankm"
+
+/// Applies the migrations not applied yet, one coordinator at a time (coordinators starting
+/// together take turns; the migrations themselves do not lock).
+async fn migrate(pool: &Pool) -> Result<(), StoreError> {
+    let mut client = pool.get().await.map_err(db)?;
+    let client: &mut tokio_postgres::Client = &mut client;
+    client
+        .batch_execute(&format!(
+            "SET lock_timeout = '60s'; SELECT pg_advisory_lock({MIGRATION_LOCK});"
+        ))
+        .await
+        .map_err(|e| db(format!("migrations: cannot take their lock: {e}")))?;
+    let ran = embedded::migrations::runner().run_async(client).await;
+    let unlocked = client
+        .batch_execute(&format!(
+            "SELECT pg_advisory_unlock({MIGRATION_LOCK}); RESET lock_timeout;"
+        ))
+        .await;
+    ran.map_err(|e| db(format!("migrations: {e}")))?;
+    unlocked.map_err(|e| db(format!("migrations: cannot give their lock back: {e}")))?;
+    Ok(())
+}
+
 impl PgStore {
     /// Connects and applies the migrations not applied yet; it does not lead until [`lead`]
     /// says so. `address` is where clients reach it when it leads, unless configured.
     ///
     /// [`lead`]: PgStore::lead
     pub async fn open(config: &PostgresConfig, address: &str) -> Result<PgStore, StoreError> {
+        PgStore::connect(config, address, true).await
+    }
+
+    /// Connects without applying migrations: for reading (`hanko audit`), so that a newer
+    /// command never changes the schema under running coordinators.
+    pub async fn open_to_read(config: &PostgresConfig) -> Result<PgStore, StoreError> {
+        PgStore::connect(config, "", false).await
+    }
+
+    async fn connect(
+        config: &PostgresConfig,
+        address: &str,
+        migrating: bool,
+    ) -> Result<PgStore, StoreError> {
         let mut pg: tokio_postgres::Config = config
             .url
             .parse()
@@ -168,12 +239,38 @@ impl PgStore {
                 .map_err(|e| db(format!("store.password_file: {}: {e}", path.display())))?;
             pg.password(password.trim_end_matches(['\n', '\r']));
         }
-        pg.connect_timeout(Duration::from_secs(10));
+        let lease = Duration::from_millis(config.lease_ms.max(300));
+        // Each host of the URL in turn (after a failover, the first may not answer at all):
+        // a connection as a whole may take them all.
+        let per_host = lease.max(Duration::from_secs(2));
+        pg.connect_timeout(per_host);
+        let creating = per_host * pg.get_hosts().len().max(1) as u32 + Duration::from_secs(2);
+        // A transaction left open by a paused or cut-off process must not hold the writers'
+        // turn or the lease row for long: the database ends it (it rolls back; that process
+        // then cannot tell whether it committed, and reads everything again). Nothing waits
+        // for a lock longer than a lease; a dead peer is noticed within about a lease.
+        let idle = (lease / 2).max(Duration::from_millis(500));
+        let options = format!(
+            "{} -c idle_in_transaction_session_timeout={} -c lock_timeout={}",
+            pg.get_options().unwrap_or_default(),
+            idle.as_millis(),
+            lease.as_millis()
+        );
+        pg.options(options.trim_start())
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(5))
+            .keepalives_interval(Duration::from_secs(1))
+            .keepalives_retries(3)
+            .tcp_user_timeout(lease);
         let manager_config = ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         };
         let manager = match &config.ca_file {
-            Some(ca) => Manager::from_config(pg, tls(ca)?, manager_config),
+            Some(ca) => {
+                // TLS or nothing: a server that declines it is not spoken to in clear.
+                pg.ssl_mode(tokio_postgres::config::SslMode::Require);
+                Manager::from_config(pg, tls(ca)?, manager_config)
+            }
             None if is_local(&pg) => {
                 Manager::from_config(pg, tokio_postgres::NoTls, manager_config)
             }
@@ -186,15 +283,14 @@ impl PgStore {
         };
         let pool = Pool::builder(manager)
             .max_size(config.connections.max(2))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(lease))
+            .create_timeout(Some(creating))
             .build()
             .map_err(db)?;
-        {
-            let mut client = pool.get().await.map_err(db)?;
-            let client: &mut tokio_postgres::Client = &mut client;
-            embedded::migrations::runner()
-                .run_async(client)
-                .await
-                .map_err(|e| db(format!("migrations: {e}")))?;
+        if migrating {
+            migrate(&pool).await?;
+            say_durability(&pool).await;
         }
         let name = config.name.clone().unwrap_or_else(|| {
             std::fs::read_to_string("/proc/sys/kernel/hostname")
@@ -208,8 +304,17 @@ impl PgStore {
                 .advertise
                 .clone()
                 .unwrap_or_else(|| address.to_string()),
-            lease: Duration::from_millis(config.lease_ms.max(300)),
+            lease,
             term: AtomicU64::new(0),
+            instance: format!(
+                "{}-{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos())
+            ),
+            valid_until: AtomicU64::new(0),
+            epoch: std::time::Instant::now(),
             live: Live::default(),
             freeze: RwLock::new(None),
             commits: AtomicU64::new(0),
@@ -217,6 +322,24 @@ impl PgStore {
         };
         store.reload().await?;
         Ok(store)
+    }
+
+    /// On a standby: what the leader saved of a proposal, into this process's view of the
+    /// unfinished ones (its overview and limits). The leader's own view is its writes.
+    pub fn mirror(&self, record: &crate::core::ProposalRecord) {
+        if !self.leading() {
+            self.live.wrote(record);
+        }
+    }
+
+    /// On a standby: the freeze as the database holds it now.
+    pub async fn mirror_freeze(&self) -> Result<(), StoreError> {
+        if self.leading() {
+            return Ok(());
+        }
+        let freeze = self.read_freeze().await?;
+        *self.freeze.write().unwrap_or_else(|e| e.into_inner()) = freeze;
+        Ok(())
     }
 
     /// Reads again what is kept in memory: the unfinished proposals and the freeze (at open,

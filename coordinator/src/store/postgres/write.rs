@@ -146,18 +146,33 @@ async fn write_transition(
             return Err(StoreError::Stale { id: r.id.clone() });
         }
     }
-    tx.execute(
-        "INSERT INTO proposals (id, record, account, active) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record, active = EXCLUDED.active",
-        &[
-            &r.id,
-            &encode(r)?,
-            &r.account.to_string(),
-            &!r.state.is_terminal(),
-        ],
-    )
-    .await
-    .map_err(db)?;
+    // An acceptance writes a new record only: one already there has moved on without this
+    // process (another leader took it meanwhile), and is never written over.
+    let statement = match t.old {
+        None => {
+            "INSERT INTO proposals (id, record, account, active) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO NOTHING"
+        }
+        Some(_) => {
+            "INSERT INTO proposals (id, record, account, active) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record, active = EXCLUDED.active"
+        }
+    };
+    let written = tx
+        .execute(
+            statement,
+            &[
+                &r.id,
+                &encode(r)?,
+                &r.account.to_string(),
+                &!r.state.is_terminal(),
+            ],
+        )
+        .await
+        .map_err(db)?;
+    if written != 1 {
+        return Err(StoreError::Stale { id: r.id.clone() });
+    }
     let events = match t.old {
         Some(old) => changes(old, r),
         None => vec![accepted(r)],
@@ -222,7 +237,35 @@ async fn write_draft(tx: &Transaction<'_>, d: &Draft) -> Result<DraftWrite, Stor
     Ok(DraftWrite::New)
 }
 
+/// Armed while a write whose effects this process keeps in memory is under way: dropped armed
+/// (its request was cancelled mid-write), nobody knows whether it committed, so this process
+/// reads the database again before it writes more.
+struct Unsettled<'a> {
+    store: &'a PgStore,
+    term: Option<u64>,
+}
+
+impl Drop for Unsettled<'_> {
+    fn drop(&mut self) {
+        if let Some(term) = self.term {
+            let why = StoreError::Database("a write was cancelled before its answer".into());
+            self.store.start_over(term, &why);
+        }
+    }
+}
+
 impl PgStore {
+    /// Awaits `writing` to its end; if this future is dropped first, starts over.
+    async fn uncancelled<T>(&self, writing: impl std::future::Future<Output = T>) -> T {
+        let mut guard = Unsettled {
+            store: self,
+            term: self.term(),
+        };
+        let out = writing.await;
+        guard.term = None;
+        out
+    }
+
     /// Gives up `term` when this process's view of the database may be stale: it leads again
     /// (at once, being the lease's holder) only after reading everything again.
     fn start_over(&self, term: u64, why: &StoreError) {
@@ -277,18 +320,17 @@ impl PgStore {
         transitions: &[Transition<'_>],
         drafts: &[&Draft],
     ) -> Result<(u64, Vec<DraftWrite>), StoreError> {
-        let (found, seq) = self
-            .write(async |tx, journal| {
-                for t in transitions {
-                    write_transition(tx, journal, t).await?;
-                }
-                let mut found = Vec::with_capacity(drafts.len());
-                for d in drafts {
-                    found.push(write_draft(tx, d).await?);
-                }
-                Ok(found)
-            })
-            .await?;
+        let writing = self.write(async |tx, journal| {
+            for t in transitions {
+                write_transition(tx, journal, t).await?;
+            }
+            let mut found = Vec::with_capacity(drafts.len());
+            for d in drafts {
+                found.push(write_draft(tx, d).await?);
+            }
+            Ok(found)
+        });
+        let (found, seq) = self.uncancelled(writing).await?;
         for t in transitions {
             self.live.wrote(t.new);
             hanko_runtime::failpoint::hit_step("coordinator", t.step, "_written");
@@ -312,12 +354,12 @@ impl PgStore {
         let value = encode(freeze)?;
         let kind = if freeze.frozen { "freeze" } else { "unfreeze" };
         let event = Event::new(kind, &freeze.by).detail(vec![freeze.reason.clone()]);
-        self.write(async |tx, journal| {
+        let writing = self.write(async |tx, journal| {
             upsert(tx, "freeze", &value).await?;
             journal.append(tx, event).await?;
             Ok(())
-        })
-        .await?;
+        });
+        self.uncancelled(writing).await?;
         *self.freeze.write().unwrap_or_else(|e| e.into_inner()) = Some(freeze.clone());
         Ok(())
     }
