@@ -38,7 +38,7 @@ pub fn plan(tag: &str, cosigners: usize, required: usize, rules: Vec<Rules>) -> 
 }
 
 /// A 2-of-3 plan with two coordinators on the database at `url` (lease `lease_ms`), whose
-/// clients may ask as often as the tests do.
+/// clients may ask as often, and have as many unfinished, as the tests need.
 pub fn ha_plan(tag: &str, rules: Rules, url: &str, lease_ms: u64) -> Plan {
     let mut p = plan(tag, 3, 2, vec![rules]);
     p.standbys = 1;
@@ -50,6 +50,7 @@ pub fn ha_plan(tag: &str, rules: Rules, url: &str, lease_ms: u64) -> Plan {
     p.limits = Some(coordinator::config::limits::Limits {
         requests_per_second: 1_000,
         burst: 1_000,
+        max_pending_per_account: 1_000,
         ..Default::default()
     });
     p

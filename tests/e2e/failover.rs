@@ -1,10 +1,13 @@
 //! Two coordinators on one PostgreSQL database, three cosigners and the dev node, all real
-//! processes. Round after round the leader is killed (-9) while withdrawals arrive, and the
-//! standby, armed with one of the coordinator's crash points, takes over and dies there in
-//! turn; the first comes back and leads again. Each takeover's time is printed. At the end,
-//! every withdrawal acknowledged is there and confirmed, and the customer received exactly
-//! what was asked, once.
+//! processes. Blocks come only when the test makes them, so withdrawals pile up: a backlog
+//! is announced and waits for blocks while round after round the leader is killed (-9) as
+//! more withdrawals arrive, and the standby, armed with one of the coordinator's crash
+//! points, takes over and dies there in turn; the first comes back and leads again. Each
+//! kill is printed with the withdrawals in flight by state, each takeover with its time. At
+//! the end, every withdrawal acknowledged is there and confirmed, and the customer received
+//! exactly what was asked, once.
 
+use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
 use std::time::{Duration, Instant};
 
@@ -15,7 +18,10 @@ use hanko_runtime::failpoint::CATALOGUE;
 use crate::common::*;
 
 const LEASE_MS: u64 = 1_000;
-const WITHDRAWALS: usize = 200;
+/// Announced before the first kill, waiting for blocks through the rounds.
+const BACKLOG: usize = 100;
+/// Proposed during the rounds, while leaders die.
+const DURING: usize = 104;
 
 /// The crash points a coordinator on a database reaches (the embedded store's history and
 /// checkpoints are not its).
@@ -45,6 +51,7 @@ struct Round {
     restarted: Option<Duration>,
     /// The old leader's log from its start again: the round ends once it leads.
     leader_log: Option<(std::path::PathBuf, usize)>,
+    last_block: Instant,
 }
 
 impl Round {
@@ -71,11 +78,20 @@ impl Round {
             took: None,
             restarted: None,
             leader_log: None,
+            last_block: Instant::now(),
         }
     }
 
     /// Notes the standby's takeover; once it died at its point, starts the old leader again.
+    /// For the confirmation points, makes blocks (about one a lease) for the standby to find.
     async fn tend(&mut self, local: &mut Local) {
+        if self.point.starts_with("confirmed")
+            && self.restarted.is_none()
+            && self.last_block.elapsed() > Duration::from_millis(LEASE_MS)
+        {
+            local.block().await.unwrap();
+            self.last_block = Instant::now();
+        }
         if self.took.is_none() && self.logged("this coordinator leads") {
             self.took = Some(self.killed.elapsed());
         }
@@ -119,6 +135,49 @@ fn logged(path: &std::path::Path, from: usize, line: &str) -> bool {
     String::from_utf8_lossy(&text[from.min(text.len())..]).contains(line)
 }
 
+/// How many of the withdrawals are in each state now, as the coordinators answer.
+async fn in_flight(local: &Local) -> BTreeMap<&'static str, usize> {
+    let mut t = local.treasury().await.unwrap();
+    let mut by_state = BTreeMap::new();
+    let mut page_token = String::new();
+    loop {
+        let page = t
+            .list(pb::ListRequest {
+                page_size: 500,
+                page_token: page_token.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        for p in &page.proposals {
+            *by_state.entry(state(p)).or_default() += 1;
+        }
+        if page.next_page_token.is_empty() {
+            return by_state;
+        }
+        page_token = page.next_page_token;
+    }
+}
+
+/// Proposes withdrawal `key` of `xem` XEM, again and again until a coordinator takes it.
+async fn propose(local: &mut Local, r: &mut Round, key: &str, xem: u64) -> pb::Proposal {
+    let customer = local.layout.context.customer;
+    loop {
+        r.tend(local).await;
+        match local.propose(&customer, &xem.to_string(), key, key).await {
+            Ok(p) => return p,
+            Err(e) => {
+                r.within(
+                    Duration::from_secs(60),
+                    &format!("no coordinator took {key}: {e}"),
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_leader_at_every_crash_point_loses_nothing_and_pays_once() {
     let server = testkit::postgres::Postgres::start();
@@ -127,35 +186,36 @@ async fn a_killed_leader_at_every_crash_point_loses_nothing_and_pays_once() {
         ..Rules::default()
     };
     let url = server.database("hanko");
-    let mut local = start(ha_plan("failover", roomy, &url, LEASE_MS)).await;
+    let mut p = ha_plan("failover", roomy, &url, LEASE_MS);
+    p.block_time_ms = 0;
+    let mut local = start(p).await;
     let customer = local.layout.context.customer;
     let before = local.balance(&customer).await.unwrap();
 
-    let points = points();
-    let per_round = WITHDRAWALS.div_ceil(points.len());
     let mut acknowledged: Vec<(pb::Proposal, u64)> = vec![];
+    for n in 0..BACKLOG {
+        let xem = (n + 1) as u64;
+        let key = format!("backlog-{n}");
+        let p = local
+            .propose(&customer, &xem.to_string(), &key, &key)
+            .await
+            .unwrap_or_else(|e| panic!("{key}: {e}"));
+        acknowledged.push((p, xem));
+    }
+    let points = points();
+    let per_round = DURING.div_ceil(points.len());
     let mut takeovers = vec![];
     let mut leader = 0;
     for (round, point) in points.iter().enumerate() {
         let at = format!("round {round}, crash point coordinator.{point}");
+        let states = in_flight(&local).await;
         let mut r = Round::begin(&mut local, leader, point, at);
+        println!("{}: the leader killed -9 with {states:?}", r.at);
         // Withdrawals keep coming: the proposer retries each until a leader takes it.
         for n in 0..per_round {
-            let xem = (round * per_round + n + 1) as u64;
+            let xem = (BACKLOG + round * per_round + n + 1) as u64;
             let key = format!("failover-{round}-{n}");
-            let proposal = loop {
-                r.tend(&mut local).await;
-                match local.propose(&customer, &xem.to_string(), &key, &key).await {
-                    Ok(p) => break p,
-                    Err(e) => {
-                        r.within(
-                            Duration::from_secs(60),
-                            &format!("no coordinator took {key}: {e}"),
-                        );
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                    }
-                }
-            };
+            let proposal = propose(&mut local, &mut r, &key, xem).await;
             acknowledged.push((proposal, xem));
         }
         // The standby led, then died at its crash point; the other came back and leads again.
@@ -175,7 +235,8 @@ async fn a_killed_leader_at_every_crash_point_loses_nothing_and_pays_once() {
         leader = r.leader;
     }
 
-    // Everything acknowledged is there and confirms.
+    // Everything acknowledged is there and confirms, blocks made as they are needed (a
+    // block takes at most 60 withdrawals of 2-of-3).
     let finishing = Instant::now();
     for (p, _) in &acknowledged {
         loop {
@@ -191,7 +252,8 @@ async fn a_killed_leader_at_every_crash_point_loses_nothing_and_pays_once() {
                         "{} did not confirm",
                         p.id
                     );
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    local.block().await.unwrap();
+                    tokio::time::sleep(Duration::from_millis(300)).await;
                 }
             }
         }
