@@ -1,5 +1,5 @@
 //! The proposal store: idempotent drafts, accepted proposals that survive reopening, the
-//! active index, pages, and the persisted freeze flag.
+//! active index, pages, the persisted freeze flag, and where the chain watcher got to.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use coordinator::core::{ProposalRecord, State};
@@ -246,6 +246,31 @@ async fn pages_and_freeze(b: Backing) {
         store.freeze().unwrap().unwrap().frozen,
         "a freeze survives restarts"
     );
+    drop(store);
+}
+
+/// Where the chain watcher got to survives a restart (and, on a database, a change of leader),
+/// so outflows confirmed while no watcher ran are checked, not only the newest page.
+async fn where_the_chain_watcher_got_to_survives_reopening(b: Backing) {
+    let store = b.open().await;
+    assert!(
+        store.watch_heights().await.unwrap().is_empty(),
+        "nothing yet"
+    );
+    let heights: coordinator::store::WatchHeights = [
+        (
+            "TAMPNUVQ7VLXKZAPKDAGRZBWJEZA7JMWP3N6GTKW".to_string(),
+            1_234,
+        ),
+        ("TCQW2P5DNZ5BBXQVGS367DQ4AHC3RXOEVFZOQCJ6".to_string(), 7),
+    ]
+    .into();
+    store.set_watch_heights(&heights).await.unwrap();
+    // Not flushed by itself: any later flush settles it.
+    store.probe().await.unwrap();
+    drop(store);
+    let store = b.reopen().await;
+    assert_eq!(store.watch_heights().await.unwrap(), heights);
     drop(store);
 }
 
@@ -675,4 +700,5 @@ on_both_backends!(
     events_applied_at_once_each_hear_their_own_outcome,
     unfinished_proposals_are_counted_per_account,
     drafts_prepared_at_once_each_hear_their_own_answer,
+    where_the_chain_watcher_got_to_survives_reopening,
 );

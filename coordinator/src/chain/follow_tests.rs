@@ -3,7 +3,8 @@
 //! to the last height looked at, each once, and a follower that starts over finds them by
 //! their own hashes; the chain watcher checks every outflow in them, not only the newest page,
 //! and while the store cannot say which outflows are Hanko's it raises nothing on a guess and
-//! leaves them for its next pass.
+//! leaves them for its next pass. A watcher resumed from a saved position (a restart, a new
+//! leader) checks everything since.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use devnode::config::EXAMPLE_KEYS;
@@ -221,6 +222,11 @@ async fn the_watcher_checks_every_outflow_of_a_block_not_only_the_newest_page() 
     let passed = look(&mut checked).await;
     assert!(passed.reachable && passed.placed);
     let before = checked.height(&treasury());
+
+    // The watcher stops here (a restart, a change of leader); the next resumes from where
+    // it got to, as saved.
+    let saved = checked.to_saved();
+    let mut checked = Checked::from_saved(&saved);
 
     tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
     block(&node);

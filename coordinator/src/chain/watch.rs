@@ -260,6 +260,24 @@ impl Checked {
     pub fn height(&self, account: &Address) -> Option<u64> {
         self.heights.get(account).copied()
     }
+
+    /// As saved in the store (accounts that no longer parse are left out: checked anew).
+    pub fn from_saved(saved: &crate::store::WatchHeights) -> Checked {
+        Checked {
+            heights: saved
+                .iter()
+                .filter_map(|(a, h)| Address::parse(a).ok().map(|a| (a, *h)))
+                .collect(),
+        }
+    }
+
+    /// To save in the store.
+    pub fn to_saved(&self) -> crate::store::WatchHeights {
+        self.heights
+            .iter()
+            .map(|(a, h)| (a.to_string(), *h))
+            .collect()
+    }
 }
 
 /// The account's confirmed outgoing transactions not checked yet, newest first: back to the
@@ -371,6 +389,11 @@ pub async fn run(
     let mut interval = tokio::time::interval(Duration::from_millis(config.interval_ms.max(100)));
     let mut seen: HashSet<String> = HashSet::new();
     let mut checked = Checked::default();
+    // Where the last watcher (this process before a restart, or the last leader) got to,
+    // read whenever this coordinator starts watching: outflows confirmed while no watcher
+    // ran are checked, however many (not only the newest page).
+    let mut resumed = false;
+    let mut saved = crate::store::WatchHeights::default();
     let mut last_ok = Instant::now();
     let network = c.settings.build.network;
     loop {
@@ -380,7 +403,21 @@ pub async fn run(
         }
         // The leader watches; the others would only repeat its alerts.
         if !c.store.leading() {
+            resumed = false;
             continue;
+        }
+        if !resumed {
+            match c.store.watch_heights().await {
+                Ok(heights) => {
+                    checked = Checked::from_saved(&heights);
+                    saved = heights;
+                    resumed = true;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read where the chain watcher got to; trying again");
+                    continue;
+                }
+            }
         }
         let store = c.store.clone();
         let known = async move |hashes: Vec<Hash256>| {
@@ -408,6 +445,15 @@ pub async fn run(
         // The lag counts until a pass both reads the node and places every outflow.
         if reachable && placed {
             last_ok = Instant::now();
+        }
+        let now = checked.to_saved();
+        if now != saved {
+            match c.store.set_watch_heights(&now).await {
+                Ok(()) => saved = now,
+                Err(e) => {
+                    tracing::debug!(error = %e, "where the chain watcher got to is not saved yet")
+                }
+            }
         }
         c.metrics.node_reachable.set(i64::from(reachable));
         c.metrics

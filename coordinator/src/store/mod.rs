@@ -20,7 +20,7 @@ mod types;
 pub use embedded::history;
 pub use embedded::{Archived, Checkpointed, Keep};
 pub use error::StoreError;
-pub use types::{Draft, DraftWrite, Freeze, Ticket, Transition};
+pub use types::{Draft, DraftWrite, Freeze, Ticket, Transition, WatchHeights};
 
 use std::path::Path;
 use std::sync::Arc;
@@ -297,6 +297,23 @@ impl Store {
         match &self.backend {
             Backend::Embedded(s) => s.freeze(),
             Backend::Postgres(s) => Ok(s.freeze()),
+        }
+    }
+
+    /// How far the chain watcher checked each account's confirmed outflows, as last saved:
+    /// a coordinator that starts, or takes the lead, checks on from there.
+    pub async fn watch_heights(&self) -> Result<WatchHeights, StoreError> {
+        match &self.backend {
+            Backend::Embedded(s) => s.watch_heights(),
+            Backend::Postgres(s) => s.watch_heights().await,
+        }
+    }
+
+    /// Saves how far the chain watcher checked (only the leader can, on a database).
+    pub async fn set_watch_heights(&self, heights: &WatchHeights) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Embedded(s) => s.set_watch_heights(heights),
+            Backend::Postgres(s) => s.set_watch_heights(heights).await,
         }
     }
 

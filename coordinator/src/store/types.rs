@@ -57,3 +57,7 @@ pub enum DraftWrite {
     /// Another draft or proposal has these bytes: NIS would take both as one payment.
     SameBytes { existing: String },
 }
+
+/// How far the chain watcher checked each watched account's confirmed outflows: the
+/// account's address (as written) → the height every outflow up to which was checked.
+pub type WatchHeights = std::collections::BTreeMap<String, u64>;

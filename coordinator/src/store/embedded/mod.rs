@@ -441,6 +441,30 @@ impl SledStore {
         }
     }
 
+    pub fn watch_heights(&self) -> Result<crate::store::WatchHeights, StoreError> {
+        let t = self.t()?;
+        Ok(t.meta
+            .get(b"watch_heights")?
+            .map(|b| decode(b"watch_heights", &b))
+            .transpose()?
+            .unwrap_or_default())
+    }
+
+    /// Saved with the next flush: a position lost to a crash only makes the watcher check
+    /// some outflows twice.
+    pub fn set_watch_heights(
+        &self,
+        heights: &crate::store::WatchHeights,
+    ) -> Result<(), StoreError> {
+        let t = self.t()?;
+        let value = encode(heights)?;
+        // Not waited for: settled by whichever flush comes next.
+        let (_, _settled_later) = self.write("watch_heights", || {
+            Ok(t.meta.insert(b"watch_heights", value.clone())?)
+        })?;
+        Ok(())
+    }
+
     pub fn freeze(&self) -> Result<Option<Freeze>, StoreError> {
         let t = self.t()?;
         t.meta

@@ -236,6 +236,15 @@ impl PgStore {
             .collect()
     }
 
+    pub async fn watch_heights(&self) -> Result<crate::store::WatchHeights, StoreError> {
+        Ok(self
+            .text("SELECT value FROM meta WHERE key = $1", &"watch_heights")
+            .await?
+            .map(|t| decode("watch_heights", &t))
+            .transpose()?
+            .unwrap_or_default())
+    }
+
     pub(super) async fn read_freeze(&self) -> Result<Option<Freeze>, StoreError> {
         self.text("SELECT value FROM meta WHERE key = $1", &"freeze")
             .await?

@@ -364,6 +364,17 @@ impl PgStore {
         Ok(())
     }
 
+    /// Saves how far the chain watcher checked: only the leader's watcher writes.
+    pub async fn set_watch_heights(
+        &self,
+        heights: &crate::store::WatchHeights,
+    ) -> Result<(), StoreError> {
+        let value = encode(heights)?;
+        self.write(async |tx, _| upsert(tx, "watch_heights", &value).await)
+            .await?;
+        Ok(())
+    }
+
     /// A small write: fails when the database cannot take writes.
     pub async fn probe(&self) -> Result<(), StoreError> {
         self.write(async |tx, _| upsert(tx, "probe", &now_ms().to_string()).await)
