@@ -10,8 +10,8 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use super::cached::{Tx, one};
 use hanko_runtime::audit::Event;
-use tokio_postgres::Transaction;
 
 use super::{PgStore, db};
 use crate::store::StoreError;
@@ -186,16 +186,16 @@ impl PgStore {
     /// Inside a writing transaction: the write may go on only if this coordinator leads in
     /// the current term with an unexpired lease; that term. The row stays locked (shared)
     /// until the transaction ends, so no takeover comes between the check and the commit.
-    pub(super) async fn fence(&self, tx: &Transaction<'_>) -> Result<u64, StoreError> {
+    pub(super) async fn fence(&self, tx: &Tx<'_>) -> Result<u64, StoreError> {
         let term = self.term();
-        let row = tx
-            .query_one(
-                "SELECT term, address, expires_at > clock_timestamp() FROM leader \
+        let row = one(
+            tx,
+            "SELECT term, address, expires_at > clock_timestamp() FROM leader \
                  WHERE id = 1 FOR SHARE",
-                &[],
-            )
-            .await
-            .map_err(db)?;
+            &[],
+        )
+        .await
+        .map_err(db)?;
         let (current, address, live): (i64, String, bool) = (row.get(0), row.get(1), row.get(2));
         if let Some(term) = term.filter(|t| *t == current as u64 && live) {
             return Ok(term);

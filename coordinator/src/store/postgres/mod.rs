@@ -4,6 +4,7 @@
 //! once it commits (the database's own `synchronous_commit` decides how many replicas have it
 //! by then). Unfinished proposals are kept in memory as in the embedded store.
 
+mod cached;
 mod lease;
 mod read;
 mod write;

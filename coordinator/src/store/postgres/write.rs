@@ -5,8 +5,8 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+use super::cached::{Tx, exec, opt};
 use hanko_runtime::audit::{self, Entry, Event, Head};
-use tokio_postgres::Transaction;
 
 use super::read::decode;
 use super::{PgStore, db};
@@ -30,58 +30,57 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// The journal inside one transaction: the next entry's number, the hash it chains to, and
-/// the writer's term.
+/// The journal inside one transaction: the next entry's number, the hash it chains to, the
+/// writer's term, and the entries appended, written together when it finishes.
 struct Journal {
     term: u64,
     next: u64,
     prev: String,
-    appended: bool,
+    appended: Vec<(i64, String)>,
 }
 
 impl Journal {
-    async fn read(tx: &Transaction<'_>, term: u64) -> Result<Journal, StoreError> {
-        let head: Option<Head> = tx
-            .query_opt("SELECT value FROM meta WHERE key = 'audit_head'", &[])
+    async fn read(tx: &Tx<'_>, term: u64) -> Result<Journal, StoreError> {
+        let head: Option<Head> = opt(tx, "SELECT value FROM meta WHERE key = 'audit_head'", &[])
             .await
             .map_err(db)?
             .map(|r| decode("audit_head", r.get::<_, &str>(0)))
             .transpose()?;
-        Ok(match head {
-            Some(h) => Journal {
-                term,
-                next: h.seq + 1,
-                prev: h.hash,
-                appended: false,
-            },
-            None => Journal {
-                term,
-                next: 0,
-                prev: audit::GENESIS.to_string(),
-                appended: false,
-            },
+        let (next, prev) = match head {
+            Some(h) => (h.seq + 1, h.hash),
+            None => (0, audit::GENESIS.to_string()),
+        };
+        Ok(Journal {
+            term,
+            next,
+            prev,
+            appended: vec![],
         })
     }
 
-    async fn append(&mut self, tx: &Transaction<'_>, event: Event) -> Result<Entry, StoreError> {
+    /// Chains `event` on; written with the others when the journal finishes.
+    fn append(&mut self, event: Event) -> Result<Entry, StoreError> {
         let entry = Entry::chain(self.next, now_ms(), &self.prev, event);
-        tx.execute(
-            "INSERT INTO journal (seq, entry, term) VALUES ($1, $2, $3)",
-            &[&(self.next as i64), &encode(&entry)?, &(self.term as i64)],
-        )
-        .await
-        .map_err(db)?;
+        self.appended.push((self.next as i64, encode(&entry)?));
         self.next += 1;
         self.prev = entry.hash.clone();
-        self.appended = true;
         Ok(entry)
     }
 
-    /// Records the new head beside the entries, if any were appended.
-    async fn finish(self, tx: &Transaction<'_>) -> Result<(), StoreError> {
-        if !self.appended {
+    /// Writes the entries appended, in one statement, and the new head beside them.
+    async fn finish(self, tx: &Tx<'_>) -> Result<(), StoreError> {
+        if self.appended.is_empty() {
             return Ok(());
         }
+        let (seqs, entries): (Vec<i64>, Vec<String>) = self.appended.into_iter().unzip();
+        exec(
+            tx,
+            "INSERT INTO journal (seq, entry, term) \
+             SELECT seq, entry, $3 FROM UNNEST($1::bigint[], $2::text[]) AS e (seq, entry)",
+            &[&seqs, &entries, &(self.term as i64)],
+        )
+        .await
+        .map_err(db)?;
         let head = Head {
             seq: self.next - 1,
             hash: self.prev,
@@ -90,8 +89,9 @@ impl Journal {
     }
 }
 
-async fn upsert(tx: &Transaction<'_>, key: &str, value: &str) -> Result<(), StoreError> {
-    tx.execute(
+async fn upsert(tx: &Tx<'_>, key: &str, value: &str) -> Result<(), StoreError> {
+    exec(
+        tx,
         "INSERT INTO meta (key, value) VALUES ($1, $2) \
          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
         &[&key, &value],
@@ -101,101 +101,143 @@ async fn upsert(tx: &Transaction<'_>, key: &str, value: &str) -> Result<(), Stor
     Ok(())
 }
 
-/// Writes one transition: the record, its journal entries, and for an acceptance its bytes'
-/// index (refused when another proposal has them: NIS would take both as one payment).
-async fn write_transition(
-    tx: &Transaction<'_>,
-    journal: &mut Journal,
-    t: &Transition<'_>,
-) -> Result<(), StoreError> {
-    let r = t.new;
+/// Writes an acceptance: its bytes' index (refused when another proposal has them: NIS would
+/// take both as one payment), its draft gone, and the new record. A record already there has
+/// moved on without this process (another leader took it meanwhile): never written over.
+async fn write_acceptance(tx: &Tx<'_>, r: &ProposalRecord) -> Result<(), StoreError> {
     let hash = r.inner_hash.0.to_vec();
-    if t.old.is_none() {
-        if let Some(row) = tx
-            .query_opt("SELECT id FROM by_inner WHERE hash = $1", &[&hash])
-            .await
-            .map_err(db)?
-        {
-            let other: String = row.get(0);
-            if other != r.id {
-                return Err(StoreError::SameBytes { existing: other });
-            }
-        }
-        tx.execute("DELETE FROM drafts WHERE id = $1", &[&r.id])
-            .await
-            .map_err(db)?;
-        tx.execute("DELETE FROM drafted WHERE hash = $1", &[&hash])
-            .await
-            .map_err(db)?;
-        tx.execute(
-            "INSERT INTO by_inner (hash, id) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING",
-            &[&hash, &r.id],
-        )
+    if let Some(row) = opt(tx, "SELECT id FROM by_inner WHERE hash = $1", &[&hash])
         .await
-        .map_err(db)?;
-    }
-    if let Some(old) = t.old {
-        // A step is written only over the record it was computed from.
-        let stored = tx
-            .query_opt("SELECT record FROM proposals WHERE id = $1", &[&r.id])
-            .await
-            .map_err(db)?
-            .map(|row| decode::<ProposalRecord>(&r.id, row.get::<_, &str>(0)))
-            .transpose()?;
-        if stored.as_ref() != Some(old) {
-            return Err(StoreError::Stale { id: r.id.clone() });
+        .map_err(db)?
+    {
+        let other: String = row.get(0);
+        if other != r.id {
+            return Err(StoreError::SameBytes { existing: other });
         }
     }
-    // An acceptance writes a new record only: one already there has moved on without this
-    // process (another leader took it meanwhile), and is never written over.
-    let statement = match t.old {
-        None => {
-            "INSERT INTO proposals (id, record, account, active) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (id) DO NOTHING"
-        }
-        Some(_) => {
-            "INSERT INTO proposals (id, record, account, active) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record, active = EXCLUDED.active"
-        }
-    };
-    let written = tx
-        .execute(
-            statement,
-            &[
-                &r.id,
-                &encode(r)?,
-                &r.account.to_string(),
-                &!r.state.is_terminal(),
-            ],
-        )
+    exec(tx, "DELETE FROM drafts WHERE id = $1", &[&r.id])
         .await
         .map_err(db)?;
+    exec(tx, "DELETE FROM drafted WHERE hash = $1", &[&hash])
+        .await
+        .map_err(db)?;
+    exec(
+        tx,
+        "INSERT INTO by_inner (hash, id) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING",
+        &[&hash, &r.id],
+    )
+    .await
+    .map_err(db)?;
+    let written = exec(
+        tx,
+        "INSERT INTO proposals (id, record, account, active) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (id) DO NOTHING",
+        &[
+            &r.id,
+            &encode(r)?,
+            &r.account.to_string(),
+            &!r.state.is_terminal(),
+        ],
+    )
+    .await
+    .map_err(db)?;
     if written != 1 {
         return Err(StoreError::Stale { id: r.id.clone() });
-    }
-    let events = match t.old {
-        Some(old) => changes(old, r),
-        None => vec![accepted(r)],
-    };
-    for event in events {
-        journal.append(tx, event).await?;
     }
     Ok(())
 }
 
+/// Writes transitions in order, with their journal entries. A step is written only over the
+/// record it was computed from: the one an earlier transition of the batch left, else the
+/// stored one, all of those read in one statement; the records the steps leave are written
+/// in one statement too (a batch costs a few round trips, not a few per transition).
+async fn write_transitions(
+    tx: &Tx<'_>,
+    journal: &mut Journal,
+    transitions: &[Transition<'_>],
+) -> Result<(), StoreError> {
+    // What the batch leaves of each proposal so far, and the steps to check against storage.
+    let mut left: std::collections::HashMap<&str, &ProposalRecord> = Default::default();
+    let mut order: Vec<&str> = vec![];
+    let mut stored_must_be: Vec<(&str, &ProposalRecord)> = vec![];
+    for t in transitions {
+        let r = t.new;
+        match t.old {
+            None => write_acceptance(tx, r).await?,
+            Some(old) => match left.get(r.id.as_str()) {
+                Some(earlier) if *earlier != old => {
+                    return Err(StoreError::Stale { id: r.id.clone() });
+                }
+                Some(_) => {}
+                None => stored_must_be.push((&r.id, old)),
+            },
+        }
+        if left.insert(&r.id, r).is_none() {
+            order.push(&r.id);
+        }
+        let events = match t.old {
+            Some(old) => changes(old, r),
+            None => vec![accepted(r)],
+        };
+        for event in events {
+            journal.append(event)?;
+        }
+    }
+    if !stored_must_be.is_empty() {
+        let ids: Vec<&str> = stored_must_be.iter().map(|(id, _)| *id).collect();
+        let rows = tx
+            .query(
+                &tx.prepare_cached("SELECT id, record FROM proposals WHERE id = ANY($1)")
+                    .await
+                    .map_err(db)?,
+                &[&ids],
+            )
+            .await
+            .map_err(db)?;
+        let mut stored: std::collections::HashMap<String, ProposalRecord> = Default::default();
+        for row in &rows {
+            let id: String = row.get(0);
+            let record = decode::<ProposalRecord>(&id, row.get::<_, &str>(1))?;
+            stored.insert(id, record);
+        }
+        for (id, old) in &stored_must_be {
+            if stored.get(*id) != Some(*old) {
+                return Err(StoreError::Stale { id: id.to_string() });
+            }
+        }
+    }
+    let records: Vec<&ProposalRecord> = order.iter().map(|id| left[id]).collect();
+    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    let encoded = records
+        .iter()
+        .map(|r| encode(*r))
+        .collect::<Result<Vec<String>, _>>()?;
+    let accounts: Vec<String> = records.iter().map(|r| r.account.to_string()).collect();
+    let active: Vec<bool> = records.iter().map(|r| !r.state.is_terminal()).collect();
+    exec(
+        tx,
+        "INSERT INTO proposals (id, record, account, active) \
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bool[]) \
+         ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record, active = EXCLUDED.active",
+        &[&ids, &encoded, &accounts, &active],
+    )
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
 /// Stores a draft under its key, unless the key or its bytes are known.
-async fn write_draft(tx: &Transaction<'_>, d: &Draft) -> Result<DraftWrite, StoreError> {
-    if let Some(row) = tx
-        .query_opt(
-            "SELECT id FROM idempotency WHERE key = $1",
-            &[&d.idempotency_key],
-        )
-        .await
-        .map_err(db)?
+async fn write_draft(tx: &Tx<'_>, d: &Draft) -> Result<DraftWrite, StoreError> {
+    if let Some(row) = opt(
+        tx,
+        "SELECT id FROM idempotency WHERE key = $1",
+        &[&d.idempotency_key],
+    )
+    .await
+    .map_err(db)?
     {
         let id: String = row.get(0);
-        let stored = tx
-            .query_opt("SELECT draft FROM drafts WHERE id = $1", &[&id])
+        let stored = opt(tx, "SELECT draft FROM drafts WHERE id = $1", &[&id])
             .await
             .map_err(db)?
             .map(|r| decode::<Draft>(&id, r.get::<_, &str>(0)))
@@ -203,32 +245,35 @@ async fn write_draft(tx: &Transaction<'_>, d: &Draft) -> Result<DraftWrite, Stor
         return Ok(DraftWrite::Known { id, stored });
     }
     let hash = nem::Hash256::of(&d.inner).0.to_vec();
-    if let Some(row) = tx
-        .query_opt(
-            "SELECT id FROM by_inner WHERE hash = $1 UNION ALL \
+    if let Some(row) = opt(
+        tx,
+        "SELECT id FROM by_inner WHERE hash = $1 UNION ALL \
              SELECT id FROM drafted WHERE hash = $1 LIMIT 1",
-            &[&hash],
-        )
-        .await
-        .map_err(db)?
+        &[&hash],
+    )
+    .await
+    .map_err(db)?
     {
         return Ok(DraftWrite::SameBytes {
             existing: row.get(0),
         });
     }
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO idempotency (key, id) VALUES ($1, $2)",
         &[&d.idempotency_key, &d.id],
     )
     .await
     .map_err(db)?;
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO drafts (id, draft) VALUES ($1, $2)",
         &[&d.id, &encode(d)?],
     )
     .await
     .map_err(db)?;
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO drafted (hash, id) VALUES ($1, $2)",
         &[&hash, &d.id],
     )
@@ -276,14 +321,14 @@ impl PgStore {
     /// Runs `write` in one transaction that holds the writers' lock; commits it and counts it.
     async fn write<T>(
         &self,
-        write: impl AsyncFnOnce(&Transaction<'_>, &mut Journal) -> Result<T, StoreError>,
+        write: impl AsyncFnOnce(&Tx<'_>, &mut Journal) -> Result<T, StoreError>,
     ) -> Result<(T, u64), StoreError> {
         let started = Instant::now();
         let mut client = self.pool.get().await.map_err(db)?;
         let connected = started.elapsed();
         let tx = client.transaction().await.map_err(db)?;
         let asked = Instant::now();
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
+        exec(&tx, "SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
             .await
             .map_err(db)?;
         let turn = asked.elapsed();
@@ -321,8 +366,8 @@ impl PgStore {
         drafts: &[&Draft],
     ) -> Result<(u64, Vec<DraftWrite>), StoreError> {
         let writing = self.write(async |tx, journal| {
-            for t in transitions {
-                write_transition(tx, journal, t).await?;
+            if !transitions.is_empty() {
+                write_transitions(tx, journal, transitions).await?;
             }
             let mut found = Vec::with_capacity(drafts.len());
             for d in drafts {
@@ -343,9 +388,7 @@ impl PgStore {
 
     /// Records an event that changes no proposal; durable when it returns.
     pub async fn record(&self, event: Event) -> Result<Entry, StoreError> {
-        let (entry, _) = self
-            .write(async |tx, journal| journal.append(tx, event).await)
-            .await?;
+        let (entry, _) = self.write(async |_, journal| journal.append(event)).await?;
         Ok(entry)
     }
 
@@ -356,7 +399,7 @@ impl PgStore {
         let event = Event::new(kind, &freeze.by).detail(vec![freeze.reason.clone()]);
         let writing = self.write(async |tx, journal| {
             upsert(tx, "freeze", &value).await?;
-            journal.append(tx, event).await?;
+            journal.append(event)?;
             Ok(())
         });
         self.uncancelled(writing).await?;
