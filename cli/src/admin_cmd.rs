@@ -88,8 +88,20 @@ pub async fn run(cmd: AdminCommand, out: &mut dyn Write) -> Result<(), CliError>
                         "node_reachable": s.node_reachable,
                         "unfinished_proposals": s.unfinished_proposals,
                         "cosigners": cosigners,
+                        "leadership": s.leadership.as_ref().map(|l| serde_json::json!({
+                            "answered_by": l.answered_by,
+                            "leading": l.leading,
+                            "term": l.term,
+                            "leader": l.leader,
+                            "leader_address": l.leader_address,
+                            "leader_term": l.leader_term,
+                            "lease_live": l.lease_live,
+                        })),
                     }),
                 );
+            }
+            if let Some(l) = &s.leadership {
+                writeln!(out, "{}", leadership_line(l)).map_err(w)?;
             }
             if freeze.frozen {
                 writeln!(out, "FROZEN by {}: {}", freeze.by, freeze.reason).map_err(w)?;
@@ -120,4 +132,25 @@ pub async fn run(cmd: AdminCommand, out: &mut dyn Write) -> Result<(), CliError>
             Ok(())
         }
     }
+}
+
+/// Who answered and who leads, in one line.
+fn leadership_line(l: &hanko_proto::v1::Leadership) -> String {
+    if l.leading {
+        return format!(
+            "answered by {}, which leads (term {})",
+            l.answered_by, l.term
+        );
+    }
+    let leader = match (l.lease_live, l.leader.is_empty()) {
+        (true, false) => format!(
+            "the leader is {} at {} (term {})",
+            l.leader, l.leader_address, l.leader_term
+        ),
+        _ => "no coordinator leads right now".to_string(),
+    };
+    format!(
+        "answered by {}, a standby (its cosigner links and node check are not the leader's); {leader}",
+        l.answered_by
+    )
 }

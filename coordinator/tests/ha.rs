@@ -207,6 +207,30 @@ async fn a_frozen_leader_is_still_the_one_clients_reach_to_unfreeze() {
     let tls = || {
         hanko_proto::tls::client_config(&pki.ca.cert_pem, &root.cert_pem, &root.key_pem).unwrap()
     };
+    // Status says who answered and who leads.
+    let status = |addr| {
+        let channel = pki.channel(&root, addr);
+        async move {
+            hanko_proto::v1::admin_client::AdminClient::new(channel.await)
+                .status(pb::StatusRequest {})
+                .await
+                .unwrap()
+                .into_inner()
+                .leadership
+                .unwrap()
+        }
+    };
+    let (on_a, on_b) = (status(a.addr).await, status(b.addr).await);
+    assert!(on_a.answered_by == "a" && on_a.leading && on_a.term == on_a.leader_term);
+    assert!(on_b.answered_by == "b" && !on_b.leading && on_b.term == 0);
+    assert_eq!(
+        (
+            on_b.leader.as_str(),
+            on_b.leader_address.clone(),
+            on_b.lease_live
+        ),
+        ("a", a.addr.to_string(), true)
+    );
     let mut admin =
         hanko_proto::v1::admin_client::AdminClient::new(pki.channel(&root, a.addr).await);
     admin

@@ -85,6 +85,17 @@ impl Admin for AdminService {
             cosigners,
             unfinished_proposals: o.unfinished as u64,
             node_reachable: o.node_reachable,
+            leadership: o
+                .leadership
+                .map(|(name, term, db)| hanko_proto::v1::Leadership {
+                    answered_by: name,
+                    leading: term.is_some(),
+                    term: term.unwrap_or(0),
+                    leader: db.holder,
+                    leader_address: db.address,
+                    leader_term: db.term,
+                    lease_live: db.live,
+                }),
         }))
     }
 }

@@ -56,6 +56,8 @@ pub struct Overview {
     /// Every configured cosigner, once, with what was last heard from it.
     pub cosigners: Vec<(PublicKey, Seen)>,
     pub node_reachable: bool,
+    /// On a database: this coordinator's name, its term if it leads, and the database's word.
+    pub leadership: Option<(String, Option<u64>, crate::store::postgres::Leadership)>,
 }
 
 fn new_id() -> Result<String, DriverError> {
@@ -346,6 +348,10 @@ impl Coordinator {
             unfinished: self.store.unfinished(),
             cosigners: keys.into_iter().map(|k| (k, self.board.get(&k))).collect(),
             node_reachable: self.node.heartbeat().await.is_ok(),
+            leadership: match self.store.postgres() {
+                Some(pg) => Some((pg.name().to_string(), pg.term(), pg.leadership().await?)),
+                None => None,
+            },
         })
     }
 

@@ -51,6 +51,9 @@ pub struct StoreCounts {
     pub flush_seconds: f64,
     /// On a database: where its transactions' time went.
     pub database: Option<crate::store::postgres::WriteSeconds>,
+    /// Whether this coordinator leads (always with the embedded store), and its term.
+    pub leading: bool,
+    pub term: u64,
 }
 
 pub struct Metrics {
@@ -241,6 +244,17 @@ impl Metrics {
             "store_flush_seconds",
             "Seconds spent in those flushes (on a database: in its commits)",
             ConstCounter::new(store.flush_seconds),
+        );
+        registry.register(
+            "leading",
+            "1 while this coordinator leads (steps proposals, announces, watches the chain); \
+             always 1 with the embedded store",
+            prometheus_client::metrics::gauge::ConstGauge::new(i64::from(store.leading)),
+        );
+        registry.register(
+            "leader_term",
+            "The term this coordinator leads in (0 when it does not, or with the embedded store)",
+            prometheus_client::metrics::gauge::ConstGauge::new(store.term as i64),
         );
         if let Some(d) = store.database {
             registry.register(

@@ -23,6 +23,8 @@ pub async fn serve(
                     flushes: c.store.flushes(),
                     flush_seconds: c.store.flush_seconds(),
                     database: c.store.postgres().map(|pg| pg.write_seconds()),
+                    leading: c.store.leading(),
+                    term: c.store.postgres().and_then(|pg| pg.term()).unwrap_or(0),
                 };
                 let body = c.metrics.render(&unfinished, c.frozen(), store);
                 (

@@ -54,6 +54,11 @@ impl PgStore {
         self.valid_until.store(until, Ordering::SeqCst);
     }
 
+    /// This coordinator's name among those sharing the database.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     pub fn leading(&self) -> bool {
         self.term().is_some()
     }
