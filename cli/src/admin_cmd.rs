@@ -96,6 +96,7 @@ pub async fn run(cmd: AdminCommand, out: &mut dyn Write) -> Result<(), CliError>
                             "leader_address": l.leader_address,
                             "leader_term": l.leader_term,
                             "lease_live": l.lease_live,
+                            "database_answered": l.database_answered,
                         })),
                     }),
                 );
@@ -143,6 +144,9 @@ fn leadership_line(l: &hanko_proto::v1::Leadership) -> String {
         );
     }
     let leader = match (l.lease_live, l.leader.is_empty()) {
+        _ if !l.database_answered => {
+            "the database does not answer: who leads is unknown".to_string()
+        }
         (true, false) => format!(
             "the leader is {} at {} (term {})",
             l.leader, l.leader_address, l.leader_term

@@ -58,16 +58,23 @@ async fn keep_leading(c: Arc<Coordinator>, mut stop: tokio::sync::watch::Receive
             _ = interval.tick() => {}
             _ = stop.changed() => return,
         }
-        // Bounded: a database that does not answer must not keep health from being told.
-        match tokio::time::timeout(pg.lease() / 3, pg.lead()).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, leading = pg.leading(), "cannot reach the database to lead")
+        if pg.leading() {
+            // A renewal, bounded: a database that does not answer must not keep health from
+            // being told once the lease runs out by this process's clock. (Cut short, a
+            // renewal changes nothing this process relies on.)
+            match tokio::time::timeout(pg.lease() / 3, pg.lead()).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "cannot reach the database to renew"),
+                Err(_) => tracing::warn!("the database did not answer within a third of the lease"),
             }
-            Err(_) => tracing::warn!(
-                leading = pg.leading(),
-                "the database did not answer within a third of the lease"
-            ),
+        } else {
+            // Not leading (any more): say so before trying to take the lead, which is never
+            // cut short (a takeover committed and then abandoned would hold the lease for
+            // nobody); every wait in it is bounded by the database settings.
+            c.refresh_health().await;
+            if let Err(e) = pg.lead().await {
+                tracing::warn!(error = %e, "cannot reach the database to lead");
+            }
         }
         c.refresh_health().await;
     }

@@ -85,9 +85,10 @@ impl Admin for AdminService {
             cosigners,
             unfinished_proposals: o.unfinished as u64,
             node_reachable: o.node_reachable,
-            leadership: o
-                .leadership
-                .map(|(name, term, db)| hanko_proto::v1::Leadership {
+            leadership: o.leadership.map(|(name, term, db)| {
+                let database_answered = db.is_some();
+                let db = db.unwrap_or_else(crate::store::postgres::Leadership::unknown);
+                hanko_proto::v1::Leadership {
                     answered_by: name,
                     leading: term.is_some(),
                     term: term.unwrap_or(0),
@@ -95,7 +96,9 @@ impl Admin for AdminService {
                     leader_address: db.address,
                     leader_term: db.term,
                     lease_live: db.live,
-                }),
+                    database_answered,
+                }
+            }),
         }))
     }
 }

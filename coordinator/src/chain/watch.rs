@@ -446,29 +446,41 @@ pub async fn run(
         if reachable && placed {
             last_ok = Instant::now();
         }
-        let now = checked.to_saved();
-        if now != saved {
-            match c.store.set_watch_heights(&now).await {
-                Ok(()) => saved = now,
-                Err(e) => {
-                    tracing::debug!(error = %e, "where the chain watcher got to is not saved yet")
-                }
-            }
-        }
         c.metrics.node_reachable.set(i64::from(reachable));
         c.metrics
             .watcher_lag_seconds
             .set(last_ok.elapsed().as_secs() as i64);
+        // Alerts first, the position after: a position is saved only once every alert found
+        // up to it is in the journal (and the freeze written when asked for), so a watcher
+        // that dies in between (a killed leader) leaves them to the next, not unraised.
+        let mut all_recorded = true;
         for alert in alerts {
-            if seen.insert(alert.key.clone()) {
-                raise(&c, &alert, config.freeze_on_alert).await;
+            if seen.insert(alert.key.clone()) && !raise(&c, &alert, config.freeze_on_alert).await {
+                seen.remove(&alert.key);
+                all_recorded = false;
+            }
+        }
+        if !all_recorded {
+            // Read those outflows again on the next pass, and raise them then.
+            checked = Checked::from_saved(&saved);
+        } else {
+            let now = checked.to_saved();
+            if now != saved {
+                match c.store.set_watch_heights(&now).await {
+                    Ok(()) => saved = now,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "where the chain watcher got to is not saved yet")
+                    }
+                }
             }
         }
         c.set_health(reachable).await;
     }
 }
 
-async fn raise(c: &Coordinator, alert: &Alert, freeze_on_alert: bool) {
+/// Raises `alert`: log, metric, webhook, journal entry, and the freeze when so configured;
+/// whether it is in the journal (and the freeze written when it was asked for).
+async fn raise(c: &Coordinator, alert: &Alert, freeze_on_alert: bool) -> bool {
     let kind = alert.kind.name();
     let account = alert.account.map(|a| a.to_string()).unwrap_or_default();
     if alert.kind.critical() {
@@ -479,8 +491,10 @@ async fn raise(c: &Coordinator, alert: &Alert, freeze_on_alert: bool) {
     c.metrics.alert(kind);
     let event = hanko_runtime::audit::Event::new(&format!("alert_{kind}"), "chain-watcher")
         .detail(vec![alert.message.clone()]);
+    let mut recorded = true;
     if let Err(e) = c.store.record(event).await {
-        tracing::error!(error = %e, "cannot record the alert in the audit journal");
+        tracing::error!(error = %e, "cannot record the alert in the audit journal; raised again on the next pass");
+        recorded = false;
     }
     c.webhooks.alert(kind, &account, &alert.message, &alert.key);
     if alert.kind.critical() && freeze_on_alert && !c.frozen() {
@@ -494,9 +508,13 @@ async fn raise(c: &Coordinator, alert: &Alert, freeze_on_alert: bool) {
             Ok(()) => {
                 tracing::error!(reason = %freeze.reason, "coordinator frozen by the chain watcher")
             }
-            Err(e) => tracing::error!(error = %e, "cannot record the freeze"),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot record the freeze; tried again on the next pass");
+                recorded = false;
+            }
         }
     }
+    recorded
 }
 
 #[cfg(test)]

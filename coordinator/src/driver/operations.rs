@@ -57,7 +57,11 @@ pub struct Overview {
     pub cosigners: Vec<(PublicKey, Seen)>,
     pub node_reachable: bool,
     /// On a database: this coordinator's name, its term if it leads, and the database's word.
-    pub leadership: Option<(String, Option<u64>, crate::store::postgres::Leadership)>,
+    pub leadership: Option<(
+        String,
+        Option<u64>,
+        Option<crate::store::postgres::Leadership>,
+    )>,
 }
 
 fn new_id() -> Result<String, DriverError> {
@@ -348,8 +352,10 @@ impl Coordinator {
             unfinished: self.store.unfinished(),
             cosigners: keys.into_iter().map(|k| (k, self.board.get(&k))).collect(),
             node_reachable: self.node.heartbeat().await.is_ok(),
+            // The database's word when it answers; this process's own otherwise (a status
+            // is most wanted when the database is in trouble).
             leadership: match self.store.postgres() {
-                Some(pg) => Some((pg.name().to_string(), pg.term(), pg.leadership().await?)),
+                Some(pg) => Some((pg.name().to_string(), pg.term(), pg.leadership().await.ok())),
                 None => None,
             },
         })

@@ -65,9 +65,10 @@ pub async fn run(
 
 /// Tells the watchers of proposal `id` how the database holds it now.
 async fn tell(c: &Coordinator, pg: &crate::store::postgres::PgStore, id: &str) {
+    let read_at = pg.generation();
     match c.store.get(id).await {
         Ok(Some(r)) => {
-            pg.mirror(&r);
+            pg.mirror(&r, read_at);
             c.watchers.publish(&Arc::new(r));
         }
         Ok(None) => {}

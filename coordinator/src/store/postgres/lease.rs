@@ -26,6 +26,18 @@ pub struct Leadership {
     pub live: bool,
 }
 
+impl Leadership {
+    /// What is said when the database cannot be asked: nobody known to lead.
+    pub fn unknown() -> Leadership {
+        Leadership {
+            term: 0,
+            holder: String::new(),
+            address: String::new(),
+            live: false,
+        }
+    }
+}
+
 fn interval(lease: Duration) -> String {
     format!("{} milliseconds", lease.as_millis())
 }

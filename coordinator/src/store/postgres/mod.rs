@@ -92,6 +92,9 @@ pub struct PgStore {
     /// this process does not lead, whether or not it could reach the database to hear so.
     valid_until: AtomicU64,
     epoch: std::time::Instant,
+    /// Bumped whenever this process's view is replaced or its freeze set: a standby's mirror
+    /// applies what it read only if nothing of the kind happened meanwhile.
+    generation: AtomicU64,
     live: Live,
     /// The freeze as last written by this process or read at open.
     freeze: RwLock<Option<Freeze>>,
@@ -316,6 +319,7 @@ impl PgStore {
             ),
             valid_until: AtomicU64::new(0),
             epoch: std::time::Instant::now(),
+            generation: AtomicU64::new(0),
             live: Live::default(),
             freeze: RwLock::new(None),
             commits: AtomicU64::new(0),
@@ -327,29 +331,42 @@ impl PgStore {
 
     /// On a standby: what the leader saved of a proposal, into this process's view of the
     /// unfinished ones (its overview and limits). The leader's own view is its writes.
-    pub fn mirror(&self, record: &crate::core::ProposalRecord) {
-        if !self.leading() {
+    /// `read_at` is [`PgStore::generation`] from before the record was read.
+    pub fn mirror(&self, record: &crate::core::ProposalRecord, read_at: u64) {
+        if !self.leading() && self.generation() == read_at {
             self.live.wrote(record);
         }
     }
 
+    /// What a mirror's read must be taken at.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
     /// On a standby: the freeze as the database holds it now.
     pub async fn mirror_freeze(&self) -> Result<(), StoreError> {
+        let read_at = self.generation();
         if self.leading() {
             return Ok(());
         }
         let freeze = self.read_freeze().await?;
-        *self.freeze.write().unwrap_or_else(|e| e.into_inner()) = freeze;
+        let mut slot = self.freeze.write().unwrap_or_else(|e| e.into_inner());
+        if !self.leading() && self.generation() == read_at {
+            *slot = freeze;
+        }
         Ok(())
     }
 
     /// Reads again what is kept in memory: the unfinished proposals and the freeze (at open,
     /// and whenever another process may have written since).
     pub async fn reload(&self) -> Result<(), StoreError> {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         let active = self.load_active().await?;
         self.live.replace(&active);
         let freeze = self.read_freeze().await?;
-        *self.freeze.write().unwrap_or_else(|e| e.into_inner()) = freeze;
+        let mut slot = self.freeze.write().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        *slot = freeze;
         Ok(())
     }
 

@@ -282,9 +282,9 @@ async fn write_draft(tx: &Tx<'_>, d: &Draft) -> Result<DraftWrite, StoreError> {
     Ok(DraftWrite::New)
 }
 
-/// Armed while a write whose effects this process keeps in memory is under way: dropped armed
-/// (its request was cancelled mid-write), nobody knows whether it committed, so this process
-/// reads the database again before it writes more.
+/// Armed while a commit is under way: dropped armed (its request was cancelled while the
+/// commit was on its way), nobody knows whether it committed, so this process reads the
+/// database again before it writes more.
 struct Unsettled<'a> {
     store: &'a PgStore,
     term: Option<u64>,
@@ -300,17 +300,6 @@ impl Drop for Unsettled<'_> {
 }
 
 impl PgStore {
-    /// Awaits `writing` to its end; if this future is dropped first, starts over.
-    async fn uncancelled<T>(&self, writing: impl std::future::Future<Output = T>) -> T {
-        let mut guard = Unsettled {
-            store: self,
-            term: self.term(),
-        };
-        let out = writing.await;
-        guard.term = None;
-        out
-    }
-
     /// Gives up `term` when this process's view of the database may be stale: it leads again
     /// (at once, being the lease's holder) only after reading everything again.
     fn start_over(&self, term: u64, why: &StoreError) {
@@ -343,7 +332,16 @@ impl PgStore {
         };
         journal.finish(&tx).await?;
         let committing = Instant::now();
-        if let Err(e) = tx.commit().await {
+        // From here to the answer nobody could say whether it committed if this future were
+        // dropped (its request cancelled): the guard then makes this process start over.
+        // Before, a dropped transaction simply rolls back.
+        let mut guard = Unsettled {
+            store: self,
+            term: Some(term),
+        };
+        let committed = tx.commit().await;
+        guard.term = None;
+        if let Err(e) = committed {
             // Committed or not, nobody can say: what this process holds may be stale.
             let e = db(e);
             self.start_over(term, &e);
@@ -365,17 +363,18 @@ impl PgStore {
         transitions: &[Transition<'_>],
         drafts: &[&Draft],
     ) -> Result<(u64, Vec<DraftWrite>), StoreError> {
-        let writing = self.write(async |tx, journal| {
-            if !transitions.is_empty() {
-                write_transitions(tx, journal, transitions).await?;
-            }
-            let mut found = Vec::with_capacity(drafts.len());
-            for d in drafts {
-                found.push(write_draft(tx, d).await?);
-            }
-            Ok(found)
-        });
-        let (found, seq) = self.uncancelled(writing).await?;
+        let (found, seq) = self
+            .write(async |tx, journal| {
+                if !transitions.is_empty() {
+                    write_transitions(tx, journal, transitions).await?;
+                }
+                let mut found = Vec::with_capacity(drafts.len());
+                for d in drafts {
+                    found.push(write_draft(tx, d).await?);
+                }
+                Ok(found)
+            })
+            .await?;
         for t in transitions {
             self.live.wrote(t.new);
             hanko_runtime::failpoint::hit_step("coordinator", t.step, "_written");
@@ -397,13 +396,15 @@ impl PgStore {
         let value = encode(freeze)?;
         let kind = if freeze.frozen { "freeze" } else { "unfreeze" };
         let event = Event::new(kind, &freeze.by).detail(vec![freeze.reason.clone()]);
-        let writing = self.write(async |tx, journal| {
+        self.write(async |tx, journal| {
             upsert(tx, "freeze", &value).await?;
             journal.append(event)?;
             Ok(())
-        });
-        self.uncancelled(writing).await?;
-        *self.freeze.write().unwrap_or_else(|e| e.into_inner()) = Some(freeze.clone());
+        })
+        .await?;
+        let mut slot = self.freeze.write().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        *slot = Some(freeze.clone());
         Ok(())
     }
 
