@@ -70,7 +70,7 @@ enum CoordinatorCommand {
     },
 }
 
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -111,7 +111,7 @@ pub fn main_from(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode
             runtime().and_then(|rt| rt.block_on(treasury::run_proposals(cmd, out)))
         }
         Command::ProposerKey(cmd) => treasury::run_proposer_key(cmd, out),
-        Command::Audit(cmd) => audit_cmd::run(cmd, out),
+        Command::Audit(cmd) => runtime().and_then(|rt| rt.block_on(audit_cmd::run(cmd, out))),
         Command::Admin(cmd) => runtime().and_then(|rt| rt.block_on(admin_cmd::run(cmd, out))),
         Command::Nem(cmd) => nem_cmd::run(cmd, &mut stdin().lock(), out),
         Command::Devnode(args) => runtime().and_then(|rt| rt.block_on(devnode_cmd::run(args))),

@@ -37,9 +37,9 @@ pub struct Journal {
 
 /// Reads the journal: from a daemon's data directory (a coordinator's older entries from
 /// its history first), or from the database a coordinator's configuration names.
-pub fn read_journal(dir: &Path) -> Result<Journal, CliError> {
+pub async fn read_journal(dir: &Path) -> Result<Journal, CliError> {
     if dir.is_file() {
-        return read_database(dir);
+        return read_database(dir).await;
     }
     let (entries, head) = read_directory(dir)?;
     Ok(Journal {
@@ -65,7 +65,7 @@ fn read_directory(dir: &Path) -> Result<(Vec<Entry>, Option<Head>), CliError> {
 }
 
 /// The journal of the coordinators whose database the configuration at `path` names.
-fn read_database(path: &Path) -> Result<Journal, CliError> {
+async fn read_database(path: &Path) -> Result<Journal, CliError> {
     let config = coordinator::config::Config::load(path).map_err(CliError::Input)?;
     let coordinator::store::StoreConfig::Postgres(pg) = &config.store else {
         return Err(CliError::Input(format!(
@@ -74,19 +74,18 @@ fn read_database(path: &Path) -> Result<Journal, CliError> {
             config.data_dir.display()
         )));
     };
-    let read = async {
-        let store = coordinator::store::postgres::PgStore::open_to_read(pg).await?;
-        let (entries, head) = store.audit().await?;
-        let terms = store.journal_terms().await?;
-        Ok::<_, coordinator::store::StoreError>(Journal {
-            entries,
-            head,
-            terms,
-        })
-    };
-    crate::app::runtime()?
-        .block_on(read)
-        .map_err(|e| CliError::Io(format!("{}: {e}", path.display())))
+    let failed =
+        |e: coordinator::store::StoreError| CliError::Io(format!("{}: {e}", path.display()));
+    let store = coordinator::store::postgres::PgStore::open_to_read(pg)
+        .await
+        .map_err(failed)?;
+    let (entries, head) = store.audit().await.map_err(failed)?;
+    let terms = store.journal_terms().await.map_err(failed)?;
+    Ok(Journal {
+        entries,
+        head,
+        terms,
+    })
 }
 
 /// The journal entries of one sled database, and the head recorded there.
@@ -122,7 +121,7 @@ fn read_part(dir: &Path) -> Result<(Vec<Entry>, Option<Head>), CliError> {
     Ok((entries, head))
 }
 
-pub fn run(cmd: AuditCommand, out: &mut dyn Write) -> Result<(), CliError> {
+pub async fn run(cmd: AuditCommand, out: &mut dyn Write) -> Result<(), CliError> {
     let w = |e: std::io::Error| CliError::Io(e.to_string());
     match cmd {
         AuditCommand::Verify { dir } => {
@@ -130,7 +129,7 @@ pub fn run(cmd: AuditCommand, out: &mut dyn Write) -> Result<(), CliError> {
                 entries,
                 head,
                 terms,
-            } = read_journal(&dir)?;
+            } = read_journal(&dir).await?;
             if let Some(i) = terms.windows(2).position(|t| t[1] < t[0]) {
                 return Err(CliError::Refused(format!(
                     "{}: audit record #{} was written in term {} after one of term {}: two \
@@ -162,7 +161,7 @@ pub fn run(cmd: AuditCommand, out: &mut dyn Write) -> Result<(), CliError> {
             }
         }
         AuditCommand::Export { dir, since } => {
-            let Journal { entries, head, .. } = read_journal(&dir)?;
+            let Journal { entries, head, .. } = read_journal(&dir).await?;
             if let Err(broken) = audit::verify_with_head(&entries, head.as_ref()) {
                 eprintln!(
                     "warning: {}: audit journal broken at {broken}; exporting anyway",

@@ -15,6 +15,7 @@ pub mod json;
 pub mod keys;
 pub mod network;
 pub mod nis_json;
+mod nis_json_error;
 mod nis_json_other;
 pub mod rules;
 #[doc(hidden)]

@@ -3,7 +3,6 @@
 //! signed 32-bit integer, lower-case hex, `{}` for an absent message.
 
 use serde_json::{Map, Value, json};
-use thiserror::Error;
 
 use crate::address::Address;
 use crate::amount::Amount;
@@ -13,6 +12,9 @@ use crate::network::Network;
 use crate::time::NemTimestamp;
 use crate::tx::*;
 
+pub use crate::nis_json_error::NisJsonError;
+use crate::nis_json_error::err;
+
 /// A transaction as NIS shows it: the transaction, its signature (absent for an inner
 /// transaction) and, for a multisig wrapper, the signature transactions attached so far.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,20 +22,6 @@ pub struct NisTransaction {
     pub transaction: Transaction,
     pub signature: Option<Signature>,
     pub cosignatures: Vec<(Transaction, Signature)>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("NIS JSON {field}: {reason}")]
-pub struct NisJsonError {
-    pub field: String,
-    pub reason: String,
-}
-
-fn err(field: &str, reason: impl Into<String>) -> NisJsonError {
-    NisJsonError {
-        field: field.to_string(),
-        reason: reason.into(),
-    }
 }
 
 /// The version field as NIS writes it: a signed 32-bit integer.

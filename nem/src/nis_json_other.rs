@@ -6,15 +6,8 @@ use serde_json::{Map, Value, json};
 use crate::address::Address;
 use crate::amount::Amount;
 use crate::keys::PublicKey;
-use crate::nis_json::NisJsonError;
+use crate::nis_json_error::{NisJsonError, err};
 use crate::tx::*;
-
-fn err(field: &str, reason: impl Into<String>) -> NisJsonError {
-    NisJsonError {
-        field: field.to_string(),
-        reason: reason.into(),
-    }
-}
 
 fn mosaic_id_json(id: &MosaicId) -> Value {
     json!({ "namespaceId": id.namespace, "name": id.name })

@@ -4,9 +4,9 @@
 use std::cmp::Ordering;
 
 use super::model::{
-    AggregateModification, CosignatoryModification, Header, Mosaic, MosaicId, TransactionType,
-    Transfer,
+    AggregateModification, CosignatoryModification, Header, Mosaic, TransactionType, Transfer,
 };
+use super::names::validate_mosaic_id;
 use crate::address::Address;
 
 /// NIS orders mosaics by the string `"<namespace>:<name> : <quantity>"`.
@@ -37,80 +37,6 @@ pub fn canonical_mosaics(mosaics: Vec<Mosaic>) -> Result<Vec<Mosaic>, String> {
     }
     merged.sort_by(mosaic_order);
     Ok(merged)
-}
-
-/// Longest root namespace and sub-namespace part (nem.core `NamespaceId`).
-pub const MAX_ROOT_LENGTH: usize = 16;
-pub const MAX_SUBLEVEL_LENGTH: usize = 64;
-
-fn part_chars_ok(p: &str) -> bool {
-    let b = p.as_bytes();
-    !b.is_empty()
-        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
-}
-
-/// NIS's namespace rule: 1 to 3 dot-separated parts, each `[a-z0-9][a-z0-9_-]*`, the root at
-/// most 16 characters and each further part at most 64.
-pub fn validate_namespace(ns: &str) -> Result<(), String> {
-    let parts: Vec<&str> = ns.split('.').collect();
-    let ok = parts.len() <= 3
-        && parts.iter().enumerate().all(|(i, p)| {
-            part_chars_ok(p)
-                && p.len()
-                    <= if i == 0 {
-                        MAX_ROOT_LENGTH
-                    } else {
-                        MAX_SUBLEVEL_LENGTH
-                    }
-        });
-    if !ok {
-        return Err(format!(
-            "namespace '{ns}' is invalid: 1 to 3 parts separated by '.', each starting with a-z or 0-9 and made of a-z, 0-9, '_' and '-', the first at most {MAX_ROOT_LENGTH} characters and the others at most {MAX_SUBLEVEL_LENGTH}"
-        ));
-    }
-    Ok(())
-}
-
-/// One part of a namespace being provisioned: a root (at most 16 characters) or a sub-namespace
-/// part (at most 64).
-pub fn validate_namespace_part(part: &str, root: bool) -> Result<(), String> {
-    let max = if root {
-        MAX_ROOT_LENGTH
-    } else {
-        MAX_SUBLEVEL_LENGTH
-    };
-    if !part_chars_ok(part) || part.len() > max {
-        return Err(format!(
-            "'{part}' is not a namespace part: at most {max} characters, starting with a-z or 0-9 and made of a-z, 0-9, '_' and '-'"
-        ));
-    }
-    Ok(())
-}
-
-/// NIS's mosaic name rule: `[a-z0-9][a-z0-9'_-]*( [a-z0-9'_-]+)*`, at most 32 characters.
-pub fn validate_mosaic_name(name: &str) -> Result<(), String> {
-    let b = name.as_bytes();
-    let word_char =
-        |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'\'' | b'_' | b'-');
-    let ok = !b.is_empty()
-        && b.len() <= 32
-        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && name
-            .split(' ')
-            .all(|w| !w.is_empty() && w.as_bytes().iter().all(word_char));
-    if !ok {
-        return Err(format!(
-            "mosaic name '{name}' is invalid: at most 32 characters, starting with a-z or 0-9, made of a-z, 0-9, ', _, - and single spaces"
-        ));
-    }
-    Ok(())
-}
-
-pub fn validate_mosaic_id(id: &MosaicId) -> Result<(), String> {
-    validate_namespace(&id.namespace)?;
-    validate_mosaic_name(&id.name)
 }
 
 /// Checks a transfer body against its header version; returns what is wrong.
@@ -179,6 +105,7 @@ pub fn check_version(kind: TransactionType, version: u8) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tx::names::MosaicId;
 
     fn m(ns: &str, name: &str, q: u64) -> Mosaic {
         Mosaic {
@@ -214,22 +141,5 @@ mod tests {
                 "nem:xem 12"
             ]
         );
-    }
-
-    #[test]
-    fn names_follow_nis_patterns() {
-        assert!(validate_mosaic_name("xem").is_ok());
-        assert!(validate_mosaic_name("a b").is_ok());
-        assert!(validate_mosaic_name("a  b").is_err());
-        assert!(validate_mosaic_name("Xem").is_err());
-        assert!(validate_mosaic_name("_x").is_err());
-        assert!(validate_mosaic_name(&"a".repeat(33)).is_err());
-        assert!(validate_namespace("a.b.c").is_ok());
-        assert!(validate_namespace("a.b.c.d").is_err());
-        assert!(validate_namespace("a..b").is_err());
-        assert!(validate_namespace(&"a".repeat(16)).is_ok());
-        assert!(validate_namespace(&"a".repeat(17)).is_err());
-        assert!(validate_namespace(&format!("a.{}", "b".repeat(64))).is_ok());
-        assert!(validate_namespace(&format!("a.{}", "b".repeat(65))).is_err());
     }
 }

@@ -43,11 +43,11 @@ pub(super) fn read_mosaic_id(r: &mut Reader<'_>) -> Result<MosaicId, DecodeError
     r.nested(len_at, len, "mosaic id", |r| {
         let ns_at = r.offset();
         let namespace = r.string("namespace id")?.to_string();
-        super::canonical::validate_namespace(&namespace)
+        super::names::validate_namespace(&namespace)
             .map_err(|e| invalid(r, ns_at, "namespace id", e))?;
         let name_at = r.offset();
         let name = r.string("mosaic name")?.to_string();
-        super::canonical::validate_mosaic_name(&name)
+        super::names::validate_mosaic_name(&name)
             .map_err(|e| invalid(r, name_at, "mosaic name", e))?;
         Ok(MosaicId { namespace, name })
     })
@@ -84,14 +84,14 @@ pub(super) fn read_provision(r: &mut Reader<'_>) -> Result<ProvisionNamespace, D
 /// levels (nem.core `NamespaceId`, `ProvisionNamespaceTransactionValidator`).
 pub fn check_provision(p: &ProvisionNamespace) -> Result<(), String> {
     if let Some(parent) = &p.parent {
-        super::canonical::validate_namespace(parent)?;
+        super::names::validate_namespace(parent)?;
         if parent.split('.').count() > 2 {
             return Err(format!(
                 "parent '{parent}' has 3 levels already: a namespace has at most 3"
             ));
         }
     }
-    super::canonical::validate_namespace_part(&p.new_part, p.parent.is_none())
+    super::names::validate_namespace_part(&p.new_part, p.parent.is_none())
 }
 
 pub(super) fn read_mosaic_definition(
@@ -135,11 +135,11 @@ pub fn check_definition(signer: &PublicKey, d: &MosaicDefinitionCreation) -> Res
     if def.creator != *signer {
         return Err("the mosaic's creator must be the transaction's signer".into());
     }
-    super::canonical::validate_mosaic_id(&def.id)?;
+    super::names::validate_mosaic_id(&def.id)?;
     check_description(&def.description)?;
     check_properties(&def.properties)?;
     if let Some(levy) = &def.levy {
-        super::canonical::validate_mosaic_id(&levy.mosaic)?;
+        super::names::validate_mosaic_id(&levy.mosaic)?;
         if levy.fee > i64::MAX as u64 {
             return Err("the levy fee exceeds a Java long".into());
         }
@@ -290,7 +290,7 @@ pub(super) fn read_supply_change(r: &mut Reader<'_>) -> Result<MosaicSupplyChang
 }
 
 pub fn check_supply(s: &MosaicSupplyChange) -> Result<(), String> {
-    super::canonical::validate_mosaic_id(&s.mosaic)?;
+    super::names::validate_mosaic_id(&s.mosaic)?;
     if !(1..=MAX_QUANTITY).contains(&s.delta) {
         return Err(format!("delta {} is not 1 to {MAX_QUANTITY}", s.delta));
     }

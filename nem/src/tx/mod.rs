@@ -6,12 +6,10 @@ mod decode;
 mod decode_other;
 mod encode;
 mod model;
+mod names;
 pub mod other_types;
 
-pub use canonical::{
-    canonical_mosaics, check_transfer, sort_modifications, validate_mosaic_id,
-    validate_mosaic_name, validate_namespace,
-};
+pub use canonical::{canonical_mosaics, check_transfer, sort_modifications};
 pub use codec::{DecodeError, DecodeErrorKind};
 pub use decode::{inner_bytes, inner_hash_of_wrapper};
 pub use decode_other::{
@@ -20,6 +18,7 @@ pub use decode_other::{
 };
 pub use encode::EncodeError;
 pub use model::*;
+pub use names::{validate_mosaic_id, validate_mosaic_name, validate_namespace};
 
 use crate::hash::Hash256;
 use crate::keys::{self, KeyPair, Signature, SignatureError};

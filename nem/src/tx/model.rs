@@ -7,6 +7,7 @@ use crate::keys::PublicKey;
 use crate::network::Network;
 use crate::time::NemTimestamp;
 
+pub use super::names::MosaicId;
 pub use super::other_types::{
     ImportanceMode, ImportanceTransfer, LevyKind, MosaicDefinition, MosaicDefinitionCreation,
     MosaicLevy, MosaicProperties, MosaicSupplyChange, ProvisionNamespace, SupplyKind,
@@ -171,49 +172,6 @@ pub struct Message {
     pub kind: MessageType,
     pub payload: Vec<u8>,
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MosaicId {
-    pub namespace: String,
-    pub name: String,
-}
-
-impl MosaicId {
-    pub fn xem() -> MosaicId {
-        MosaicId {
-            namespace: "nem".into(),
-            name: "xem".into(),
-        }
-    }
-
-    pub fn is_xem(&self) -> bool {
-        self.namespace == "nem" && self.name == "xem"
-    }
-}
-
-impl std::fmt::Display for MosaicId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.namespace, self.name)
-    }
-}
-
-impl std::str::FromStr for MosaicId {
-    type Err = String;
-    /// `namespace:name`, validated as NIS validates mosaic ids.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (namespace, name) = s
-            .split_once(':')
-            .ok_or_else(|| format!("'{s}' is not namespace:name"))?;
-        let id = MosaicId {
-            namespace: namespace.to_string(),
-            name: name.to_string(),
-        };
-        super::canonical::validate_mosaic_id(&id)?;
-        Ok(id)
-    }
-}
-
-crate::hexfmt::serde_via_str!(MosaicId);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mosaic {

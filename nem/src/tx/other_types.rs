@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::model::MosaicId;
+use super::names::MosaicId;
 use crate::address::Address;
 use crate::amount::Amount;
 use crate::keys::PublicKey;
