@@ -23,6 +23,24 @@ async fn coordinator(url: &str, name: &str, address: &str, lease_ms: u64) -> Sto
     Store::connect(&config, &dir, address).await.unwrap()
 }
 
+/// A coordinator leading alone on a database of its own (the server kept with it).
+async fn leading_alone(lease_ms: u64) -> (testkit::postgres::Postgres, String, Store) {
+    let server = testkit::postgres::Postgres::start();
+    let url = server.database("hanko");
+    let a = coordinator(&url, "a", "10.0.0.1:7000", lease_ms).await;
+    assert!(a.postgres().unwrap().lead().await.unwrap());
+    (server, url, a)
+}
+
+/// A plain connection to the database, to change it behind the coordinators' backs.
+async fn sql(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
 fn leader_terms(entries: &[hanko_runtime::audit::Entry]) -> Vec<(u64, String)> {
     entries
         .iter()
@@ -124,11 +142,8 @@ async fn one_leads_at_a_time_and_a_paused_leader_writes_nothing_after_a_takeover
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leader_whose_view_went_stale_writes_nothing_and_reads_the_database_again() {
-    let server = testkit::postgres::Postgres::start();
-    let url = server.database("hanko");
-    let a = coordinator(&url, "a", "10.0.0.1:7000", 60_000).await;
+    let (_server, url, a) = leading_alone(60_000).await;
     let pa = a.postgres().unwrap();
-    assert!(pa.lead().await.unwrap());
     let d = draft("p-1", "k-1", "x");
     a.put_draft(&d).await.unwrap();
     let r = record(&d);
@@ -138,10 +153,7 @@ async fn a_leader_whose_view_went_stale_writes_nothing_and_reads_the_database_ag
     // connection dropped as the commit went out, say).
     let mut elsewhere = r.clone();
     elsewhere.reason = Some("written by a commit whose answer was lost".into());
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let client = sql(&url).await;
     client
         .execute(
             "UPDATE proposals SET record = $1 WHERE id = $2",
@@ -188,12 +200,9 @@ async fn a_leader_whose_view_went_stale_writes_nothing_and_reads_the_database_ag
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leader_that_cannot_renew_stops_leading_by_its_own_clock() {
-    let server = testkit::postgres::Postgres::start();
-    let url = server.database("hanko");
     let lease = 600;
-    let a = coordinator(&url, "a", "10.0.0.1:7000", lease).await;
+    let (_server, _url, a) = leading_alone(lease).await;
     let pa = a.postgres().unwrap();
-    assert!(pa.lead().await.unwrap());
     // Nothing renews (the database unreachable, say): within a lease it no longer leads,
     // without having asked the database anything.
     let since = Instant::now();
@@ -218,17 +227,11 @@ async fn a_leader_that_cannot_renew_stops_leading_by_its_own_clock() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_database_refuses_a_leader_whatever_its_own_clock_says() {
-    let server = testkit::postgres::Postgres::start();
-    let url = server.database("hanko");
-    let a = coordinator(&url, "a", "10.0.0.1:7000", 60_000).await;
+    let (_server, url, a) = leading_alone(60_000).await;
     let pa = a.postgres().unwrap();
-    assert!(pa.lead().await.unwrap());
     // Another term began in the database (another coordinator whose clock ran fast, say)
     // while `a`'s own clock says its lease runs for a minute more.
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let client = sql(&url).await;
     client
         .execute(
             "UPDATE leader SET term = term + 1, holder = 'b', address = '10.0.0.2:7000', \
