@@ -87,6 +87,14 @@ async fn an_outflow_signed_outside_hanko_freezes_the_coordinator_within_two_bloc
             .into_inner();
         let f = s.freeze.unwrap_or_default();
         if f.frozen {
+            // Status shows the alert that froze it, for the consoles' alert list.
+            assert!(
+                s.alerts
+                    .iter()
+                    .any(|a| a.kind == "unknown_outflow" && a.critical),
+                "{:?}",
+                s.alerts
+            );
             break f;
         }
         assert!(

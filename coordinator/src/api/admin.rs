@@ -66,8 +66,11 @@ impl Admin for AdminService {
         &self,
         request: Request<StatusRequest>,
     ) -> Result<Response<StatusResponse>, Status> {
-        self.clients
-            .authorize(&request, &[Role::Admin, Role::Auditor])?;
+        // Proposers see it too: the freeze, the cosigners' links and the alerts tell them why
+        // a withdrawal waits. Nothing in it is secret.
+        let caller = self
+            .clients
+            .authorize(&request, &[Role::Admin, Role::Auditor, Role::Proposer])?;
         let o = self.coordinator.overview().await.map_err(status::of)?;
         let cosigners = o
             .cosigners
@@ -99,6 +102,19 @@ impl Admin for AdminService {
                     database_answered,
                 }
             }),
+            caller: caller.name,
+            caller_role: caller.role.name().to_string(),
+            alerts: o
+                .alerts
+                .into_iter()
+                .map(|n| hanko_proto::v1::AlertNote {
+                    at_ms: n.at_ms,
+                    kind: n.kind,
+                    critical: n.critical,
+                    account: n.account,
+                    message: n.message,
+                })
+                .collect(),
         }))
     }
 }

@@ -489,6 +489,12 @@ async fn raise(c: &Coordinator, alert: &Alert, freeze_on_alert: bool) -> bool {
         tracing::warn!(alert = kind, %account, message = %alert.message, "alert");
     }
     c.metrics.alert(kind);
+    c.alerts.push(
+        kind,
+        alert.kind.critical(),
+        account.clone(),
+        alert.message.clone(),
+    );
     let event = hanko_runtime::audit::Event::new(&format!("alert_{kind}"), "chain-watcher")
         .detail(vec![alert.message.clone()]);
     let mut recorded = true;

@@ -53,6 +53,8 @@ pub struct Coordinator {
     pub watchers: crate::ops::watchers::Watchers,
     /// Subscriptions and heartbeats of cosigners (Admin.Status).
     pub board: Arc<crate::ops::board::Board>,
+    /// The newest alerts raised here (Admin.Status).
+    pub alerts: crate::ops::alerts::Recent,
     pub metrics: crate::ops::metrics::Metrics,
     /// When each unfinished proposal was accepted by this process (signing latency).
     accepted_at: Mutex<std::collections::HashMap<String, std::time::Instant>>,
@@ -120,6 +122,7 @@ impl Coordinator {
             offers,
             watchers: Default::default(),
             board: Default::default(),
+            alerts: Default::default(),
             metrics: Default::default(),
             accepted_at: Default::default(),
             webhooks,
@@ -300,6 +303,12 @@ impl Coordinator {
                 Action::CheckChain => self.look_on_chain(r),
                 Action::Alert { cosigner, message } => {
                     tracing::error!(proposal = %r.id, %cosigner, %message, "cosigner alert");
+                    self.alerts.push(
+                        "cosigner_alert",
+                        true,
+                        r.account.to_string(),
+                        format!("proposal {}: cosigner {cosigner}: {message}", r.id),
+                    );
                 }
                 _ => {}
             }

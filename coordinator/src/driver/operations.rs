@@ -56,6 +56,8 @@ pub struct Overview {
     /// Every configured cosigner, once, with what was last heard from it.
     pub cosigners: Vec<(PublicKey, Seen)>,
     pub node_reachable: bool,
+    /// The newest alerts raised here, newest first.
+    pub alerts: Vec<crate::ops::alerts::Note>,
     /// On a database: this coordinator's name, its term if it leads, and the database's word.
     pub leadership: Option<(
         String,
@@ -352,6 +354,7 @@ impl Coordinator {
             unfinished: self.store.unfinished(),
             cosigners: keys.into_iter().map(|k| (k, self.board.get(&k))).collect(),
             node_reachable: self.node.heartbeat().await.is_ok(),
+            alerts: self.alerts.list(),
             // The database's word when it answers; this process's own otherwise (a status
             // is most wanted when the database is in trouble).
             leadership: match self.store.postgres() {

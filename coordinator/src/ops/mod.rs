@@ -2,6 +2,7 @@
 //! board of cosigner connections, proposal watchers, and the archiver that moves finished
 //! proposals to the history.
 
+pub(crate) mod alerts;
 pub(crate) mod archiver;
 pub(crate) mod board;
 pub(crate) mod metrics;
