@@ -8,3 +8,5 @@ pub mod failpoint;
 pub mod pki;
 pub mod process;
 pub mod storage;
+#[cfg(feature = "web")]
+pub mod web;

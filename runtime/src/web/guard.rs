@@ -1,0 +1,245 @@
+//! The session guard in front of every console request (the rules are in the module doc of
+//! `web`). A refusal says what was wrong and what to do, and reaches no handler.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, HOST, LOCATION, ORIGIN,
+    REFERRER_POLICY, SET_COOKIE, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+/// Only this console's own assets; no inline script or style, no frames, no plugins.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+     base-uri 'none'";
+
+/// Largest form accepted.
+const MAX_FORM: usize = 64 * 1024;
+
+/// One console's session: the key the printed address carries (kept in an HttpOnly cookie,
+/// never rendered) and the token every form carries.
+pub struct Guard {
+    session: Zeroizing<String>,
+    csrf: String,
+    port: u16,
+}
+
+fn random_hex() -> Result<String, String> {
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    getrandom::fill(&mut *bytes).map_err(|e| format!("random: {e}"))?;
+    Ok(hex::encode(*bytes))
+}
+
+impl Guard {
+    /// A new session for a console listening on `address`.
+    pub fn new(address: SocketAddr) -> Result<Guard, String> {
+        Ok(Guard {
+            session: Zeroizing::new(random_hex()?),
+            csrf: random_hex()?,
+            port: address.port(),
+        })
+    }
+
+    /// The address to open: it sets the session cookie, then shows the console.
+    pub fn login_url(&self) -> String {
+        format!(
+            "http://127.0.0.1:{}/login?key={}",
+            self.port,
+            self.session.as_str()
+        )
+    }
+
+    /// The token each form sends back in its `csrf` field.
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
+    /// Cookies are not kept apart by port: the name is.
+    fn cookie_name(&self) -> String {
+        format!("hanko_console_{}", self.port)
+    }
+
+    fn host_allowed(&self, host: &str) -> bool {
+        let port = self.port;
+        [
+            format!("127.0.0.1:{port}"),
+            format!("localhost:{port}"),
+            format!("[::1]:{port}"),
+        ]
+        .iter()
+        .any(|h| h == host)
+    }
+
+    fn same(&self, given: &str, ours: &str) -> bool {
+        given.len() == ours.len() && bool::from(given.as_bytes().ct_eq(ours.as_bytes()))
+    }
+
+    fn has_session(&self, headers: &HeaderMap) -> bool {
+        let name = self.cookie_name();
+        headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .any(|(k, v)| k == name && self.same(v, &self.session))
+    }
+}
+
+fn refuse(status: StatusCode, why: &str) -> Response {
+    tracing::warn!(status = status.as_u16(), %why, "console request refused");
+    let body = maud::html! {
+        (maud::DOCTYPE)
+        html lang="en" {
+            head { meta charset="utf-8"; title { "Refused: Hanko console" } link rel="stylesheet" href="/assets/console.css"; }
+            body { main { h1 { "Refused" } p.refusal data-refusal { (why) } } }
+        }
+    };
+    (status, body).into_response()
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &axum::http::HeaderName) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The `key` query parameter of `/login`.
+fn login_key(query: Option<&str>) -> Option<String> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "key")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Checks one request against the session; see the module doc of `web`.
+pub async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+    let mut response = admit(&guard, request, next).await;
+    let h = response.headers_mut();
+    let set = |h: &mut HeaderMap, name, value: &'static str| {
+        h.insert(name, HeaderValue::from_static(value));
+    };
+    set(h, CONTENT_SECURITY_POLICY, CSP);
+    set(h, X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, X_FRAME_OPTIONS, "DENY");
+    // Not "no-referrer": with it, a browser sends `Origin: null` on the console's own forms.
+    set(h, REFERRER_POLICY, "same-origin");
+    set(h, CACHE_CONTROL, "no-store");
+    h.insert(
+        axum::http::HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        axum::http::HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    response
+}
+
+async fn admit(guard: &Guard, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let host = header(headers, &HOST).unwrap_or("").to_string();
+    if !guard.host_allowed(&host) {
+        return refuse(
+            StatusCode::MISDIRECTED_REQUEST,
+            &format!(
+                "Host '{host}' is not this console; open http://127.0.0.1:{}/ (a site that \
+                 points its own name at this machine reaches nothing here)",
+                guard.port
+            ),
+        );
+    }
+    let path = request.uri().path().to_string();
+    if path.starts_with("/assets/") && request.method() == Method::GET {
+        return next.run(request).await;
+    }
+    if path == "/login" && request.method() == Method::GET {
+        return login(guard, request.uri().query());
+    }
+    if !guard.has_session(headers) {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "no session: open the address the console printed on its terminal (it carries this \
+             session's key)",
+        );
+    }
+    if request.method() == Method::GET || request.method() == Method::HEAD {
+        return next.run(request).await;
+    }
+    if let Err(why) = same_origin(guard, headers, &host) {
+        return refuse(StatusCode::FORBIDDEN, &why);
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match to_bytes(body, MAX_FORM).await {
+        Ok(b) => b,
+        Err(_) => {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("form: larger than {MAX_FORM} bytes"),
+            );
+        }
+    };
+    let csrf = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    if !guard.same(&csrf, &guard.csrf) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "csrf: missing or not this session's; reload the page and submit again",
+        );
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// A state change must come from this console's own pages.
+fn same_origin(guard: &Guard, headers: &HeaderMap, host: &str) -> Result<(), String> {
+    let origin = header(headers, &ORIGIN).unwrap_or("");
+    if origin != format!("http://{host}") {
+        return Err(format!(
+            "Origin '{origin}' is not this console (http://127.0.0.1:{}): a change must come \
+             from the console's own page",
+            guard.port
+        ));
+    }
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if let Some(site) = site.filter(|s| *s != "same-origin") {
+        return Err(format!(
+            "Sec-Fetch-Site '{site}': a change must come from the console's own page"
+        ));
+    }
+    Ok(())
+}
+
+fn login(guard: &Guard, query: Option<&str>) -> Response {
+    let key = login_key(query).unwrap_or_default();
+    if !guard.same(&key, &guard.session) {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "key: not this console's; open the address the console printed on its terminal",
+        );
+    }
+    let cookie = format!(
+        "{}={}; Path=/; HttpOnly; SameSite=Strict",
+        guard.cookie_name(),
+        guard.session.as_str()
+    );
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let h = response.headers_mut();
+    h.insert(LOCATION, HeaderValue::from_static("/"));
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        h.insert(SET_COOKIE, v);
+    }
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    response
+}
+
+#[cfg(test)]
+#[path = "guard_tests.rs"]
+mod tests;

@@ -1,0 +1,75 @@
+//! The consoles' page frame and form pieces. Pages are rendered on the server with maud,
+//! which escapes every value; the only script is the embedded `console.js`.
+
+use maud::{DOCTYPE, Markup, html};
+
+use super::Guard;
+
+/// A page's frame: the console's name, its navigation, an optional banner (a freeze, say),
+/// and the body. An element with `data-live="URL"` is refreshed whenever URL (an event
+/// stream) says something changed.
+pub struct Frame<'a> {
+    pub console: &'a str,
+    pub title: &'a str,
+    pub nav: &'a [(&'a str, &'a str)],
+    pub banner: Option<Markup>,
+}
+
+impl Frame<'_> {
+    pub fn render(&self, body: Markup) -> Markup {
+        html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (self.title) " · " (self.console) }
+                    link rel="stylesheet" href="/assets/console.css";
+                    script src="/assets/console.js" defer {}
+                }
+                body {
+                    header.top {
+                        span.brand { (self.console) }
+                        nav { @for (href, label) in self.nav { a href=(href) { (label) } } }
+                        span.live-state data-live-state { }
+                    }
+                    @if let Some(banner) = &self.banner { (banner) }
+                    main { h1 { (self.title) } (body) }
+                }
+            }
+        }
+    }
+}
+
+/// A POST form to `action` carrying the session's csrf token; `submit` labels its button.
+pub fn form(guard: &Guard, action: &str, class: &str, fields: Markup, submit: &str) -> Markup {
+    html! {
+        form method="post" action=(action) class=(class) {
+            input type="hidden" name="csrf" value=(guard.csrf());
+            (fields)
+            button type="submit" { (submit) }
+        }
+    }
+}
+
+/// A labelled text input; `error` (a field error from the last submit) is shown beside it.
+pub fn field(name: &str, label: &str, value: &str, hint: &str, error: Option<&str>) -> Markup {
+    html! {
+        label.field {
+            span.label { (label) }
+            input type="text" name=(name) value=(value) autocomplete="off" class=[error.map(|_| "invalid")];
+            @if let Some(e) = error { span.error data-error=(name) { (e) } }
+            @else if !hint.is_empty() { span.hint { (hint) } }
+        }
+    }
+}
+
+/// A notice after an action: what happened, or why it was refused.
+pub fn notice(ok: bool, text: &str) -> Markup {
+    html! { p class=(if ok { "notice ok" } else { "notice bad" }) data-notice { (text) } }
+}
+
+/// Label/value rows.
+pub fn facts(rows: &[(&str, Markup)]) -> Markup {
+    html! { dl.facts { @for (k, v) in rows { dt { (k) } dd { (v) } } } }
+}
