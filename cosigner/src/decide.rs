@@ -20,7 +20,7 @@ use crate::record::{Approval, Binding, Status};
 /// The chain's history with this cosigner's own signatures on top: totals add up. The
 /// signatures are summed by a scan per question: a policy asks a few, and indexing every
 /// one for every decision cost more.
-struct Layered<'a> {
+pub(crate) struct Layered<'a> {
     chain: &'a WindowedHistory,
     /// Own signatures the chain does not count itself, with the second each counts from.
     own: Vec<(&'a Outflow, i64)>,
@@ -102,8 +102,23 @@ pub fn verdict(policy: &Policy, x: &Examined, c: &Context<'_>) -> Decision {
     if let Some(why) = &c.snapshot.incomplete {
         return deny("velocity_history", why.clone());
     }
+    let mut h = counted(c);
+    let now_nem = NemTimestamp::from_timestamp(c.now).unwrap_or_default();
+    // Signed, not confirmed (as far as the chain is believed), and still able to confirm: what
+    // the unconfirmed cap counts.
+    let pending = c.own.iter().filter(|b| b.deadline >= now_nem);
+    let pending_xem = pending.flat_map(|b| reservation(b)).map(xem).sum();
+    match unconfirmed_headroom(policy, x, &c.snapshot.facts, pending_xem, c.now, &mut h) {
+        Some(fired) => Decision::from_fired(vec![fired], 0, &policy.hash),
+        None => evaluate(policy, x, &c.snapshot.facts, c.now, &h),
+    }
+}
+
+/// What velocity counts in context `c`: the chain's outflows, with this cosigner's own
+/// signatures on top, each from the latest moment it could still be paid.
+pub(crate) fn counted<'a>(c: &'a Context<'a>) -> Layered<'a> {
     let chain = &c.snapshot.history;
-    let mut h = Layered {
+    Layered {
         chain: &chain.history,
         own: c
             .own
@@ -121,16 +136,16 @@ pub fn verdict(policy: &Policy, x: &Examined, c: &Context<'_>) -> Decision {
             .flat_map(|b| chain.records(&b.inner_hash))
             .collect(),
         unseen: None,
-    };
-    let now_nem = NemTimestamp::from_timestamp(c.now).unwrap_or_default();
-    // Signed, not confirmed (as far as the chain is believed), and still able to confirm: what
-    // the unconfirmed cap counts.
-    let pending = c.own.iter().filter(|b| b.deadline >= now_nem);
-    let pending_xem = pending.flat_map(|b| reservation(b)).map(xem).sum();
-    match unconfirmed_headroom(policy, x, &c.snapshot.facts, pending_xem, c.now, &mut h) {
-        Some(fired) => Decision::from_fired(vec![fired], 0, &policy.hash),
-        None => evaluate(policy, x, &c.snapshot.facts, c.now, &h),
     }
+}
+
+/// Every outflow velocity may count in context `c`, for naming the scopes it counts in.
+pub(crate) fn every_outflow<'a>(c: &'a Context<'a>) -> impl Iterator<Item = &'a Outflow> {
+    c.snapshot
+        .outflows
+        .iter()
+        .flat_map(|o| &o.outflows)
+        .chain(c.own.iter().flat_map(|b| reservation(b)))
 }
 
 fn xem(o: &Outflow) -> u128 {

@@ -43,6 +43,8 @@ pub enum Request {
         name: String,
     },
     Status,
+    /// Each velocity rule's use over its window (for the console's charts).
+    Usage,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -262,6 +264,7 @@ async fn handle(engine: &Engine, request: Request, uid: u32) -> Response {
         Request::Freeze { reason, name } => answer(engine.freeze(&who(name), &reason).await),
         Request::Unfreeze { reason, name } => answer(engine.unfreeze(&who(name), &reason).await),
         Request::Status => answer(engine.status()),
+        Request::Usage => answer(engine.usage().await),
     }
 }
 

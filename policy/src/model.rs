@@ -134,6 +134,27 @@ pub struct Safety {
 }
 
 impl Span {
+    /// The start of the window at `now`: now minus the rolling span, or the start of the day
+    /// or month in the zone.
+    pub fn start(&self, now: jiff::Timestamp) -> Result<jiff::Timestamp, String> {
+        match self {
+            Span::Rolling(seconds) => now
+                .checked_sub(jiff::SignedDuration::from_secs(*seconds as i64))
+                .map_err(|e| format!("window start: {e}")),
+            Span::Calendar(calendar, tz) => {
+                let day = now.to_zoned(tz.clone()).date();
+                let first: Date = match calendar {
+                    Calendar::Day => day,
+                    Calendar::Month => day.first_of_month(),
+                };
+                first
+                    .to_zoned(tz.clone())
+                    .map(|z| z.timestamp())
+                    .map_err(|e| format!("period start: {e}"))
+            }
+        }
+    }
+
     /// The longest stretch of time this window can cover.
     pub fn max_seconds(&self) -> u64 {
         match self {

@@ -5,6 +5,7 @@ mod ledger;
 pub mod noise;
 mod offer;
 mod operate;
+mod usage;
 
 use std::sync::{Arc, RwLock};
 

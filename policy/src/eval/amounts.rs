@@ -1,8 +1,5 @@
 //! Amount rules: per-transaction limits, velocity, proposer permissions, approval tiers.
 
-use jiff::Timestamp;
-use jiff::civil::Date;
-
 use super::Ctx;
 use crate::decision::Outcome;
 use crate::history::{History, Scope};
@@ -31,27 +28,6 @@ pub(super) fn limits(ctx: &mut Ctx<'_>) {
     }
 }
 
-/// The start of the window: now minus the rolling span, or the start of the day or month.
-fn window_start(span: &Span, now: Timestamp) -> Result<Timestamp, String> {
-    match span {
-        Span::Rolling(seconds) => now
-            .checked_sub(jiff::SignedDuration::from_secs(*seconds as i64))
-            .map_err(|e| format!("window start: {e}")),
-        Span::Calendar(calendar, tz) => {
-            let local = now.to_zoned(tz.clone());
-            let day = local.date();
-            let first: Date = match calendar {
-                Calendar::Day => day,
-                Calendar::Month => day.first_of_month(),
-            };
-            first
-                .to_zoned(tz.clone())
-                .map(|z| z.timestamp())
-                .map_err(|e| format!("period start: {e}"))
-        }
-    }
-}
-
 pub(super) fn velocity(ctx: &mut Ctx<'_>, history: &dyn History) {
     for v in &ctx.policy.velocity {
         let amount = ctx.amount(&v.asset);
@@ -64,7 +40,9 @@ pub(super) fn velocity(ctx: &mut Ctx<'_>, history: &dyn History) {
             (Per::Destination, None) => continue,
             (Per::Proposer, _) => Scope::Proposer(ctx.req.proposer),
         };
-        let total = window_start(&v.span, ctx.req.now)
+        let total = v
+            .span
+            .start(ctx.req.now)
             .and_then(|since| history.total(&scope, &v.asset, since));
         let span = match &v.span {
             Span::Rolling(s) => format!("the last {}", crate::duration::format_seconds(*s)),
