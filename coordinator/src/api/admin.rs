@@ -1,4 +1,5 @@
-//! The Admin service: freeze and unfreeze (admin), status (admin or auditor). A freeze is
+//! The Admin service: freeze and unfreeze (admin), status (admin, auditor or proposer: it
+//! carries no secret, and a proposer's console shows why a withdrawal waits). A freeze is
 //! stored durably before it is acknowledged and survives restarts.
 
 use std::sync::Arc;

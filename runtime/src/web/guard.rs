@@ -2,7 +2,7 @@
 //! `web`). A refusal says what was wrong and what to do, and reaches no handler.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -24,37 +24,64 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 /// Largest form accepted.
 const MAX_FORM: usize = 64 * 1024;
 
-/// One console's session: the key the printed address carries (kept in an HttpOnly cookie,
-/// never rendered) and the token every form carries.
+/// One console's session. The printed address carries a key that works once; opening it
+/// gives the browser the session cookie, scoped to a random path under which every page lives
+/// (`base`). A browser sends a cookie to every port of a host, so without that path another
+/// user's server on another loopback port would receive it; it does not know the path.
 pub struct Guard {
+    /// The printed address's key, until it is used.
+    key: Mutex<Option<Zeroizing<String>>>,
+    /// The cookie's value (not the key: a key seen in a history is spent).
     session: Zeroizing<String>,
+    /// `/s/<random>`: every page, the event streams and the assets.
+    base: String,
+    /// What each form sends back in its `csrf` field.
     csrf: String,
+    /// `127.0.0.1:PORT` or `[::1]:PORT`: the one Host answered.
+    host: String,
     port: u16,
 }
 
-fn random_hex() -> Result<String, String> {
-    let mut bytes = Zeroizing::new([0u8; 32]);
-    getrandom::fill(&mut *bytes).map_err(|e| format!("random: {e}"))?;
-    Ok(hex::encode(*bytes))
+fn random_hex(bytes: usize) -> Result<String, String> {
+    let mut buffer = Zeroizing::new(vec![0u8; bytes]);
+    getrandom::fill(&mut buffer).map_err(|e| format!("random: {e}"))?;
+    Ok(hex::encode(&*buffer))
 }
 
 impl Guard {
-    /// A new session for a console listening on `address`.
+    /// A new session for a console listening on `address` (127.0.0.1 or ::1).
     pub fn new(address: SocketAddr) -> Result<Guard, String> {
         Ok(Guard {
-            session: Zeroizing::new(random_hex()?),
-            csrf: random_hex()?,
+            key: Mutex::new(Some(Zeroizing::new(random_hex(32)?))),
+            session: Zeroizing::new(random_hex(32)?),
+            base: format!("/s/{}", random_hex(16)?),
+            csrf: random_hex(32)?,
+            host: address.to_string(),
             port: address.port(),
         })
     }
 
-    /// The address to open: it sets the session cookie, then shows the console.
+    /// The address to open, once: it sets the session cookie, then shows the console.
     pub fn login_url(&self) -> String {
-        format!(
-            "http://127.0.0.1:{}/login?key={}",
-            self.port,
-            self.session.as_str()
-        )
+        let key = self.key.lock().unwrap_or_else(|p| p.into_inner());
+        match key.as_ref() {
+            Some(k) => format!("http://{}/login?key={}", self.host, k.as_str()),
+            None => format!("http://{}/login (already used)", self.host),
+        }
+    }
+
+    /// `path` (absolute, as the routes are written) under this session's base.
+    pub fn at(&self, path: &str) -> String {
+        match path.strip_prefix('/') {
+            Some("") => self.base.clone(),
+            Some(rest) if rest.starts_with('?') => format!("{}{rest}", self.base),
+            _ => format!("{}{path}", self.base),
+        }
+    }
+
+    /// Where the routes are mounted.
+    pub fn base(&self) -> &str {
+        &self.base
     }
 
     /// The token each form sends back in its `csrf` field.
@@ -62,20 +89,9 @@ impl Guard {
         &self.csrf
     }
 
-    /// Cookies are not kept apart by port: the name is.
+    /// Cookies are not kept apart by port: the name is, and the path keeps them from others.
     fn cookie_name(&self) -> String {
         format!("hanko_console_{}", self.port)
-    }
-
-    fn host_allowed(&self, host: &str) -> bool {
-        let port = self.port;
-        [
-            format!("127.0.0.1:{port}"),
-            format!("localhost:{port}"),
-            format!("[::1]:{port}"),
-        ]
-        .iter()
-        .any(|h| h == host)
     }
 
     fn same(&self, given: &str, ours: &str) -> bool {
@@ -92,6 +108,23 @@ impl Guard {
             .filter_map(|pair| pair.trim().split_once('='))
             .any(|(k, v)| k == name && self.same(v, &self.session))
     }
+
+    /// Spends the printed key if `given` is it.
+    fn take_key(&self, given: &str) -> Result<(), &'static str> {
+        let mut key = self.key.lock().unwrap_or_else(|p| p.into_inner());
+        match key.as_ref() {
+            None => Err(
+                "this address was already used (it works once); restart the console for a new one",
+            ),
+            Some(k) if self.same(given, k) => {
+                *key = None;
+                Ok(())
+            }
+            Some(_) => {
+                Err("key: not this console's; open the address the console printed on its terminal")
+            }
+        }
+    }
 }
 
 fn refuse(status: StatusCode, why: &str) -> Response {
@@ -99,7 +132,8 @@ fn refuse(status: StatusCode, why: &str) -> Response {
     let body = maud::html! {
         (maud::DOCTYPE)
         html lang="en" {
-            head { meta charset="utf-8"; title { "Refused: Hanko console" } link rel="stylesheet" href="/assets/console.css"; }
+            // No stylesheet: its address would name the session's path.
+            head { meta charset="utf-8"; title { "Refused: Hanko console" } }
             body { main { h1 { "Refused" } p.refusal data-refusal { (why) } } }
         }
     };
@@ -144,34 +178,44 @@ pub async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next
 async fn admit(guard: &Guard, request: Request, next: Next) -> Response {
     let headers = request.headers();
     let host = header(headers, &HOST).unwrap_or("").to_string();
-    if !guard.host_allowed(&host) {
+    if host != guard.host {
         return refuse(
             StatusCode::MISDIRECTED_REQUEST,
             &format!(
-                "Host '{host}' is not this console; open http://127.0.0.1:{}/ (a site that \
-                 points its own name at this machine reaches nothing here)",
-                guard.port
+                "Host '{host}' is not this console; open http://{}/ (a site that points its \
+                 own name at this machine reaches nothing here)",
+                guard.host
             ),
         );
     }
     let path = request.uri().path().to_string();
-    if path.starts_with("/assets/") && request.method() == Method::GET {
-        return next.run(request).await;
-    }
     if path == "/login" && request.method() == Method::GET {
         return login(guard, request.uri().query());
+    }
+    let inside = path == guard.base
+        || path
+            .strip_prefix(guard.base.as_str())
+            .is_some_and(|rest| rest.starts_with('/'));
+    if !inside {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "nothing here: open the address the console printed on its terminal",
+        );
+    }
+    if path.starts_with(&format!("{}/assets/", guard.base)) && request.method() == Method::GET {
+        return next.run(request).await;
     }
     if !guard.has_session(headers) {
         return refuse(
             StatusCode::UNAUTHORIZED,
-            "no session: open the address the console printed on its terminal (it carries this \
-             session's key)",
+            "no session: open the address the console printed on its terminal (it works once; \
+             restart the console for a new one)",
         );
     }
     if request.method() == Method::GET || request.method() == Method::HEAD {
         return next.run(request).await;
     }
-    if let Err(why) = same_origin(guard, headers, &host) {
+    if let Err(why) = same_origin(guard, headers) {
         return refuse(StatusCode::FORBIDDEN, &why);
     }
     let (parts, body) = request.into_parts();
@@ -199,13 +243,13 @@ async fn admit(guard: &Guard, request: Request, next: Next) -> Response {
 }
 
 /// A state change must come from this console's own pages.
-fn same_origin(guard: &Guard, headers: &HeaderMap, host: &str) -> Result<(), String> {
+fn same_origin(guard: &Guard, headers: &HeaderMap) -> Result<(), String> {
     let origin = header(headers, &ORIGIN).unwrap_or("");
-    if origin != format!("http://{host}") {
+    if origin != format!("http://{}", guard.host) {
         return Err(format!(
-            "Origin '{origin}' is not this console (http://127.0.0.1:{}): a change must come \
-             from the console's own page",
-            guard.port
+            "Origin '{origin}' is not this console (http://{}): a change must come from the \
+             console's own page",
+            guard.host
         ));
     }
     let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
@@ -219,20 +263,20 @@ fn same_origin(guard: &Guard, headers: &HeaderMap, host: &str) -> Result<(), Str
 
 fn login(guard: &Guard, query: Option<&str>) -> Response {
     let key = login_key(query).unwrap_or_default();
-    if !guard.same(&key, &guard.session) {
-        return refuse(
-            StatusCode::UNAUTHORIZED,
-            "key: not this console's; open the address the console printed on its terminal",
-        );
+    if let Err(why) = guard.take_key(&key) {
+        return refuse(StatusCode::UNAUTHORIZED, why);
     }
     let cookie = format!(
-        "{}={}; Path=/; HttpOnly; SameSite=Strict",
+        "{}={}; Path={}; HttpOnly; SameSite=Strict",
         guard.cookie_name(),
-        guard.session.as_str()
+        guard.session.as_str(),
+        guard.base
     );
     let mut response = StatusCode::SEE_OTHER.into_response();
     let h = response.headers_mut();
-    h.insert(LOCATION, HeaderValue::from_static("/"));
+    if let Ok(v) = HeaderValue::from_str(&guard.base) {
+        h.insert(LOCATION, v);
+    }
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         h.insert(SET_COOKIE, v);
     }

@@ -3,10 +3,11 @@
 //!
 //! Safety rules (each checked by [`check`] before any handler runs):
 //! - The address is loopback, or the console does not start ([`loopback`]).
-//! - `Host` must name this console (`127.0.0.1:PORT`, `localhost:PORT`, `[::1]:PORT`), so a
+//! - `Host` must be exactly the address it printed (`127.0.0.1:PORT` or `[::1]:PORT`), so a
 //!   page on another name that re-points its DNS at 127.0.0.1 reaches nothing.
-//! - Every page needs the session cookie, which only the address printed on the terminal can
-//!   set: other users of the machine and other sites' pages get nothing.
+//! - Every page lives under a random path and needs the session cookie (scoped to that path),
+//!   which only the address printed on the terminal can set, once: other users of the machine,
+//!   their servers on other ports and other sites' pages get nothing.
 //! - Every state-changing request also needs `Origin` equal to this console, no cross-site
 //!   `Sec-Fetch-Site`, and the form's per-session `csrf` field.
 //! - Every answer carries a strict Content-Security-Policy: only this console's own embedded
@@ -31,9 +32,10 @@ pub fn loopback(text: &str) -> Result<SocketAddr, String> {
     let address: SocketAddr = text
         .parse()
         .map_err(|e| format!("--listen: '{text}' is not IP:PORT ({e})"))?;
-    if !address.ip().is_loopback() {
+    let ip = address.ip();
+    if ip != std::net::Ipv4Addr::LOCALHOST && ip != std::net::Ipv6Addr::LOCALHOST {
         return Err(format!(
-            "--listen: {address} is not a loopback address; the console serves this machine \
+            "--listen: {address} is not 127.0.0.1 or ::1; the console serves this machine \
              only (127.0.0.1:PORT or [::1]:PORT)"
         ));
     }
@@ -55,6 +57,20 @@ pub async fn listen(
         .local_addr()
         .map_err(|e| format!("--listen {address}: {e}"))?;
     Ok((listener, std::sync::Arc::new(Guard::new(address)?)))
+}
+
+/// Whether `text` may stand in a URL path as one segment: what proposal ids are made of.
+/// Anything else (from a hostile coordinator, say) is shown as text, never linked.
+pub fn segment_ok(text: &str) -> bool {
+    (1..=64).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `text` percent-encoded for a query string.
+pub fn query_value(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// The embedded stylesheet and script: the only assets a console page loads.
@@ -88,8 +104,8 @@ pub async fn serve(
     guard: std::sync::Arc<Guard>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router
-        .merge(assets())
+    let app = axum::Router::new()
+        .nest(guard.base(), router.merge(assets()))
         .layer(axum::middleware::from_fn_with_state(guard, check));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -5,10 +5,11 @@ use maud::{DOCTYPE, Markup, html};
 
 use super::Guard;
 
-/// A page's frame: the console's name, its navigation, an optional banner (a freeze, say),
-/// and the body. An element with `data-live="URL"` is refreshed whenever URL (an event
-/// stream) says something changed.
+/// A page's frame: the console's name, its navigation (paths as the routes are written), an
+/// optional banner (a freeze, say), and the body. An element with `data-live="URL"` is
+/// refreshed whenever URL (an event stream) says something changed.
 pub struct Frame<'a> {
+    pub guard: &'a Guard,
     pub console: &'a str,
     pub title: &'a str,
     pub nav: &'a [(&'a str, &'a str)],
@@ -24,13 +25,13 @@ impl Frame<'_> {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
                     title { (self.title) " · " (self.console) }
-                    link rel="stylesheet" href="/assets/console.css";
-                    script src="/assets/console.js" defer {}
+                    link rel="stylesheet" href=(self.guard.at("/assets/console.css"));
+                    script src=(self.guard.at("/assets/console.js")) defer {}
                 }
                 body {
                     header.top {
                         span.brand { (self.console) }
-                        nav { @for (href, label) in self.nav { a href=(href) { (label) } } }
+                        nav { @for (href, label) in self.nav { a href=(self.guard.at(href)) { (label) } } }
                         span.live-state data-live-state { }
                     }
                     @if let Some(banner) = &self.banner { (banner) }
@@ -41,10 +42,11 @@ impl Frame<'_> {
     }
 }
 
-/// A POST form to `action` carrying the session's csrf token; `submit` labels its button.
+/// A POST form to `action` (a path as the routes are written) carrying the session's csrf
+/// token; `submit` labels its button.
 pub fn form(guard: &Guard, action: &str, class: &str, fields: Markup, submit: &str) -> Markup {
     html! {
-        form method="post" action=(action) class=(class) {
+        form method="post" action=(guard.at(action)) data-action=(action) class=(class) {
             input type="hidden" name="csrf" value=(guard.csrf());
             (fields)
             button type="submit" { (submit) }
