@@ -28,6 +28,9 @@ struct Cli {
 enum Command {
     /// A local 2-of-3 Hanko on a dev node: walks withdrawals through it, then keeps running.
     Demo(DemoArgs),
+    /// A page on this machine (loopback only): proposals live, the withdrawal form, cosigner
+    /// links, alerts, the freeze, and policy views; what it offers follows your role.
+    Console(crate::console::ConsoleArgs),
     /// Propose a withdrawal (treasury staff).
     Propose(ProposeArgs),
     /// List, show, watch or cancel proposals.
@@ -104,6 +107,17 @@ pub fn main_from(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode
                 .map_err(|e| CliError::Io(format!("{e:#}")))
         }),
         Command::Demo(args) => runtime().and_then(|rt| rt.block_on(demo::run(args, out))),
+        Command::Console(args) => {
+            runtime().and_then(|rt| rt.block_on(crate::console::run(args, out)))
+        }
+        Command::Policy(PolicyCommand::Console { dir, listen }) => runtime().and_then(|rt| {
+            rt.block_on(crate::console::serve_policies(
+                dir,
+                &listen,
+                out,
+                hanko_runtime::process::shutdown_signal(),
+            ))
+        }),
         Command::Propose(args) => {
             runtime().and_then(|rt| rt.block_on(treasury::run_propose(args, out)))
         }

@@ -18,6 +18,12 @@ pub struct DemoArgs {
     /// new directory under the system's temporary directory.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// Where the treasury console serves (loopback only).
+    #[arg(long, default_value_t = format!("127.0.0.1:{}", hanko_runtime::web::TREASURY_PORT))]
+    pub console: String,
+    /// Where cosigner B's operator console serves (loopback only).
+    #[arg(long, default_value_t = format!("127.0.0.1:{}", hanko_runtime::web::OPERATOR_PORT))]
+    pub operator_console: String,
 }
 
 fn w(e: std::io::Error) -> CliError {
@@ -125,12 +131,24 @@ pub async fn run(args: DemoArgs, out: &mut dyn Write) -> Result<(), CliError> {
         }
         return verdict;
     }
+    let consoles = match start_consoles(&local, &args.console, &args.operator_console).await {
+        Ok(c) => c,
+        Err(e) => {
+            tokio::task::spawn_blocking(move || local.stop())
+                .await
+                .map_err(|e| CliError::Io(e.to_string()))?;
+            return Err(e);
+        }
+    };
     let d = dir.display();
     let c = l.treasury_config.display();
     writeln!(
         out,
         r#"
-Hanko keeps running. In another terminal, try:
+Hanko keeps running. Open the consoles in a browser on this machine:
+  treasury console         {treasury}
+  cosigner B's operators   {operator}
+Or, in another terminal, try:
   hanko propose --config {c} --account {account} --to {customer} --amount 250 --wait
   hanko propose --config {c} --account {account} --to {customer} --amount 700 --message WD-000003
   hanko proposals list --config {c}
@@ -143,15 +161,77 @@ Ctrl-C stops everything."#,
         account = l.context.account,
         customer = l.context.customer,
         admin = l.admin_config.display(),
+        treasury = consoles.treasury,
+        operator = consoles.operator,
     )
     .map_err(w)?;
     out.flush().map_err(w)?;
     hanko_runtime::process::shutdown_signal().await;
     writeln!(out, "stopping…").map_err(w)?;
+    consoles.stop.send_replace(true);
     tokio::task::spawn_blocking(move || local.stop())
         .await
         .map_err(|e| CliError::Io(e.to_string()))?;
     Ok(())
+}
+
+/// The demo's two consoles, serving until `stop` is set.
+struct Consoles {
+    treasury: String,
+    operator: String,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+/// The treasury console (the demo's proposer, with the cosigners' policies copied into
+/// `policies/` for the policy pages) and cosigner B's operator console.
+async fn start_consoles(
+    local: &Local,
+    treasury: &str,
+    operator: &str,
+) -> Result<Consoles, CliError> {
+    let l = &local.layout;
+    let policies = l.dir.join("policies");
+    std::fs::create_dir_all(&policies)
+        .map_err(|e| CliError::Io(format!("{}: {e}", policies.display())))?;
+    for c in &l.cosigners {
+        let to = policies.join(format!("{}.toml", c.name));
+        std::fs::copy(&c.policy, &to)
+            .map_err(|e| CliError::Io(format!("{}: {e}", to.display())))?;
+    }
+    let config = crate::client::ClientConfig::load(&l.treasury_config)?;
+    let treasury = crate::console::bind(config, treasury, Some(policies)).await?;
+    let b = l
+        .cosigners
+        .get(1)
+        .ok_or_else(|| CliError::Io("the demo has no cosigner B".into()))?;
+    let operator = cosigner::console::bind(cosigner::console::ConsoleArgs {
+        socket: b.socket.clone(),
+        listen: operator.to_string(),
+        name: "demo-operator".into(),
+    })
+    .await
+    .map_err(|e| CliError::Io(format!("cosigner B's console: {e:#}")))?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let urls = (treasury.url.clone(), operator.url.clone());
+    let until = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let rx = stopped.clone();
+    tokio::spawn(async move {
+        if let Err(e) = treasury.run(until(rx)).await {
+            tracing::error!(error = %e, "treasury console stopped");
+        }
+    });
+    tokio::spawn(async move {
+        if let Err(e) = operator.run(until(stopped)).await {
+            tracing::error!(error = %e, "operator console stopped");
+        }
+    });
+    Ok(Consoles {
+        treasury: urls.0,
+        operator: urls.1,
+        stop,
+    })
 }
 
 fn layout_officers(l: &crate::local::Layout) -> String {

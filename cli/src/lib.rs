@@ -5,6 +5,7 @@ pub mod app;
 pub mod audit_cmd;
 pub mod certs_cmd;
 pub mod client;
+pub mod console;
 pub mod demo;
 pub mod devnode_cmd;
 pub mod error;

@@ -60,6 +60,14 @@ pub enum PolicyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The policy pages on this machine (loopback only): readable rules, diff, simulate.
+    Console {
+        /// The folder of policy files (*.toml) and histories (*.jsonl).
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        #[arg(long, default_value_t = format!("127.0.0.1:{}", hanko_runtime::web::POLICY_PORT))]
+        listen: String,
+    },
     /// Verify the file's minisign signatures against trusted compliance keys (k of n).
     Verify {
         file: PathBuf,
@@ -175,6 +183,9 @@ pub fn run(cmd: PolicyCommand, out: &mut dyn Write) -> Result<(), CliError> {
             Ok(())
         }
         PolicyCommand::Schema => print_json(out, &policy::schema()),
+        PolicyCommand::Console { .. } => Err(CliError::Io(
+            "hanko policy console runs in the command's runtime (app.rs)".into(),
+        )),
         PolicyCommand::Simulate {
             file,
             history,

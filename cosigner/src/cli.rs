@@ -62,6 +62,9 @@ pub enum Command {
     },
     /// Key, accounts, policy in force, freeze, counts and recent alerts.
     Status(OperatorArgs),
+    /// The operators' page on this machine (loopback only): what waits for approval, approve,
+    /// reject, freeze, and each velocity rule's use.
+    Console(crate::console::ConsoleArgs),
 }
 
 #[derive(clap::Args)]
@@ -147,6 +150,14 @@ pub fn run(command: Command, ready: &dyn Fn()) -> anyhow::Result<()> {
             operate(&op, Request::Unfreeze { reason, name })?
         }
         Command::Status(op) => operate(&op, Request::Status)?,
+        Command::Console(args) => {
+            let out = &mut std::io::stdout();
+            runtime()?.block_on(crate::console::serve(
+                args,
+                out,
+                hanko_runtime::process::shutdown_signal(),
+            ))?
+        }
         Command::Keys(Keys::New {
             file,
             passphrase: p,

@@ -19,7 +19,7 @@ use tonic::transport::Channel;
 
 use crate::client::{ClientConfig, status};
 use crate::error::CliError;
-use crate::treasury::ProposeArgs;
+use crate::treasury::Withdrawal;
 pub use layout::{Context, Layout, Plan};
 use process::Daemon;
 
@@ -166,7 +166,6 @@ impl Local {
             key: config.proposer_key()?,
             client: config.treasury().await?,
             account: self.layout.context.account,
-            config_path: self.layout.treasury_config.clone(),
             config,
         })
     }
@@ -363,7 +362,6 @@ impl Local {
 /// A proposer with its key and an open connection to the coordinator.
 pub struct Proposer {
     config: ClientConfig,
-    config_path: PathBuf,
     key: ed25519_dalek::SigningKey,
     account: nem::Address,
     pub client: TreasuryClient<Channel>,
@@ -377,18 +375,12 @@ impl Proposer {
         message: &str,
         idempotency_key: &str,
     ) -> Result<pb::Proposal, CliError> {
-        let args = ProposeArgs {
+        let args = Withdrawal {
             account: self.account.to_string(),
             to: to.to_string(),
             amount: Some(xem.to_string()),
             mosaics: vec![],
             message: message.to_string(),
-            idempotency_key: Some(idempotency_key.to_string()),
-            wait: false,
-            json: false,
-            config: crate::client::ConfigArg {
-                config: self.config_path.clone(),
-            },
         };
         crate::treasury::propose(
             &self.config,

@@ -18,8 +18,9 @@ use crate::client::{ClientConfig, ConfigArg, passphrase, status};
 use crate::error::CliError;
 use check::{Asked, check_prepared};
 
-#[derive(clap::Args, Debug)]
-pub struct ProposeArgs {
+/// What a withdrawal asks for, as typed: by `hanko propose`'s flags or the console's form.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Withdrawal {
     /// The multisig account to pay from.
     #[arg(long)]
     pub account: String,
@@ -35,6 +36,12 @@ pub struct ProposeArgs {
     /// A plain message (at most 1024 bytes).
     #[arg(long, default_value = "")]
     pub message: String,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ProposeArgs {
+    #[command(flatten)]
+    pub withdrawal: Withdrawal,
     /// Retrying with the same key never creates a second proposal. Default: a new random key,
     /// printed so a retry can reuse it.
     #[arg(long)]
@@ -114,7 +121,7 @@ fn print(out: &mut dyn Write, p: &pb::Proposal, json: bool) -> Result<(), CliErr
     writeln!(out, "{text}").map_err(|e| CliError::Io(e.to_string()))
 }
 
-fn asked(network: nem::Network, args: &ProposeArgs) -> Result<Asked, CliError> {
+fn asked(network: nem::Network, args: &Withdrawal) -> Result<Asked, CliError> {
     Asked::parse(
         network,
         &args.account,
@@ -131,7 +138,7 @@ pub async fn propose(
     config: &ClientConfig,
     client: &mut TreasuryClient<Channel>,
     key: &ed25519_dalek::SigningKey,
-    args: &ProposeArgs,
+    args: &Withdrawal,
     idempotency_key: &str,
 ) -> Result<pb::Proposal, CliError> {
     let asked = asked(config.network, args)?;
@@ -220,7 +227,7 @@ fn new_key() -> Result<String, CliError> {
 pub async fn run_propose(args: ProposeArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let config = ClientConfig::load(&args.config.config)?;
     // Bad input is refused before anything else happens.
-    asked(config.network, &args)?;
+    asked(config.network, &args.withdrawal)?;
     let key = config.proposer_key()?;
     let idempotency_key = match &args.idempotency_key {
         Some(k) => k.clone(),
@@ -230,7 +237,14 @@ pub async fn run_propose(args: ProposeArgs, out: &mut dyn Write) -> Result<(), C
         eprintln!("idempotency key {idempotency_key} (reuse it to retry safely)");
     }
     let mut client = config.treasury().await?;
-    let proposal = propose(&config, &mut client, &key, &args, &idempotency_key).await?;
+    let proposal = propose(
+        &config,
+        &mut client,
+        &key,
+        &args.withdrawal,
+        &idempotency_key,
+    )
+    .await?;
     print(out, &proposal, args.json)?;
     if args.wait {
         let last = watch(&mut client, Some(&proposal.id), args.json, out).await?;

@@ -47,7 +47,7 @@ fn decision(d: &pb::CosignerDecision) -> (String, &'static str, Vec<String>) {
     }
 }
 
-fn amount(p: &pb::Proposal) -> String {
+pub fn amount(p: &pb::Proposal) -> String {
     if p.mosaics.is_empty() {
         format!("{} XEM", nem::amount::format_decimal(p.amount, 6))
     } else {
@@ -59,7 +59,7 @@ fn amount(p: &pb::Proposal) -> String {
     }
 }
 
-fn utc(nem_seconds: u32) -> String {
+pub fn utc(nem_seconds: u32) -> String {
     nem::NemTimestamp(nem_seconds)
         .to_timestamp()
         .strftime("%Y-%m-%d %H:%M:%S UTC")
