@@ -11,15 +11,18 @@
 #   ip, setpriv   network namespaces and other Unix users in the end-to-end tests run as root
 #   postgresql    the server the coordinator's PostgreSQL store is tested against (each test
 #                 starts a cluster of its own from these binaries; as root, as `nobody`)
+#   chromium, chromedriver
+#                 the browser the web consoles are tested in (headless, over WebDriver)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf 'tools/test.sh: %s\n' "$*" >&2; }
 
 # Debian package → a command it provides.
-declare -A provides=([nodejs]=node [npm]=npm [minisign]=minisign [iproute2]=ip [util-linux]=setpriv)
+declare -A provides=([nodejs]=node [npm]=npm [minisign]=minisign [iproute2]=ip [util-linux]=setpriv
+  [chromium]=chromium [chromium-driver]=chromedriver)
 missing=()
-for package in nodejs npm minisign iproute2 util-linux; do
+for package in nodejs npm minisign iproute2 util-linux chromium chromium-driver; do
   command -v "${provides[$package]}" >/dev/null 2>&1 || missing+=("$package")
 done
 # The server's programs are not on PATH: Debian keeps them per major version.

@@ -3,7 +3,9 @@
 //! Every announce the dev node received is checked again by the official NEM SDK (nem-sdk).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
+mod browser;
 mod common;
+mod console;
 mod crash;
 mod database;
 mod detect;
