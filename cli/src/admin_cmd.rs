@@ -1,5 +1,5 @@
 //! `hanko admin freeze|unfreeze|status`: the coordinator-wide freeze and what the coordinator
-//! knows of its cosigners and node. Freeze needs the admin role; status admin or auditor.
+//! knows of its cosigners and node. Freeze needs the admin role; status admin, auditor or proposer.
 
 use std::io::Write;
 

@@ -62,7 +62,7 @@ async fn each_role_times_each_rpc() {
         "Cancel" => matches!(role, "proposer" | "admin"),
         "Subscribe" | "SubmitDecision" | "Heartbeat" => role == "cosigner",
         "Freeze" | "Unfreeze" => role == "admin",
-        "Status" => matches!(role, "admin" | "auditor"),
+        "Status" => matches!(role, "admin" | "auditor" | "proposer"),
         _ => false,
     };
     let mut checked = 0;

@@ -77,6 +77,11 @@ impl Admin for AdminService {
             .cosigners
             .into_iter()
             .map(|(k, seen)| CosignerStatus {
+                name: self
+                    .clients
+                    .cosigner_name(&k)
+                    .unwrap_or_default()
+                    .to_string(),
                 cosigner: k.0.to_vec(),
                 connected: seen.streams > 0,
                 last_heartbeat_ms: seen.last_heartbeat_ms,

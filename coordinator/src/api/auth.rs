@@ -131,4 +131,39 @@ impl Clients {
             cosigner_key: client.cosigner_key,
         })
     }
+
+    /// The configured name of the cosigner with NEM key `key`.
+    pub fn cosigner_name(&self, key: &PublicKey) -> Option<&str> {
+        self.by_name
+            .values()
+            .find(|c| c.cosigner_key.as_ref() == Some(key))
+            .map(|c| c.name.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cosigner_is_named_by_its_key() {
+        let clients = Clients::new(vec![
+            Client {
+                name: "alice".into(),
+                role: Role::Proposer,
+                cosigner_key: None,
+            },
+            Client {
+                name: "cosigner-b".into(),
+                role: Role::Cosigner,
+                cosigner_key: Some(PublicKey([2; 32])),
+            },
+        ])
+        .unwrap();
+        assert_eq!(
+            clients.cosigner_name(&PublicKey([2; 32])),
+            Some("cosigner-b")
+        );
+        assert_eq!(clients.cosigner_name(&PublicKey([3; 32])), None);
+    }
 }
