@@ -172,7 +172,11 @@ async fn a_withdrawal_through_the_consoles_in_a_real_browser() {
     .await;
     let refused = b.text("[data-notice]", PAGE).await;
     assert!(refused.contains("does not match"), "{refused}");
-    assert_eq!(b.text("[data-state]", PAGE).await, "awaiting_approval");
+    assert!(
+        b.text("[data-state=awaiting_approval]", PAGE)
+            .await
+            .contains("awaiting")
+    );
     b.type_into("input[name=confirm]", &hash[..8]).await;
     b.click(&format!(
         "form[data-action='/proposals/{id}/approve'] button"
@@ -191,6 +195,14 @@ async fn a_withdrawal_through_the_consoles_in_a_real_browser() {
     let confirmed = b.text("[data-step=confirmed]", PAGE).await;
     // Inner 0.1, the wrapper 0.15 and one signature transaction 0.15 (2 of 3).
     assert!(confirmed.contains("fees paid: 0.4 XEM"), "{confirmed}");
+    // Each decision names its cosigner as the coordinator's configuration does.
+    let decided = b.all_texts("[data-step=decision] strong").await;
+    assert!(
+        decided
+            .iter()
+            .any(|d| d.contains("cosigner-b (") && d.contains("signed")),
+        "{decided:?}"
+    );
     b.shot("treasury-proposal-confirmed").await;
 
     // The demo's refused withdrawal: each cosigner's reasons.

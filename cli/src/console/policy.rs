@@ -253,7 +253,7 @@ fn replay(p: &Pages, c: &Chosen) -> Result<Markup, Markup> {
     let mut days: std::collections::BTreeMap<String, [u64; 4]> = Default::default();
     for line in history.lines().filter(|l| !l.trim().is_empty()) {
         if let Ok(past) = serde_json::from_str::<policy::simulate::PastProposal>(line) {
-            days.entry(past.at.strftime("%m-%d").to_string())
+            days.entry(past.at.strftime("%Y-%m-%d").to_string())
                 .or_default()[0] += 1;
         }
     }
@@ -263,7 +263,9 @@ fn replay(p: &Pages, c: &Chosen) -> Result<Markup, Markup> {
             Outcome::Allow => 2,
             Outcome::NeedsApproval => 3,
         };
-        let day = days.entry(ch.at.strftime("%m-%d").to_string()).or_default();
+        let day = days
+            .entry(ch.at.strftime("%Y-%m-%d").to_string())
+            .or_default();
         day[slot] += 1;
         day[0] = day[0].saturating_sub(1);
     }
@@ -289,7 +291,7 @@ fn replay(p: &Pages, c: &Chosen) -> Result<Markup, Markup> {
                 thead { tr { th { "Line" } th { "When" } th { "Before" } th { "After" } th { "Why" } } }
                 tbody { @for ch in &sim.changed {
                     tr class=[(ch.after == Outcome::Allow).then_some("looser")] {
-                        td.num { (ch.line) } td { (ch.at.strftime("%Y-%m-%d %H:%M UTC").to_string()) }
+                        td.num { (ch.line) } td.when { (ch.at.strftime("%Y-%m-%d %H:%M UTC").to_string()) }
                         td { (ch.before.name()) } td { (ch.after.name()) } td { (ch.reasons.join("; ")) }
                     }
                 } }

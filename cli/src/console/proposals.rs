@@ -9,7 +9,7 @@ use hanko_proto::v1 as pb;
 use hanko_proto::v1::cosigner_decision::Outcome;
 use hanko_runtime::web::{
     self,
-    page::{facts, field, form, notice},
+    page::{facts, field, form, notice, proposal_link},
 };
 use maud::{Markup, html};
 
@@ -48,18 +48,18 @@ pub async fn list(State(app): State<Arc<App>>, Query(filter): Query<Filter>) -> 
             }
         },
     };
-    let listed = app
-        .treasury()
-        .list(pb::ListRequest {
-            states,
-            account: String::new(),
-            page_size: 100,
-            page_token: String::new(),
-        })
-        .await;
-    let body = match listed {
-        Err(e) => notice(false, &grpc(e).to_string()),
-        Ok(list) => table(&app, &list.into_inner().proposals, &filter.state),
+    let body = match every(&app, states).await {
+        Err(e) => notice(false, &e.to_string()),
+        Ok(mut all) => {
+            // The coordinator lists by id (random): newest first is by the time prepared.
+            all.sort_by(|a, b| b.timestamp.cmp(&a.timestamp).then(a.id.cmp(&b.id)));
+            let total = all.len();
+            all.truncate(SHOWN);
+            html! {
+                @if total > SHOWN { p.muted { "The newest " (SHOWN) " of " (total) "; filter by state to see others." } }
+                (table(&app, &all, &filter.state))
+            }
+        }
     };
     page(
         &app,
@@ -70,14 +70,37 @@ pub async fn list(State(app): State<Arc<App>>, Query(filter): Query<Filter>) -> 
     .into_response()
 }
 
-/// A link to proposal `id`, or the id as text when it is no proposal id (a hostile
-/// coordinator's).
-fn link(app: &App, id: &str) -> Markup {
-    if web::segment_ok(id) {
-        html! { a.mono href=(app.guard.at(&format!("/proposals/{id}"))) { (id) } }
-    } else {
-        html! { span.mono { (id) } }
+/// Proposals shown on the list page.
+const SHOWN: usize = 200;
+/// Proposals read for it, at most: the coordinator keeps finished ones in its history.
+const READ: usize = 5_000;
+
+/// Every proposal in `states` (all pages, up to `READ`).
+async fn every(app: &App, states: Vec<i32>) -> Result<Vec<pb::Proposal>, crate::error::CliError> {
+    let mut client = app.treasury();
+    let mut all = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = client
+            .list(pb::ListRequest {
+                states: states.clone(),
+                account: String::new(),
+                page_size: 500,
+                page_token,
+            })
+            .await
+            .map_err(grpc)?
+            .into_inner();
+        all.extend(page.proposals);
+        if page.next_page_token.is_empty() || all.len() >= READ {
+            return Ok(all);
+        }
+        page_token = page.next_page_token;
     }
+}
+
+fn link(app: &App, id: &str) -> Markup {
+    proposal_link(&app.guard, id)
 }
 
 fn table(app: &App, proposals: &[pb::Proposal], filter: &str) -> Markup {
@@ -140,10 +163,11 @@ pub async fn show(
         Err(e) => notice(false, &grpc(e).to_string()),
         Ok(p) => {
             let p = p.into_inner();
+            let names = cosigner_names(&app).await;
             html! {
                 @if filter.done == "cancelled" { (notice(true, "Cancelled.")) }
                 div data-live=(app.guard.at(&format!("/events?id={}", web::query_value(&p.id)))) {
-                    (timeline(&p))
+                    (timeline(&p, &names))
                     @if app.is("proposer") || app.is("admin") { (cancel_form(&app, &p, None)) }
                 }
             }
@@ -154,7 +178,21 @@ pub async fn show(
         .into_response()
 }
 
-fn timeline(p: &pb::Proposal) -> Markup {
+/// Cosigners' configured names by key, as the coordinator's status gives them.
+async fn cosigner_names(app: &App) -> std::collections::HashMap<Vec<u8>, String> {
+    app.status()
+        .await
+        .map(|s| {
+            s.cosigners
+                .into_iter()
+                .filter(|c| !c.name.is_empty())
+                .map(|c| (c.cosigner, c.name))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn timeline(p: &pb::Proposal, names: &std::collections::HashMap<Vec<u8>, String>) -> Markup {
     let state = state_name(p.state);
     html! {
         (facts(&[
@@ -173,7 +211,7 @@ fn timeline(p: &pb::Proposal) -> Markup {
                 strong { "Proposed" } " " span.muted { "prepared at network time " (utc(p.timestamp)) }
                 div.muted { "by proposer key " span.mono { (short(&p.proposer)) } ", idempotency key " span.mono { (p.idempotency_key) } }
             }
-            @for d in &p.decisions { (decision(d)) }
+            @for d in &p.decisions { (decision(d, names.get(&d.cosigner), p.state)) }
             @if !p.wrapper_hash.is_empty() {
                 li.done data-step="broadcast" {
                     strong { "Broadcast" } div { "wrapper hash " span.mono { (p.wrapper_hash) } }
@@ -206,18 +244,28 @@ fn waiting(p: &pb::Proposal) -> &'static str {
     }
 }
 
-fn decision(d: &pb::CosignerDecision) -> Markup {
-    let who = short(&d.cosigner);
+fn decision(d: &pb::CosignerDecision, name: Option<&String>, state: i32) -> Markup {
+    let who = match name {
+        Some(n) => format!("{n} ({})", short(&d.cosigner)),
+        None => short(&d.cosigner),
+    };
+    let ended = is_terminal(state);
     let (class, code, what, details, lines) = match &d.outcome {
         Some(Outcome::Signed(_)) => ("done", "signed", "signed", &[][..], &[][..]),
         Some(Outcome::Refused(r)) => ("bad", "refused", "refused", &r.details[..], &r.reasons[..]),
+        // Once a proposal ended, a cosigner still holding it no longer matters.
         Some(Outcome::NeedsApproval(n)) => (
-            "wait",
+            if ended { "idle" } else { "wait" },
             "needs_approval",
-            "waits for its operators' approval",
+            if ended {
+                "was held for its operators (not needed in the end)"
+            } else {
+                "waits for its operators' approval"
+            },
             &n.details[..],
             &n.reasons[..],
         ),
+        None if ended => ("idle", "none", "did not answer", &[][..], &[][..]),
         None => ("wait", "none", "no answer yet", &[][..], &[][..]),
     };
     html! {
@@ -256,7 +304,8 @@ fn fees(p: &pb::Proposal) -> String {
     let total = inner + wrapper + signature * others;
     let xem = |m: u64| format!("{} XEM", nem::amount::format_decimal(m, 6));
     format!(
-        "{} (inner {}, wrapper {}, {others} signature transaction(s) × {})",
+        "{} (inner {}, wrapper {}, {others} signature transaction(s) × {}; a cosigner counts \
+         the most it could cost, a signature from every other cosignatory)",
         xem(total),
         xem(inner),
         xem(wrapper),

@@ -10,7 +10,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use hanko_runtime::web::{
     self,
-    page::{facts, field, form, notice},
+    page::{facts, field, form, notice, proposal_link},
 };
 use maud::{Markup, html};
 use tokio_stream::Stream;
@@ -20,7 +20,7 @@ use crate::operator::Request;
 use crate::render::Shown;
 
 fn pill(status: &str) -> Markup {
-    html! { span class=(format!("state {status}")) data-state=(status) { (status) } }
+    html! { span class=(format!("state {status}")) data-state=(status) { (status.replace('_', " ")) } }
 }
 
 /// `GET /`: every proposal awaiting approval, kept current.
@@ -54,13 +54,8 @@ pub async fn list(State(app): State<Arc<App>>) -> Response {
     .into_response()
 }
 
-/// A link to proposal `id` (ids are checked when an offer arrives; checked again here).
 fn link(app: &App, id: &str) -> Markup {
-    if web::segment_ok(id) {
-        html! { a.mono href=(app.guard.at(&format!("/proposals/{id}"))) { (id) } }
-    } else {
-        html! { span.mono { (id) } }
-    }
+    proposal_link(&app.guard, id)
 }
 
 fn label(s: &Shown) -> Markup {
@@ -116,7 +111,13 @@ fn detail(app: &App, s: &Shown, error: Option<&str>) -> Markup {
     ));
     rows.push(("proposer", html! { span.mono { (s.proposer) } }));
     if s.approvals_required > 0 {
-        rows.push(("approvals", html! { (s.approvals.len()) " of " (s.approvals_required) ": " (s.approvals.join(", ")) }));
+        rows.push((
+            "approvals",
+            html! {
+                (s.approvals.len()) " of " (s.approvals_required)
+                @if !s.approvals.is_empty() { ": " (s.approvals.join(", ")) }
+            },
+        ));
     }
     html! {
         @if let Some(e) = error { (notice(false, e)) }

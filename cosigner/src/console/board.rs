@@ -44,6 +44,15 @@ pub async fn usage(State(app): State<Arc<App>>) -> Response {
         .into_response()
 }
 
+/// How amounts of `asset` are written: XEM, or the mosaic's name.
+fn unit(asset: &str) -> String {
+    if asset == "nem:xem" {
+        "XEM".into()
+    } else {
+        asset.into()
+    }
+}
+
 fn rule(r: &RuleUsage) -> Markup {
     html! {
         section.card data-rule=(r.rule) {
@@ -53,7 +62,7 @@ fn rule(r: &RuleUsage) -> Markup {
             @if r.scopes.is_empty() { p.muted { "Nothing counted in this window." } }
             @for s in &r.scopes {
                 p { span.mono { (s.scope) } ": " strong data-used { (s.used) } " of " (r.limit) " " (chart::gauge(s.used_units, s.limit_units)) }
-                (chart::usage(&s.points, s.limit_units, &r.window_start, "now",
+                (chart::usage(&s.points, s.limit_units, &unit(&r.asset), &r.window_start, "now",
                     &format!("{} used by {} over the window (counted as the next decision counts it: chain outflows from their blocks, this cosigner's signatures from their deadlines)", s.used, s.scope)))
             }
         }

@@ -15,9 +15,23 @@ fn plot_height() -> f64 {
 
 /// What was used over a window, as a rising line from the window's start (left) to now
 /// (right), against the limit (a dashed line). `points` are (fraction of the window, used so
-/// far), in order; the line turns red once it is above `limit`.
-pub fn usage(points: &[(f64, f64)], limit: f64, start: &str, end: &str, caption: &str) -> Markup {
-    let top = points.iter().map(|p| p.1).fold(limit, f64::max).max(1.0) * 1.1;
+/// far), in order, in `unit`s; the line turns red once it is above `limit`. When what is used
+/// is far below the limit, the scale is zoomed to it and the chart says the limit is above.
+pub fn usage(
+    points: &[(f64, f64)],
+    limit: f64,
+    unit: &str,
+    start: &str,
+    end: &str,
+    caption: &str,
+) -> Markup {
+    let most = points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let zoomed = most > 0.0 && most * 4.0 < limit;
+    let top = if zoomed {
+        most * 1.25
+    } else {
+        most.max(limit).max(1.0) * 1.1
+    };
     let x = |f: f64| LEFT + f.clamp(0.0, 1.0) * (WIDTH - 2.0 * LEFT);
     let y = |v: f64| TOP + plot_height() * (1.0 - v / top);
     let mut path = String::new();
@@ -32,13 +46,20 @@ pub fn usage(points: &[(f64, f64)], limit: f64, start: &str, end: &str, caption:
         last = *v;
     }
     let over = points.iter().any(|p| p.1 > limit);
+    let limit_y = format!("{:.1}", y(limit));
     html! {
         figure.chart {
             svg viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img" aria-label=(caption) {
                 line.axis x1=(LEFT) y1=(y(0.0)) x2=(WIDTH - LEFT) y2=(y(0.0)) {}
-                line.limit x1=(LEFT) y1=(format!("{:.1}", y(limit))) x2=(WIDTH - LEFT) y2=(format!("{:.1}", y(limit))) {}
-                text.limit-label x=(WIDTH - LEFT) y=(format!("{:.1}", y(limit) - 4.0)) text-anchor="end" { "limit " (number(limit)) }
-                text.tick x=(LEFT + 2.0) y=(format!("{:.1}", y(0.0) - 4.0)) { "0" }
+                @if zoomed {
+                    text.limit-label x=(WIDTH - LEFT) y=(TOP - 4.0) text-anchor="end" {
+                        "limit " (plain(limit)) " " (unit) " is above this scale (0 to " (plain(top)) ")"
+                    }
+                } @else {
+                    line.limit x1=(LEFT) y1=(limit_y) x2=(WIDTH - LEFT) y2=(limit_y) {}
+                    text.limit-label x=(WIDTH - LEFT) y=(format!("{:.1}", y(limit) - 4.0)) text-anchor="end" { "limit " (plain(limit)) " " (unit) }
+                }
+                text.tick x=(LEFT) y=(TOP - 4.0) { (plain(top)) " " (unit) }
                 path class=(if over { "used over" } else { "used" }) d=(path) {}
                 text.tick x=(LEFT) y=(HEIGHT - 6.0) { (start) }
                 text.tick x=(WIDTH - LEFT) y=(HEIGHT - 6.0) text-anchor="end" { (end) }
@@ -48,17 +69,11 @@ pub fn usage(points: &[(f64, f64)], limit: f64, start: &str, end: &str, caption:
     }
 }
 
-/// A whole number with thousands separated, for labels.
-fn number(v: f64) -> String {
-    let whole = format!("{:.0}", v.max(0.0));
-    let mut out = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+/// A number as amounts are written elsewhere on the pages: no separators, at most 6
+/// decimals, no trailing zeros.
+fn plain(v: f64) -> String {
+    let text = format!("{:.6}", v.max(0.0));
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// A horizontal gauge: `used` of `limit`, red when over.
@@ -139,6 +154,7 @@ mod tests {
         let under = usage(
             &[(0.0, 0.0), (0.5, 10.0), (1.0, 40.0)],
             50.0,
+            "XEM",
             "start",
             "now",
             "c",
@@ -148,9 +164,30 @@ mod tests {
             under.contains("class=\"used\"") && !under.contains("used over"),
             "{under}"
         );
-        assert!(under.contains("limit 50"), "{under}");
-        let over = usage(&[(0.0, 0.0), (1.0, 60.0)], 50.0, "start", "now", "c").into_string();
+        assert!(under.contains("limit 50 XEM"), "{under}");
+        let over = usage(&[(0.0, 0.0), (1.0, 60.0)], 50.0, "XEM", "s", "now", "c").into_string();
         assert!(over.contains("used over"), "{over}");
+    }
+
+    #[test]
+    fn little_used_of_a_large_limit_is_drawn_zoomed_and_says_so() {
+        let svg = usage(
+            &[(0.0, 0.0), (1.0, 1800.8)],
+            100_000.0,
+            "XEM",
+            "s",
+            "now",
+            "c",
+        )
+        .into_string();
+        assert!(
+            svg.contains("limit 100000 XEM is above this scale (0 to 2251)"),
+            "{svg}"
+        );
+        assert!(!svg.contains("class=\"limit\""), "{svg}");
+        // Nothing used: the limit is drawn, there is nothing to zoom to.
+        let none = usage(&[(0.0, 0.0), (1.0, 0.0)], 100.0, "XEM", "s", "now", "c").into_string();
+        assert!(none.contains("class=\"limit\""), "{none}");
     }
 
     #[test]
@@ -174,9 +211,9 @@ mod tests {
     }
 
     #[test]
-    fn numbers_are_grouped_by_thousands() {
-        assert_eq!(number(100000.0), "100,000");
-        assert_eq!(number(999.0), "999");
-        assert_eq!(number(1234567.4), "1,234,567");
+    fn numbers_are_written_as_amounts_are() {
+        assert_eq!(plain(100000.0), "100000");
+        assert_eq!(plain(1800.8), "1800.8");
+        assert_eq!(plain(0.000001), "0.000001");
     }
 }

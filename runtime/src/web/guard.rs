@@ -132,9 +132,15 @@ fn refuse(status: StatusCode, why: &str) -> Response {
     let body = maud::html! {
         (maud::DOCTYPE)
         html lang="en" {
-            // No stylesheet: its address would name the session's path.
-            head { meta charset="utf-8"; title { "Refused: Hanko console" } }
-            body { main { h1 { "Refused" } p.refusal data-refusal { (why) } } }
+            head { meta charset="utf-8"; title { "Refused: Hanko console" } link rel="stylesheet" href="/assets/console.css"; }
+            body {
+                header.top { span.brand { "Hanko console" } }
+                main {
+                    h1 { "Refused" }
+                    p.refusal data-refusal { (why) }
+                    p.refusal-help { "Nothing was changed. The console answers only its own pages, opened from the address it printed on its terminal." }
+                }
+            }
         }
     };
     (status, body).into_response()
@@ -192,6 +198,9 @@ async fn admit(guard: &Guard, request: Request, next: Next) -> Response {
     if path == "/login" && request.method() == Method::GET {
         return login(guard, request.uri().query());
     }
+    if path.starts_with("/assets/") && request.method() == Method::GET {
+        return next.run(request).await;
+    }
     let inside = path == guard.base
         || path
             .strip_prefix(guard.base.as_str())
@@ -201,9 +210,6 @@ async fn admit(guard: &Guard, request: Request, next: Next) -> Response {
             StatusCode::NOT_FOUND,
             "nothing here: open the address the console printed on its terminal",
         );
-    }
-    if path.starts_with(&format!("{}/assets/", guard.base)) && request.method() == Method::GET {
-        return next.run(request).await;
     }
     if !guard.has_session(headers) {
         return refuse(

@@ -73,7 +73,9 @@ pub fn query_value(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
-/// The embedded stylesheet and script: the only assets a console page loads.
+/// The embedded stylesheet and script: the only assets a console page loads. They are the
+/// same for everyone and carry nothing of a session: served to anyone who asks, outside the
+/// session's path (so that refusals can be styled without naming that path).
 pub fn assets() -> axum::Router {
     use axum::http::header::CONTENT_TYPE;
     axum::Router::new()
@@ -104,8 +106,8 @@ pub async fn serve(
     guard: std::sync::Arc<Guard>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = axum::Router::new()
-        .nest(guard.base(), router.merge(assets()))
+    let app = assets()
+        .nest(guard.base(), router)
         .layer(axum::middleware::from_fn_with_state(guard, check));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

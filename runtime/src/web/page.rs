@@ -25,8 +25,8 @@ impl Frame<'_> {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
                     title { (self.title) " · " (self.console) }
-                    link rel="stylesheet" href=(self.guard.at("/assets/console.css"));
-                    script src=(self.guard.at("/assets/console.js")) defer {}
+                    link rel="stylesheet" href="/assets/console.css";
+                    script src="/assets/console.js" defer {}
                 }
                 body {
                     header.top {
@@ -69,6 +69,16 @@ pub fn field(name: &str, label: &str, value: &str, hint: &str, error: Option<&st
 /// A notice after an action: what happened, or why it was refused.
 pub fn notice(ok: bool, text: &str) -> Markup {
     html! { p class=(if ok { "notice ok" } else { "notice bad" }) data-notice { (text) } }
+}
+
+/// A link to proposal `id`'s page, or the id as text when it is no plain id (a hostile
+/// coordinator's, say): no id can point a link elsewhere.
+pub fn proposal_link(guard: &Guard, id: &str) -> Markup {
+    if super::segment_ok(id) {
+        html! { a.mono href=(guard.at(&format!("/proposals/{id}"))) { (id) } }
+    } else {
+        html! { span.mono { (id) } }
+    }
 }
 
 /// Label/value rows.
