@@ -286,23 +286,28 @@ fn decision(d: &pb::CosignerDecision, name: Option<&String>, state: i32) -> Mark
 /// What the account paid in fees, from the bytes: the inner transaction's fee, the wrapper's,
 /// and one signature transaction from each cosigner after the first.
 fn fees(p: &pb::Proposal) -> String {
-    let inner = nem::Transaction::from_bytes(&p.inner_transaction).map(|t| t.header.fee.as_micro());
+    let inner = nem::Transaction::from_bytes(&p.inner_transaction)
+        .map(|t| u128::from(t.header.fee.as_micro()));
     let pair = p.decisions.iter().find_map(|d| match &d.outcome {
         Some(Outcome::Signed(s)) => Some(s.clone()),
         _ => None,
     });
     let fee = |t: Option<&pb::SignedTransaction>| {
         t.and_then(|t| nem::Transaction::from_bytes(&t.data).ok())
-            .map(|t| t.header.fee.as_micro())
+            .map(|t| u128::from(t.header.fee.as_micro()))
     };
     let (Ok(inner), Some(pair)) = (inner, pair) else {
         return "unknown (the transactions could not be read)".into();
     };
     let wrapper = fee(pair.wrapper.as_ref()).unwrap_or(0);
     let signature = fee(pair.cosignature.as_ref()).unwrap_or(0);
-    let others = u64::from(p.required_signatures.saturating_sub(1));
+    // In u128: the fees and the count come from the coordinator, and no sum of them panics.
+    let others = u128::from(p.required_signatures.saturating_sub(1));
     let total = inner + wrapper + signature * others;
-    let xem = |m: u64| format!("{} XEM", nem::amount::format_decimal(m, 6));
+    let xem = |m: u128| match u64::try_from(m) {
+        Ok(m) => format!("{} XEM", nem::amount::format_decimal(m, 6)),
+        Err(_) => format!("{m} micro-XEM"),
+    };
     format!(
         "{} (inner {}, wrapper {}, {others} signature transaction(s) × {}; a cosigner counts \
          the most it could cost, a signature from every other cosignatory)",

@@ -23,8 +23,13 @@
     refresh();
   };
   events.onerror = function () { document.body.classList.add("offline"); };
+  // At most one refresh each 150 ms however fast events come: a stream of events delays a
+  // refresh by no more than that.
   events.onmessage = function () {
-    clearTimeout(timer);
-    timer = setTimeout(refresh, 150);
+    if (timer) return;
+    timer = setTimeout(function () {
+      timer = null;
+      refresh();
+    }, 150);
   };
 })();

@@ -29,17 +29,25 @@ const MAX_FORM: usize = 64 * 1024;
 /// (`base`). A browser sends a cookie to every port of a host, so without that path another
 /// user's server on another loopback port would receive it; it does not know the path.
 pub struct Guard {
-    /// The printed address's key, until it is used.
-    key: Mutex<Option<Zeroizing<String>>>,
+    /// The printed address's key, and whether it was used.
+    key: Mutex<Key>,
+    /// Set when the spent key came again: someone else may hold the session (a key can be
+    /// read off a browser's command line); no request is answered any more.
+    revoked: std::sync::atomic::AtomicBool,
     /// The cookie's value (not the key: a key seen in a history is spent).
     session: Zeroizing<String>,
-    /// `/s/<random>`: every page, the event streams and the assets.
+    /// `/s/<random>`: every page and event stream.
     base: String,
     /// What each form sends back in its `csrf` field.
     csrf: String,
     /// `127.0.0.1:PORT` or `[::1]:PORT`: the one Host answered.
     host: String,
     port: u16,
+}
+
+struct Key {
+    value: Zeroizing<String>,
+    spent: bool,
 }
 
 fn random_hex(bytes: usize) -> Result<String, String> {
@@ -52,7 +60,11 @@ impl Guard {
     /// A new session for a console listening on `address` (127.0.0.1 or ::1).
     pub fn new(address: SocketAddr) -> Result<Guard, String> {
         Ok(Guard {
-            key: Mutex::new(Some(Zeroizing::new(random_hex(32)?))),
+            key: Mutex::new(Key {
+                value: Zeroizing::new(random_hex(32)?),
+                spent: false,
+            }),
+            revoked: std::sync::atomic::AtomicBool::new(false),
             session: Zeroizing::new(random_hex(32)?),
             base: format!("/s/{}", random_hex(16)?),
             csrf: random_hex(32)?,
@@ -64,9 +76,10 @@ impl Guard {
     /// The address to open, once: it sets the session cookie, then shows the console.
     pub fn login_url(&self) -> String {
         let key = self.key.lock().unwrap_or_else(|p| p.into_inner());
-        match key.as_ref() {
-            Some(k) => format!("http://{}/login?key={}", self.host, k.as_str()),
-            None => format!("http://{}/login (already used)", self.host),
+        if key.spent {
+            format!("http://{}/login (already used)", self.host)
+        } else {
+            format!("http://{}/login?key={}", self.host, key.value.as_str())
         }
     }
 
@@ -99,6 +112,9 @@ impl Guard {
     }
 
     fn has_session(&self, headers: &HeaderMap) -> bool {
+        if self.revoked.load(std::sync::atomic::Ordering::SeqCst) {
+            return false;
+        }
         let name = self.cookie_name();
         headers
             .get_all(COOKIE)
@@ -109,21 +125,31 @@ impl Guard {
             .any(|(k, v)| k == name && self.same(v, &self.session))
     }
 
-    /// Spends the printed key if `given` is it.
+    /// Spends the printed key if `given` is it. The spent key coming again means two
+    /// parties had it: the session is closed for both.
     fn take_key(&self, given: &str) -> Result<(), &'static str> {
         let mut key = self.key.lock().unwrap_or_else(|p| p.into_inner());
-        match key.as_ref() {
-            None => Err(
-                "this address was already used (it works once); restart the console for a new one",
-            ),
-            Some(k) if self.same(given, k) => {
-                *key = None;
-                Ok(())
-            }
-            Some(_) => {
-                Err("key: not this console's; open the address the console printed on its terminal")
-            }
+        if !self.same(given, &key.value) {
+            return Err(
+                "key: not this console's; open the address the console printed on its terminal",
+            );
         }
+        if key.spent {
+            self.revoked
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            tracing::error!(
+                "the console's address was opened a second time: someone else may have had it \
+                 (a browser's command line is visible to other users); the session is closed, \
+                 restart the console"
+            );
+            return Err(
+                "this address was already used, so the session is now closed for everyone: if \
+                 it was not you who opened it first, someone else had it. Restart the console \
+                 for a new address.",
+            );
+        }
+        key.spent = true;
+        Ok(())
     }
 }
 

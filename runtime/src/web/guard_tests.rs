@@ -124,10 +124,38 @@ async fn the_printed_address_works_once_and_scopes_the_cookie_to_the_sessions_pa
     // The key is not the cookie: a key read later from a history opens nothing.
     assert!(!path.contains(guard.session.as_str()));
 
+    let home = guard.at("/");
+    let ok = send(&guard, get(&home, HOST_NAME, Some(&cookie(&guard)))).await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert!(guard.login_url().ends_with("(already used)"));
+}
+
+#[tokio::test]
+async fn the_spent_key_coming_again_closes_the_session_for_everyone() {
+    let guard = new_guard();
+    let url = guard.login_url();
+    let path = url.strip_prefix(&format!("http://{HOST_NAME}")).unwrap();
+    // Someone else opened it first (read off a browser's command line, say).
+    assert_eq!(
+        send(&guard, get(path, HOST_NAME, None)).await.status(),
+        StatusCode::SEE_OTHER
+    );
     let again = send(&guard, get(path, HOST_NAME, None)).await;
     assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
     assert!(again.headers().get(SET_COOKIE).is_none());
-    assert!(guard.login_url().ends_with("(already used)"));
+    let body = axum::body::to_bytes(again.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&body).contains("closed for everyone"));
+    // The first opener's cookie opens nothing now.
+    let home = guard.at("/");
+    let r = send(&guard, get(&home, HOST_NAME, Some(&cookie(&guard)))).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // A wrong key does not close anything.
+    let other = new_guard();
+    let wrong = send(&other, get("/login?key=00", HOST_NAME, None)).await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(!other.login_url().ends_with("(already used)"));
 }
 
 #[tokio::test]
