@@ -499,3 +499,127 @@ async fn policy_console_alone(b: &Browser, dir: &std::path::Path) {
     b.text("[data-rule]", PAGE).await;
     pages.stop();
 }
+
+/// A console session over plain HTTP: the cookie the printed address gave, and the session's
+/// base.
+struct Session {
+    http: reqwest::Client,
+    origin: String,
+    base: String,
+    cookie: String,
+}
+
+impl Session {
+    async fn open(printed: &str) -> Session {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let r = http.get(printed).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 303, "{printed}");
+        let cookie = r.headers()["set-cookie"].to_str().unwrap();
+        let cookie = cookie.split(';').next().unwrap().to_string();
+        let base = r.headers()["location"].to_str().unwrap().to_string();
+        let origin = printed.split("/login").next().unwrap().to_string();
+        Session {
+            http,
+            base: format!("{origin}{base}"),
+            origin,
+            cookie,
+        }
+    }
+
+    /// Submits the withdrawal form as a browser would; the answer's status and Location.
+    async fn propose(&self, account: &str, to: &str, amount: &str) -> (u16, String) {
+        let form = self
+            .http
+            .get(format!("{}/propose", self.base))
+            .header("Cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let value = |name: &str| {
+            let at = form.find(&format!("name=\"{name}\" value=\"")).unwrap();
+            let rest = &form[at + name.len() + 15..];
+            rest[..rest.find('"').unwrap()].to_string()
+        };
+        let body = format!(
+            "csrf={}&idempotency_key={}&account={account}&to={to}&amount={amount}&mosaics=&message=",
+            value("csrf"),
+            value("idempotency_key")
+        );
+        let r = self
+            .http
+            .post(format!("{}/propose", self.base))
+            .header("Cookie", &self.cookie)
+            .header("Origin", &self.origin)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let status = r.status().as_u16();
+        if status != 303 {
+            let text = r.text().await.unwrap_or_default();
+            return (status, text);
+        }
+        (status, location)
+    }
+}
+
+/// Two coordinators on PostgreSQL: the leader is killed, and the treasury console, left
+/// running, proposes through the new leader within seconds, without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_treasury_console_follows_a_new_leader() {
+    let server = testkit::postgres::Postgres::start();
+    let url = server.database("hanko");
+    let mut local = start(ha_plan("console-ha", Rules::default(), &url, 1_000)).await;
+    let config = hanko_cli::client::ClientConfig::load(&local.layout.treasury_config).unwrap();
+    let bound = hanko_cli::console::bind(config, "127.0.0.1:0", None)
+        .await
+        .unwrap();
+    let printed = bound.url.clone();
+    let (quit, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(bound.run(async move {
+        let _ = stopped.await;
+    }));
+    let console = Session::open(&printed).await;
+    let account = local.layout.context.account.to_string();
+    let customer = local.layout.context.customer.to_string();
+
+    let (status, first) = console.propose(&account, &customer, "1").await;
+    assert_eq!(status, 303, "{first}");
+    local.kill_coordinator_at(0).unwrap();
+    let killed = std::time::Instant::now();
+    let second = loop {
+        let (status, answer) = console.propose(&account, &customer, "2").await;
+        if status == 303 {
+            break answer;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(30),
+            "the console did not reach the new leader in 30 s: {answer}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    println!(
+        "the console proposed through the new leader {} ms after the leader was killed",
+        killed.elapsed().as_millis()
+    );
+    for location in [first, second] {
+        let id = location.rsplit_once("/proposals/").unwrap().1.to_string();
+        let p = until_terminal(&local, &id).await;
+        assert_eq!(state(&p), "confirmed", "{p:?}");
+    }
+    let _ = quit.send(());
+    serving.await.unwrap().unwrap();
+    stop(local).await;
+}

@@ -16,6 +16,7 @@ use tokio_stream::{Stream, StreamExt, wrappers::BroadcastStream};
 use tonic::transport::Channel;
 
 use super::App;
+use super::link::Link;
 
 #[derive(Clone)]
 pub struct Live {
@@ -23,14 +24,14 @@ pub struct Live {
 }
 
 impl Live {
-    /// Follows every proposal in the background for as long as the console runs.
-    pub fn start(client: TreasuryClient<Channel>) -> Live {
+    /// Follows every proposal in the background for as long as the console runs, over the
+    /// link's current connection (which follows the leader).
+    pub fn start(link: Arc<Link>) -> Live {
         let (changes, _) = broadcast::channel(256);
         let sender = changes.clone();
         tokio::spawn(async move {
-            let mut client = client;
             loop {
-                follow(&mut client, &sender).await;
+                follow(&mut TreasuryClient::new(link.channel()), &sender).await;
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });

@@ -4,6 +4,7 @@
 //! What it offers follows the role the coordinator gives the certificate; the coordinator
 //! checks every call again.
 
+mod link;
 mod live;
 mod policy;
 mod policy_rules;
@@ -39,9 +40,8 @@ pub struct ConsoleArgs {
 
 /// What every page handler shares.
 pub struct App {
-    pub config: ClientConfig,
     pub guard: Arc<Guard>,
-    channel: Channel,
+    link: Arc<link::Link>,
     /// The certificate's name and role, as the coordinator says.
     pub caller: String,
     pub role: String,
@@ -52,12 +52,16 @@ pub struct App {
 }
 
 impl App {
+    pub fn config(&self) -> &ClientConfig {
+        self.link.config()
+    }
+
     pub fn treasury(&self) -> TreasuryClient<Channel> {
-        TreasuryClient::new(self.channel.clone())
+        TreasuryClient::new(self.link.channel())
     }
 
     pub fn admin(&self) -> AdminClient<Channel> {
-        AdminClient::new(self.channel.clone())
+        AdminClient::new(self.link.channel())
     }
 
     pub fn is(&self, role: &str) -> bool {
@@ -81,21 +85,21 @@ pub async fn app(
     guard: Arc<Guard>,
     policies: Option<PathBuf>,
 ) -> Result<(Arc<App>, Router), CliError> {
-    let channel = config.channel().await?;
-    let me = AdminClient::new(channel.clone())
+    let link = link::Link::connect(config).await?;
+    let me = AdminClient::new(link.channel())
         .status(pb::StatusRequest {})
         .await
         .map_err(grpc)?
         .into_inner();
-    let key = match (&config.proposer, me.caller_role.as_str()) {
-        (Some(_), "proposer") => Some(config.proposer_key()?),
+    let key = match (&link.config().proposer, me.caller_role.as_str()) {
+        (Some(_), "proposer") => Some(link.config().proposer_key()?),
         _ => None,
     };
-    let live = live::Live::start(TreasuryClient::new(channel.clone()));
+    link.keep_on_leader();
+    let live = live::Live::start(link.clone());
     let app = Arc::new(App {
-        config,
         guard,
-        channel,
+        link,
         caller: me.caller,
         role: me.caller_role,
         key,

@@ -162,7 +162,7 @@ pub async fn submit(State(app): State<Arc<App>>, Form(mut f): Form<Fields>) -> R
     };
     let mut client = app.treasury();
     let result = propose(
-        &app.config,
+        app.config(),
         &mut client,
         key,
         &f.withdrawal(),
