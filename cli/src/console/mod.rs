@@ -215,7 +215,17 @@ pub fn nav(app: &App) -> Vec<(&'static str, &'static str)> {
 
 /// A page of this console, with the freeze banner when the coordinator is frozen.
 pub async fn page(app: &App, title: &str, body: maud::Markup) -> maud::Markup {
-    let banner = status::banner(app).await;
+    page_with(app, &app.status().await, title, body)
+}
+
+/// The same, for a page that has read the coordinator's status already.
+pub fn page_with(
+    app: &App,
+    status: &Result<pb::StatusResponse, CliError>,
+    title: &str,
+    body: maud::Markup,
+) -> maud::Markup {
+    let banner = status::banner(status);
     let nav = nav(app);
     let console = format!("Hanko console: {} ({})", app.caller, app.role);
     web::page::Frame {

@@ -9,11 +9,11 @@ use hanko_proto::v1 as pb;
 use hanko_proto::v1::cosigner_decision::Outcome;
 use hanko_runtime::web::{
     self,
-    page::{facts, field, form, notice, proposal_link},
+    page::{facts, field, form, notice, pill, proposal_link},
 };
 use maud::{Markup, html};
 
-use super::{App, page};
+use super::{App, page, page_with};
 use crate::client::status as grpc;
 use crate::treasury::render::{amount, is_terminal, parse_state, state_name, utc};
 
@@ -28,11 +28,6 @@ pub struct Filter {
 fn short(key: &[u8]) -> String {
     let hex = hex::encode(key);
     format!("{}…", &hex[..hex.len().min(12)])
-}
-
-fn pill(state: i32) -> Markup {
-    let name = state_name(state);
-    html! { span class=(format!("state {name}")) data-state=(name) { (name) } }
 }
 
 /// `GET /`: the newest proposals, filtered by state, kept current.
@@ -132,7 +127,7 @@ fn table(app: &App, proposals: &[pb::Proposal], filter: &str) -> Markup {
                     @for p in proposals {
                         tr data-proposal=(p.id) {
                             td { (link(app, &p.id)) }
-                            td { (pill(p.state)) }
+                            td { (pill(state_name(p.state))) }
                             td.num { (amount(p)) }
                             td.mono { (p.recipient) }
                             td.num { (signed(p)) " of " (p.required_signatures) }
@@ -159,11 +154,13 @@ pub async fn show(
     Query(filter): Query<Filter>,
 ) -> Response {
     let got = app.treasury().get(pb::GetRequest { id: id.clone() }).await;
+    // Read once: the banner and the cosigners' names both come from it.
+    let status = app.status().await;
     let body = match got {
         Err(e) => notice(false, &grpc(e).to_string()),
         Ok(p) => {
             let p = p.into_inner();
-            let names = cosigner_names(&app).await;
+            let names = cosigner_names(&status);
             html! {
                 @if filter.done == "cancelled" { (notice(true, "Cancelled.")) }
                 div data-live=(app.guard.at(&format!("/events?id={}", web::query_value(&p.id)))) {
@@ -173,20 +170,20 @@ pub async fn show(
             }
         }
     };
-    page(&app, &format!("Proposal {id}"), body)
-        .await
-        .into_response()
+    page_with(&app, &status, &format!("Proposal {id}"), body).into_response()
 }
 
 /// Cosigners' configured names by key, as the coordinator's status gives them.
-async fn cosigner_names(app: &App) -> std::collections::HashMap<Vec<u8>, String> {
-    app.status()
-        .await
+fn cosigner_names(
+    status: &Result<pb::StatusResponse, crate::error::CliError>,
+) -> std::collections::HashMap<Vec<u8>, String> {
+    status
+        .as_ref()
         .map(|s| {
             s.cosigners
-                .into_iter()
+                .iter()
                 .filter(|c| !c.name.is_empty())
-                .map(|c| (c.cosigner, c.name))
+                .map(|c| (c.cosigner.clone(), c.name.clone()))
                 .collect()
         })
         .unwrap_or_default()
@@ -196,7 +193,7 @@ fn timeline(p: &pb::Proposal, names: &std::collections::HashMap<Vec<u8>, String>
     let state = state_name(p.state);
     html! {
         (facts(&[
-            ("state", pill(p.state)),
+            ("state", pill(state_name(p.state))),
             ("account", html! { span.mono { (p.account) } }),
             ("recipient", html! { span.mono { (p.recipient) } }),
             ("amount", html! { (amount(p)) }),

@@ -12,7 +12,7 @@ use maud::{Markup, html};
 
 use super::{App, page};
 use crate::error::CliError;
-use crate::treasury::{Withdrawal, propose};
+use crate::treasury::{Withdrawal, new_key, propose};
 
 #[derive(serde::Deserialize, Default, Clone)]
 pub struct Fields {
@@ -75,17 +75,6 @@ fn field_of(error: &str) -> Option<&'static str> {
     .map(|(_, name)| name)
 }
 
-fn new_key() -> String {
-    let mut bytes = [0u8; 12];
-    // A key that cannot be made falls back to one from the clock: still unique enough to
-    // tell two forms apart, and the coordinator checks the intent under it.
-    if getrandom::fill(&mut bytes).is_err() {
-        let now = jiff::Timestamp::now().as_nanosecond();
-        bytes.copy_from_slice(&now.to_le_bytes()[..12]);
-    }
-    format!("console-{}", hex::encode(bytes))
-}
-
 /// An error shown beside its field, without the flag it names (`--amount: …`).
 fn beside(error: &str) -> &str {
     match error.split_once(": ") {
@@ -118,11 +107,15 @@ fn the_form(app: &App, f: &Fields, error: Option<&str>) -> Markup {
 
 /// `GET /propose`.
 pub async fn form(State(app): State<Arc<App>>) -> Response {
-    let body = match refusal(&app) {
-        Some(why) => notice(false, &why),
-        None => {
+    let key = match refusal(&app) {
+        Some(why) => Err(why),
+        None => new_key("console").map_err(|e| e.to_string()),
+    };
+    let body = match key {
+        Err(why) => notice(false, &why),
+        Ok(idempotency_key) => {
             let f = Fields {
-                idempotency_key: new_key(),
+                idempotency_key,
                 ..Fields::default()
             };
             the_form(&app, &f, None)
@@ -153,7 +146,14 @@ pub async fn submit(State(app): State<Arc<App>>, Form(mut f): Form<Fields>) -> R
             .into_response();
     }
     if f.idempotency_key.trim().is_empty() {
-        f.idempotency_key = new_key();
+        f.idempotency_key = match new_key("console") {
+            Ok(k) => k,
+            Err(e) => {
+                return page(&app, "New withdrawal", notice(false, &e.to_string()))
+                    .await
+                    .into_response();
+            }
+        };
     }
     let Some(key) = app.key.as_ref() else {
         return page(&app, "New withdrawal", notice(false, "no proposer key"))

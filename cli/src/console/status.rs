@@ -6,26 +6,18 @@ use std::sync::Arc;
 use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use hanko_proto::v1 as pb;
-use hanko_runtime::web::page::{facts, field, form, notice};
+use hanko_runtime::web::page::{facts, field, form, notice, time_ms};
 use maud::{Markup, html};
 
-use super::{App, page};
+use super::{App, page_with};
 use crate::client::status as grpc;
-
-fn when(ms: i64) -> String {
-    if ms <= 0 {
-        return "never".into();
-    }
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_default()
-}
+use crate::error::CliError;
 
 /// The red banner on every page while the coordinator is frozen.
-pub async fn banner(app: &App) -> Option<Markup> {
-    match app.status().await {
-        Ok(s) => s.freeze.filter(|f| f.frozen).map(|f| {
-            html! { div.banner.frozen data-banner="frozen" { "FROZEN by " (f.by) " since " (when(f.since_ms)) ": " (f.reason) " · nothing is sent to cosigners or broadcast" } }
+pub fn banner(status: &Result<pb::StatusResponse, CliError>) -> Option<Markup> {
+    match status {
+        Ok(s) => s.freeze.as_ref().filter(|f| f.frozen).map(|f| {
+            html! { div.banner.frozen data-banner="frozen" { "FROZEN by " (f.by) " since " (time_ms(f.since_ms)) ": " (f.reason) " · nothing is sent to cosigners or broadcast" } }
         }),
         Err(e) => Some(html! { div.banner.warn data-banner="unreachable" { "The coordinator's status cannot be read: " (e) } }),
     }
@@ -33,15 +25,16 @@ pub async fn banner(app: &App) -> Option<Markup> {
 
 /// `GET /status`.
 pub async fn page_of(app: &App, done: Option<Markup>) -> Markup {
-    let body = match app.status().await {
+    let status = app.status().await;
+    let body = match &status {
         Err(e) => notice(false, &e.to_string()),
         Ok(s) => html! {
             @if let Some(d) = done { (d) }
-            (overview(&s))
-            @if app.is("admin") { (freeze_forms(app, &s)) }
+            (overview(s))
+            @if app.is("admin") { (freeze_forms(app, s)) }
         },
     };
-    page(app, "Cosigners & alerts", body).await
+    page_with(app, &status, "Cosigners & alerts", body)
 }
 
 pub async fn show(State(app): State<Arc<App>>) -> Response {
@@ -75,7 +68,7 @@ fn overview(s: &pb::StatusResponse) -> Markup {
                     tr data-cosigner=(hex::encode(&c.cosigner)) {
                         td.mono { (hex::encode(&c.cosigner)) }
                         td { @if c.connected { span.state.allow { "connected" } } @else { span.state.deny { "NOT connected" } } }
-                        td { (when(c.last_heartbeat_ms)) }
+                        td { (time_ms(c.last_heartbeat_ms)) }
                         td.mono { @if c.policy_hash.is_empty() { "-" } @else { (c.policy_hash) } }
                         td { @if c.frozen { span.state.deny { "frozen by its operators" } } @else { "signing" } }
                     }
@@ -91,7 +84,7 @@ fn overview(s: &pb::StatusResponse) -> Markup {
                 tbody {
                     @for a in &s.alerts {
                         tr data-alert=(a.kind) {
-                            td { (when(a.at_ms)) }
+                            td { (time_ms(a.at_ms)) }
                             td { span class=(if a.critical { "state deny" } else { "state" }) { (a.kind) } }
                             td.mono { (a.account) }
                             td { (a.message) }

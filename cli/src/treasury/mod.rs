@@ -218,10 +218,11 @@ pub async fn watch(
     Ok(last)
 }
 
-fn new_key() -> Result<String, CliError> {
+/// A new random idempotency key, `prefix` first (who made it: `cli`, `console`).
+pub fn new_key(prefix: &str) -> Result<String, CliError> {
     let mut bytes = [0u8; 12];
     getrandom::fill(&mut bytes).map_err(|e| CliError::Io(format!("random: {e}")))?;
-    Ok(format!("cli-{}", hex::encode(bytes)))
+    Ok(format!("{prefix}-{}", hex::encode(bytes)))
 }
 
 pub async fn run_propose(args: ProposeArgs, out: &mut dyn Write) -> Result<(), CliError> {
@@ -231,7 +232,7 @@ pub async fn run_propose(args: ProposeArgs, out: &mut dyn Write) -> Result<(), C
     let key = config.proposer_key()?;
     let idempotency_key = match &args.idempotency_key {
         Some(k) => k.clone(),
-        None => new_key()?,
+        None => new_key("cli")?,
     };
     if !args.json {
         eprintln!("idempotency key {idempotency_key} (reuse it to retry safely)");

@@ -10,7 +10,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use hanko_runtime::web::{
     self,
-    page::{facts, field, form, notice, proposal_link},
+    page::{facts, field, form, notice, pill, proposal_link},
 };
 use maud::{Markup, html};
 use tokio_stream::Stream;
@@ -18,10 +18,6 @@ use tokio_stream::Stream;
 use super::App;
 use crate::operator::Request;
 use crate::render::Shown;
-
-fn pill(status: &str) -> Markup {
-    html! { span class=(format!("state {status}")) data-state=(status) { (status.replace('_', " ")) } }
-}
 
 /// `GET /`: every proposal awaiting approval, kept current.
 pub async fn list(State(app): State<Arc<App>>) -> Response {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use hanko_runtime::web::chart;
-use hanko_runtime::web::page::{facts, field, form, notice};
+use hanko_runtime::web::page::{facts, field, form, notice, time_ms};
 use maud::{Markup, html};
 
 use super::App;
@@ -14,17 +14,11 @@ use crate::engine::StatusReport;
 use crate::operator::Request;
 use crate::usage::RuleUsage;
 
-fn when(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_default()
-}
-
 /// The red banner while this cosigner signs nothing; a warning when it cannot be asked.
 pub fn banner(status: &Result<StatusReport, String>) -> Option<Markup> {
     match status {
         Ok(s) => s.frozen.as_ref().map(|f| {
-            html! { div.banner.frozen data-banner="frozen" { "SIGNING FROZEN by " (f.by) " since " (when(f.since_ms)) ": " (f.reason) } }
+            html! { div.banner.frozen data-banner="frozen" { "SIGNING FROZEN by " (f.by) " since " (time_ms(f.since_ms)) ": " (f.reason) } }
         }),
         Err(e) => Some(html! { div.banner.warn data-banner="unreachable" { "The cosigner does not answer: " (e) } }),
     }
@@ -75,8 +69,9 @@ pub async fn status(State(app): State<Arc<App>>) -> Response {
 }
 
 async fn status_page(app: &App, error: Option<&str>) -> Response {
-    let body = match app.ask::<StatusReport>(&Request::Status).await {
-        Err(e) => notice(false, &e),
+    let status = app.ask::<StatusReport>(&Request::Status).await;
+    let body = match &status {
+        Err(e) => notice(false, e),
         Ok(s) => html! {
             @if let Some(e) = error { (notice(false, e)) }
             (facts(&[
@@ -101,7 +96,8 @@ async fn status_page(app: &App, error: Option<&str>) -> Response {
             }
         },
     };
-    app.page("Status & freeze", body).await.into_response()
+    app.page_with(&status, "Status & freeze", body)
+        .into_response()
 }
 
 #[derive(serde::Deserialize)]

@@ -56,8 +56,18 @@ impl App {
         let status = self
             .ask::<crate::engine::StatusReport>(&Request::Status)
             .await;
-        let banner = board::banner(&status);
-        let console = match &status {
+        self.page_with(&status, title, body)
+    }
+
+    /// The same, for a page that has asked for the status already.
+    pub fn page_with(
+        &self,
+        status: &Result<crate::engine::StatusReport, String>,
+        title: &str,
+        body: Markup,
+    ) -> Markup {
+        let banner = board::banner(status);
+        let console = match status {
             Ok(s) => format!(
                 "Hanko cosigner {}… (operator {})",
                 s.public_key.get(..12).unwrap_or(&s.public_key),

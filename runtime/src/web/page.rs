@@ -81,6 +81,21 @@ pub fn proposal_link(guard: &Guard, id: &str) -> Markup {
     }
 }
 
+/// A state as a coloured label (`awaiting_approval` reads "awaiting approval").
+pub fn pill(state: &str) -> Markup {
+    html! { span class=(format!("state {state}")) data-state=(state) { (state.replace('_', " ")) } }
+}
+
+/// Unix milliseconds as a UTC time; "never" for none.
+pub fn time_ms(ms: i64) -> String {
+    if ms <= 0 {
+        return "never".into();
+    }
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_default()
+}
+
 /// Label/value rows.
 pub fn facts(rows: &[(&str, Markup)]) -> Markup {
     html! { dl.facts { @for (k, v) in rows { dt { (k) } dd { (v) } } } }
